@@ -1,0 +1,61 @@
+# Spends Tracker — `make dev` to run it, `make test` to test it. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+# Tests need no .env: a throwaway secret with DEBUG off, like production.
+TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
+
+.PHONY: dev install env migrate seed run test test-postgres lint fmt schema bench clean help
+
+help:
+	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
+	@echo "make test     set up and run the test suite (SQLite); make test-postgres for PostgreSQL"
+	@echo "make lint     ruff"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A local .env for development: DEBUG on and a freshly generated secret. Never overwrites an existing one.
+.env:
+	@echo "Creating .env for local development (DEBUG=true, random SECRET_KEY)"
+	@sed -e "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')|" \
+	     -e "s|^DEBUG=.*|DEBUG=true|" .env.example > .env
+
+env: .env
+
+migrate: install env
+	$(BIN)/python manage.py migrate --no-input
+
+seed: migrate
+	$(BIN)/python manage.py seed_data
+
+dev: seed
+	@echo "Serving on http://localhost:$(PORT)  (admin: /admin/, API docs: /api/docs)"
+	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
+
+test: install
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(TEST_ENV) $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+test-postgres: install
+	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/spends} $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov staticfiles

@@ -1,0 +1,45 @@
+"""The caller's purchases (API.md § Purchases). Reads via selectors, writes via services."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from purchases import selectors, services
+from purchases.filters import PurchaseFilterSet
+from purchases.models import Purchase
+from spends.api.viewsets import OwnedModelViewSet
+
+from .serializers import PurchaseSerializer
+
+TAGS = ["purchases"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List purchases", tags=TAGS),
+    create=extend_schema(summary="Create a purchase (optionally with its warranty, atomically)", tags=TAGS),
+    retrieve=extend_schema(summary="Get a purchase with its warranty", tags=TAGS),
+    update=extend_schema(
+        summary="Replace a purchase", tags=TAGS, description="Omitted optional fields go back to their defaults, "
+        "except `warranty`: absent leaves it, an object creates or updates it, null deletes it."
+    ),
+    partial_update=extend_schema(summary="Update a purchase", tags=TAGS),
+    destroy=extend_schema(summary="Delete a purchase with its warranty and attachments", tags=TAGS),
+)
+class PurchaseViewSet(OwnedModelViewSet):
+    queryset = Purchase.objects.none()  # model for router/OpenAPI only; rows come from the selector
+    serializer_class = PurchaseSerializer
+    filterset_class = PurchaseFilterSet
+
+    def owned_queryset(self, owner):
+        return selectors.purchase_list(owner=owner)
+
+    def perform_create(self, serializer):
+        purchase = services.purchase_create(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=purchase.pk)  # re-read: same annotations as GET
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        warranty = data.pop("warranty", services.UNSET)
+        purchase = services.purchase_update(purchase=serializer.instance, warranty=warranty, **data)
+        serializer.instance = self.get_queryset().get(pk=purchase.pk)
+
+    def perform_destroy(self, instance):
+        services.purchase_delete(purchase=instance)

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class PurchaseStatus(models.TextChoices):
+    ORDERED = "ORDERED", "Ordered"
+    RECEIVED = "RECEIVED", "Received"

@@ -1,0 +1,50 @@
+import django_filters
+from django.db.models import Q
+
+from catalog.models import Brand, Retailer
+from purchases.choices import PurchaseStatus
+from purchases.models import Purchase
+from spends.api.filters import CurrencyCodeFilter, StrictBooleanFilter, TiebreakOrderingFilter
+
+
+class PurchaseFilterSet(django_filters.FilterSet):
+    """Every filter of API.md § Purchases; all combinable, unknown values are a 400 on that parameter."""
+
+    status = django_filters.ChoiceFilter(choices=PurchaseStatus.choices)
+    retailer_id = django_filters.ModelChoiceFilter(field_name="retailer", queryset=Retailer.objects.all())
+    brand_id = django_filters.ModelChoiceFilter(field_name="brand", queryset=Brand.objects.all())
+    currency_code = CurrencyCodeFilter(help_text="ISO 4217 code, case-insensitive.")
+    date_from = django_filters.DateFilter(field_name="purchase_date", lookup_expr="gte", help_text="Inclusive.")
+    date_to = django_filters.DateFilter(field_name="purchase_date", lookup_expr="lte", help_text="Inclusive.")
+    price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte", help_text="Inclusive.")
+    price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte", help_text="Inclusive.")
+    has_warranty = StrictBooleanFilter(method="filter_has_warranty", help_text="true or false.")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text="Case-insensitive substring of product name, notes, retailer or brand name.",
+    )
+    ordering = TiebreakOrderingFilter(
+        fields=["purchase_date", "price", "product_name", "created_at"],
+        help_text="purchase_date, price, product_name or created_at, optionally prefixed with -; "
+        "default -purchase_date then -created_at.",
+    )
+
+    class Meta:
+        model = Purchase
+        fields = []
+
+    def filter_has_warranty(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(warranty__isnull=not value)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(product_name__icontains=value)
+            | Q(notes__icontains=value)
+            | Q(retailer__name__icontains=value)
+            | Q(brand__name__icontains=value)
+        )

@@ -1,0 +1,68 @@
+"""Purchases: what a user bought, for how much, where and when."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from purchases.choices import PurchaseStatus
+
+PRODUCT_NAME_MAX_LENGTH = 255
+NOTES_MAX_LENGTH = 10_000
+
+
+class PurchaseQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class Purchase(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchases")
+    product_name = models.CharField(max_length=PRODUCT_NAME_MAX_LENGTH)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    currency_code = models.CharField(max_length=3)
+    retailer = models.ForeignKey(
+        "catalog.Retailer", on_delete=models.PROTECT, null=True, blank=True, related_name="purchases"
+    )
+    brand = models.ForeignKey("catalog.Brand", on_delete=models.PROTECT, null=True, blank=True, related_name="purchases")
+    status = models.CharField(max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.ORDERED)
+    purchase_date = models.DateField()
+    notes = models.TextField(blank=True, default="", max_length=NOTES_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PurchaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-purchase_date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="purchases_purchase_price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PurchaseStatus.values), name="purchases_purchase_status_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(product_name=""), name="purchases_purchase_name_not_empty"),
+        ]
+        indexes = [
+            # purchase_list default order, recent_purchases, date range filters and monthly spending.
+            models.Index(fields=["owner", "-purchase_date", "-created_at"], name="purchase_owner_date_idx"),
+            # purchase_list ?status= and summary by_status.
+            models.Index(fields=["owner", "status"], name="purchase_owner_status_idx"),
+            # analytics selectors filter one currency at a time over a date range.
+            models.Index(fields=["owner", "currency_code", "purchase_date"], name="purchase_owner_cur_date_idx"),
+            # ordering by price / created_at within an owner's list.
+            models.Index(fields=["owner", "price"], name="purchase_owner_price_idx"),
+            models.Index(fields=["owner", "created_at"], name="purchase_owner_created_idx"),
+            # catalog_list purchase_count: the caller's purchases per retailer / brand.
+            models.Index(fields=["owner", "retailer"], name="purchase_owner_retailer_idx"),
+            models.Index(fields=["owner", "brand"], name="purchase_owner_brand_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_name} ({self.purchase_date})"
+
+    def clean(self):
+        self.product_name = (self.product_name or "").strip()
+        self.currency_code = (self.currency_code or "").strip().upper()

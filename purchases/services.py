@@ -1,0 +1,61 @@
+"""Writes to purchases, each in one transaction: a purchase and its nested warranty are saved both or neither."""
+
+from django.db import transaction
+
+from purchases.models import Purchase
+from warranties import services as warranty_services
+from warranties.models import Warranty
+
+UNSET = object()  # "warranty" absent from the request: leave it unchanged
+WARRANTY_PREFIX = "warranty"
+
+
+def _validate_and_save(purchase: Purchase) -> Purchase:
+    purchase.product_name = (purchase.product_name or "").strip()
+    purchase.notes = (purchase.notes or "").strip()
+    purchase.currency_code = (purchase.currency_code or "").strip().upper()
+    # FKs were checked by the serializer (or the importer); constraints are enforced by the database.
+    purchase.full_clean(exclude=["owner", "retailer", "brand"], validate_constraints=False)
+    purchase.save()
+    return purchase
+
+
+def _apply_warranty(purchase: Purchase, warranty) -> None:
+    if warranty is UNSET:
+        return
+    existing = Warranty.objects.filter(purchase=purchase).first()
+    if warranty is None:
+        if existing is not None:
+            warranty_services.warranty_delete(warranty=existing)
+        return
+    if existing is None:
+        warranty_services.warranty_create(purchase=purchase, field_prefix=WARRANTY_PREFIX, **warranty)
+    else:
+        warranty_services.warranty_update(warranty=existing, field_prefix=WARRANTY_PREFIX, **warranty)
+
+
+@transaction.atomic
+def purchase_create(*, owner, warranty=None, **fields) -> Purchase:
+    """Create a purchase for `owner`, and its warranty when `warranty` (a dict of warranty fields) is given.
+
+    Atomic: a warranty that fails validation (ValidationError nested under "warranty") leaves no purchase.
+    """
+    purchase = _validate_and_save(Purchase(owner=owner, **fields))
+    _apply_warranty(purchase, UNSET if warranty is None else warranty)
+    return purchase
+
+
+@transaction.atomic
+def purchase_update(*, purchase: Purchase, warranty=UNSET, **fields) -> Purchase:
+    """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it."""
+    for key, value in fields.items():
+        setattr(purchase, key, value)
+    _validate_and_save(purchase)
+    _apply_warranty(purchase, warranty)
+    return purchase
+
+
+@transaction.atomic
+def purchase_delete(*, purchase: Purchase) -> None:
+    """Delete a purchase; its warranty (and attachments) go with it by CASCADE."""
+    purchase.delete()

@@ -1,0 +1,54 @@
+"""Strict filter fields shared by the FilterSets: unknown values are a 400, never silently ignored."""
+
+import django_filters
+from django import forms
+
+from spends.api.serializers import is_currency_code
+
+TRUE_VALUES = {"true", "1", "yes"}
+FALSE_VALUES = {"false", "0", "no"}
+
+
+class StrictBooleanField(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+class CurrencyCodeFormField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return value
+        value = value.strip().upper()
+        if not is_currency_code(value):
+            raise forms.ValidationError(f'"{value}" is not an ISO 4217 currency code.', code="invalid")
+        return value
+
+
+class CurrencyCodeFilter(django_filters.CharFilter):
+    field_class = CurrencyCodeFormField
+
+
+class TiebreakOrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering (unknown values are a 400) plus trailing keys so pages are stable."""
+
+    def __init__(self, *args, tiebreak=("-created_at", "id"), **kwargs):
+        self.tiebreak = tiebreak
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*ordering, *(key for key in self.tiebreak if key.lstrip("-") not in value))

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+
+class SpendsConfig(AppConfig):
+    name = "spends"
+    verbose_name = "Spends Tracker"
+
+    def ready(self):
+        from spends.db import install_sqlite_unicode_functions
+
+        connection_created.connect(install_sqlite_unicode_functions, dispatch_uid="spends-sqlite-unicode")

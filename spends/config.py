@@ -1,0 +1,59 @@
+"""Small, tested parsers for settings values (kept out of settings.py so they can be unit-tested)."""
+
+from pathlib import Path
+
+import environ
+import pycountry
+from django.core.exceptions import ImproperlyConfigured
+
+PLACEHOLDER_SECRET_KEY = "insecure-dev-key-change-me"
+
+SQLITE_OPTIONS = {
+    # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so two read-then-write
+    # transactions queue on the busy timeout instead of failing with "database is locked" (LIBRARY-NOTES).
+    "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def check_secret_key(value: str, *, debug: bool) -> str:
+    """Refuse to run in production with the placeholder (or an empty / short) secret key."""
+    if not debug and (not value or value == PLACEHOLDER_SECRET_KEY or len(value) < 32):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set to a real secret while DEBUG is false. Set SECRET_KEY in the environment or "
+            ".env to a random string of at least 32 characters, for example the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return value
+
+
+def database_config(url: str, *, conn_max_age: int = 0) -> dict:
+    """DATABASES['default'] from a DATABASE_URL, with the SQLite options that make the embedded default safe."""
+    cfg = environ.Env.db_url_config(url)
+    cfg["CONN_MAX_AGE"] = conn_max_age
+    cfg["CONN_HEALTH_CHECKS"] = conn_max_age > 0
+    if cfg["ENGINE"] == "django.db.backends.sqlite3":
+        options = dict(SQLITE_OPTIONS)
+        options.update(cfg.get("OPTIONS", {}))
+        cfg["OPTIONS"] = options
+        name = str(cfg["NAME"])
+        if name and name != ":memory:" and not name.startswith("file:"):
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+    return cfg
+
+
+def cors_origins(configured: list[str], *, debug: bool) -> list[str]:
+    """Configured origins win; with DEBUG and none configured, allow a local frontend dev server."""
+    origins = [origin.rstrip("/") for origin in configured if origin.strip()]
+    if not origins and debug:
+        return ["http://localhost:3000"]
+    return origins
+
+
+def check_currency(code: str) -> str:
+    """DEFAULT_CURRENCY must be an ISO 4217 code."""
+    code = code.strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ImproperlyConfigured(f"DEFAULT_CURRENCY={code!r} is not an ISO 4217 currency code (for example USD, EUR).")
+    return code

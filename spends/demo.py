@@ -1,0 +1,125 @@
+"""Demo data for `manage.py seed_data`: a demo login and realistic purchases with warranties."""
+
+import datetime
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from catalog.models import Brand, Retailer
+from purchases.choices import PurchaseStatus
+from purchases.models import Purchase
+from spends import clock
+from warranties.choices import WarrantyStatus, WarrantyType
+from warranties.models import Warranty
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "spends-demo-2026"
+
+# (product, brand, price range, warranty months or None)
+PRODUCTS = [
+    ("MacBook Air 13", "Apple", (999, 1499), 12),
+    ("iPhone 16", "Apple", (799, 1199), 12),
+    ("AirPods Pro", "Apple", (199, 279), 12),
+    ("Galaxy S25", "Samsung", (699, 1099), 24),
+    ("Galaxy Tab S10", "Samsung", (499, 899), 24),
+    ("WH-1000XM5 Headphones", "Sony", (299, 399), 12),
+    ("PlayStation 5", "Sony", (449, 549), 12),
+    ("OLED TV 55\"", "LG", (1099, 1799), 24),
+    ("Washing Machine Serie 6", "Bosch", (549, 899), 24),
+    ("Cordless Drill", "Bosch", (89, 189), 36),
+    ("V15 Vacuum", "Dyson", (549, 749), 24),
+    ("ThinkPad X1 Carbon", "Lenovo", (1299, 1999), 36),
+    ("XPS 13", "Dell", (999, 1499), 12),
+    ("EOS R8 Camera", "Canon", (1299, 1699), 12),
+    ("Switch OLED", "Nintendo", (299, 349), 12),
+    ("Hue Starter Kit", "Philips", (129, 199), 24),
+    ("MX Master 3S Mouse", "Logitech", (79, 109), 24),
+    ("USB-C Cable 2m", None, (9, 25), None),
+    ("Desk Lamp", None, (19, 59), None),
+    ("Coffee Beans 1kg", None, (14, 32), None),
+]
+CURRENCIES = ["USD", "USD", "USD", "USD", "EUR"]
+
+
+@dataclass
+class DemoResult:
+    username: str
+    password: str
+    token: str
+    user_created: bool
+    purchases_created: int
+    purchases_total: int
+
+
+def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD):
+    """The demo login (staff, so it can use the admin), with the documented password and an API token."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    user.is_staff = True
+    user.is_superuser = True
+    user.set_password(password)
+    user.save()
+    token, _ = Token.objects.get_or_create(user=user)
+    return user, token, created
+
+
+@transaction.atomic
+def demo_data_create(*, purchases: int = 60, seed: int | None = None, months: int = 18, username: str = DEMO_USERNAME,
+                     password: str = DEMO_PASSWORD, progress=None) -> DemoResult:
+    """Ensure the demo user exists and owns at least `purchases` purchases (idempotent: tops up, never duplicates).
+
+    With `seed`, the generated data is the same every time. Dates spread over the last `months` months;
+    about 60% of the purchases get a warranty.
+    """
+    user, token, user_created = demo_user_ensure(username=username, password=password)
+    existing = Purchase.objects.filter(owner=user).count()
+    missing = max(0, purchases - existing)
+    rng = random.Random(seed)
+    today = clock.today()
+    retailers = list(Retailer.objects.order_by("name"))
+    brands = {brand.name: brand for brand in Brand.objects.all()}
+    new_purchases, new_warranties = [], []
+    for index in range(missing):
+        name, brand_name, (low, high), warranty_months = rng.choice(PRODUCTS)
+        purchase_date = today - datetime.timedelta(days=rng.randint(0, months * 30))
+        purchase = Purchase(
+            owner=user,
+            product_name=name,
+            price=Decimal(rng.randint(low * 100, high * 100)) / 100,
+            currency_code=rng.choice(CURRENCIES),
+            retailer=rng.choice(retailers) if retailers and rng.random() < 0.9 else None,
+            brand=brands.get(brand_name) if brand_name else None,
+            status=PurchaseStatus.RECEIVED if purchase_date < today - datetime.timedelta(days=7) else PurchaseStatus.ORDERED,
+            purchase_date=purchase_date,
+            notes=rng.choice(["", "", "Gift", "Bought on sale", "Work equipment"]),
+        )
+        new_purchases.append(purchase)
+        if warranty_months and rng.random() < 0.75:
+            lifetime = rng.random() < 0.05
+            new_warranties.append(
+                Warranty(
+                    purchase=purchase,
+                    warranty_start=purchase_date,
+                    warranty_end=None if lifetime else purchase_date + datetime.timedelta(days=warranty_months * 30),
+                    warranty_type=WarrantyType.LIFETIME if lifetime else rng.choice(
+                        [WarrantyType.LIMITED, WarrantyType.LIMITED, WarrantyType.EXTENDED]
+                    ),
+                    status=WarrantyStatus.VOIDED if rng.random() < 0.05 else WarrantyStatus.ACTIVE,
+                    provider=brand_name or "",
+                )
+            )
+        if progress and (index + 1) % 1000 == 0:
+            progress(index + 1, missing)
+    Purchase.objects.bulk_create(new_purchases, batch_size=1000)
+    Warranty.objects.bulk_create(new_warranties, batch_size=1000)
+    return DemoResult(
+        username=username,
+        password=password,
+        token=token.key,
+        user_created=user_created,
+        purchases_created=missing,
+        purchases_total=existing + missing,
+    )

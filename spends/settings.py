@@ -1,0 +1,212 @@
+"""Settings for Spends Tracker: one module, every value read from the environment (and an optional `.env`).
+
+Every variable is listed with its default in `.env.example`. Non-trivial parsing lives in `spends/config.py`.
+"""
+
+from pathlib import Path
+
+import environ
+
+from spends import config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VERSION = "0.1.0"
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = config.check_secret_key(env.str("SECRET_KEY", default=config.PLACEHOLDER_SECRET_KEY), debug=DEBUG)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def env_path(name: str, default: Path) -> Path:
+    """A path setting; relative values are taken from the project folder, not the current directory."""
+    value = env.str(name, default="")
+    return (BASE_DIR / value) if value else default
+
+
+# Where the embedded set-up keeps everything a user must not lose: the SQLite file, uploads and backups.
+DATA_DIR = env_path("DATA_DIR", BASE_DIR / "data")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "import_export",
+    "dbbackup",
+    "spends",
+    "catalog",
+    "purchases",
+    "warranties",
+    "analytics",
+    "backups",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "spends.middleware.ApiErrorMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "spends.urls"
+WSGI_APPLICATION = "spends.wsgi.application"
+ASGI_APPLICATION = "spends.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": config.database_config(
+        env.str("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+        conn_max_age=env.int("CONN_MAX_AGE", default=0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://spends")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# UTC everywhere: timestamps are stored and served in UTC, "today" is the UTC date, and django-dbbackup's
+# file names (which its retention sorts by) use TIME_ZONE.
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"  # never routed: files are served by the app's own download views only
+MEDIA_ROOT = env_path("MEDIA_ROOT", DATA_DIR / "media")
+BACKUP_DIR = env_path("BACKUP_DIR", DATA_DIR / "backups")
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+    # Backups must never land under MEDIA_ROOT (django-dbbackup's default), which is served.
+    "dbbackup": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BACKUP_DIR)},
+    },
+}
+
+DEFAULT_CURRENCY = config.check_currency(env.str("DEFAULT_CURRENCY", default="USD"))
+MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=25 * 1024 * 1024)
+# Request bodies above this (other than file uploads) are refused with 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+
+APPEND_SLASH = False  # the API answers with and without a trailing slash itself; a redirect would break POSTs
+
+CORS_ALLOWED_ORIGINS = config.cors_origins(env.list("CORS_ALLOWED_ORIGINS", default=[]), debug=DEBUG)
+CORS_URLS_REGEX = r"^/api/.*$"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the browser client reads csrftoken to send X-CSRFToken
+
+REST_FRAMEWORK = {
+    # Token first: with Session first, anonymous requests get 403 instead of 401 (LIBRARY-NOTES).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "spends.api.pagination.SkipLimitPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # The browsable API only for signed-in users; everyone else gets JSON.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "spends.api.negotiation.BrowsableForSignedInNegotiation",
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "spends.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("AUTH_THROTTLE_RATE", default="10/minute"),
+        "auth_me": env.str("AUTH_ME_THROTTLE_RATE", default="120/minute"),
+    },
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "DATE_FORMAT": "%Y-%m-%d",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Spends Tracker API",
+    "DESCRIPTION": "Purchases, warranties, receipts and spending analytics. The contract is API.md; "
+    "every error has the body {detail, code, errors?}.",
+    "VERSION": VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseStatusEnum": "purchases.choices.PurchaseStatus",
+        "WarrantyTypeEnum": "warranties.choices.WarrantyType",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "spends.api.schema.strip_optional_slash",
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

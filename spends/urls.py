@@ -1,0 +1,35 @@
+"""URLs: the admin, the API (each app's router), the OpenAPI schema and docs, and a JSON 404 for the rest of /api/."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from spends.api import views
+
+api_patterns = [
+    re_path(r"^health/?$", views.HealthView.as_view(), name="health"),
+    re_path(r"^auth/token/?$", views.TokenView.as_view(), name="auth-token"),
+    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
+    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(
+        r"^redoc/?$",
+        SpectacularRedocView.as_view(url_name="schema", template_name="spends/redoc.html"),
+        name="redoc",
+    ),
+    path("", include("catalog.api.urls")),
+    path("", include("purchases.api.urls")),
+    path("", include("warranties.api.urls")),
+    re_path(r"^.*$", views.api_not_found),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+admin.site.site_header = "Spends Tracker"
+admin.site.site_title = "Spends Tracker admin"
+admin.site.index_title = "Purchases, warranties and catalog"

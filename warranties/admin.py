@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from warranties.models import Warranty
+
+
+@admin.register(Warranty)
+class WarrantyAdmin(admin.ModelAdmin):
+    list_display = ["purchase", "warranty_type", "warranty_start", "warranty_end", "status", "provider"]
+    list_filter = ["status", "warranty_type", "warranty_end"]
+    search_fields = ["purchase__product_name", "provider", "notes"]
+    list_select_related = ["purchase"]
+    autocomplete_fields = ["purchase"]
+    date_hierarchy = "warranty_end"
+    readonly_fields = ["id", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(purchase__owner=request.user)

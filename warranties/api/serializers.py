@@ -1,0 +1,107 @@
+from rest_framework import serializers
+
+from purchases.models import Purchase
+from warranties.choices import EffectiveStatus, WarrantyStatus, WarrantyType
+from warranties.models import Warranty
+
+
+class OwnedPurchaseField(serializers.PrimaryKeyRelatedField):
+    """A purchase id of the caller's; anyone else's is "does not exist" (400 on purchase_id)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return Purchase.objects.none()
+        return Purchase.objects.owned_by(request.user)
+
+
+class WarrantyFieldsSerializer(serializers.ModelSerializer):
+    """The writable warranty fields, shared by /api/warranties and a purchase's nested `warranty`."""
+
+    warranty_end = serializers.DateField(required=False, allow_null=True, default=None)
+    warranty_type = serializers.ChoiceField(choices=WarrantyType.choices, default=WarrantyType.LIMITED)
+    status = serializers.ChoiceField(
+        choices=WarrantyStatus.choices,
+        default=WarrantyStatus.ACTIVE,
+        help_text="Write ACTIVE or VOIDED (to void or un-void); read: the effective status ACTIVE/EXPIRED/VOIDED.",
+    )
+    provider = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    days_remaining = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Days from today (UTC) to warranty_end; null unless ACTIVE with an end."
+    )
+
+    class Meta:
+        model = Warranty
+        fields = [
+            "id",
+            "warranty_start",
+            "warranty_end",
+            "warranty_type",
+            "status",
+            "days_remaining",
+            "provider",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        start = attrs.get("warranty_start", getattr(self.instance, "warranty_start", None))
+        end = attrs.get("warranty_end", getattr(self.instance, "warranty_end", None))
+        kind = attrs.get("warranty_type", getattr(self.instance, "warranty_type", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"warranty_end": ["Must be on or after warranty_start."]})
+        if "warranty_end" in attrs and end is None and kind != WarrantyType.LIFETIME and not self.partial:
+            raise serializers.ValidationError({"warranty_end": ["Required unless the warranty type is LIFETIME."]})
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Clients see the effective status computed in SQL by the selector, not the stored one.
+        data["status"] = getattr(instance, "effective_status", None) or data["status"]
+        return data
+
+
+class NestedWarrantySerializer(WarrantyFieldsSerializer):
+    """A purchase's `warranty`. Read from the purchase selector's annotations (no query per row)."""
+
+    purchase_id = serializers.UUIDField(read_only=True)
+    product_name = serializers.CharField(source="purchase.product_name", read_only=True)
+
+    class Meta(WarrantyFieldsSerializer.Meta):
+        fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:]]
+
+
+class WarrantySerializer(WarrantyFieldsSerializer):
+    purchase_id = OwnedPurchaseField(
+        source="purchase", pk_field=serializers.UUIDField(), required=False, help_text="Required on create."
+    )
+    product_name = serializers.CharField(source="purchase.product_name", read_only=True)
+    status = serializers.ChoiceField(
+        choices=WarrantyStatus.choices,
+        default=WarrantyStatus.ACTIVE,
+        help_text="Write ACTIVE or VOIDED; read: the effective status (ACTIVE/EXPIRED/VOIDED).",
+    )
+
+    class Meta(WarrantyFieldsSerializer.Meta):
+        fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:]]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and "purchase" not in attrs:
+            raise serializers.ValidationError({"purchase_id": ["This field is required."]})
+        if self.instance is not None and "purchase" in attrs and attrs["purchase"].pk != self.instance.purchase_id:
+            raise serializers.ValidationError({"purchase_id": ["The purchase of a warranty cannot be changed."]})
+        return attrs
+
+
+class WarrantyReadSerializer(WarrantySerializer):
+    """Response shape, for the schema: status is the effective one."""
+
+    status = serializers.ChoiceField(choices=EffectiveStatus.choices, read_only=True)
+
+
+class ExpiringQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=0, max_value=3650, default=30)

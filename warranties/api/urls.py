@@ -1,0 +1,7 @@
+from spends.api.routers import OptionalSlashRouter
+
+from .views import WarrantyViewSet
+
+router = OptionalSlashRouter()
+router.register("warranties", WarrantyViewSet, basename="warranty")
+urlpatterns = router.urls

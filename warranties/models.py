@@ -1,0 +1,119 @@
+"""Warranties: at most one per purchase; the effective status is worked out against today in SQL."""
+
+import datetime
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+
+from spends import clock
+from spends.db import DaysBetween
+from warranties.choices import EffectiveStatus, WarrantyStatus, WarrantyType
+
+
+def effective_status_expressions(*, prefix: str = "", alias: str = "", today=None) -> dict:
+    """SQL expressions for a warranty's effective status and days remaining on `today` (default: today UTC).
+
+    `prefix` reaches the warranty from another model ("warranty__" from a purchase); `alias` prefixes the
+    annotation names. VOIDED if voided; else EXPIRED when the end is before today; else ACTIVE.
+    `days_remaining` is end - today for ACTIVE warranties with an end, else null.
+    """
+    today_value = Value(today or clock.today(), output_field=models.DateField())
+    status, end = f"{prefix}status", f"{prefix}warranty_end"
+    # Reached through a nullable relation, "no warranty" must stay null rather than read as ACTIVE.
+    missing = [When(**{f"{prefix}id__isnull": True}, then=Value(None))] if prefix else []
+    return {
+        f"{alias}effective_status": Case(
+            *missing,
+            When(**{status: WarrantyStatus.VOIDED}, then=Value(EffectiveStatus.VOIDED)),
+            When(**{f"{end}__lt": today_value}, then=Value(EffectiveStatus.EXPIRED)),
+            default=Value(EffectiveStatus.ACTIVE),
+            output_field=models.CharField(),
+        ),
+        f"{alias}days_remaining": Case(
+            When(**{status: WarrantyStatus.VOIDED}, then=Value(None)),
+            When(**{f"{end}__isnull": True}, then=Value(None)),
+            When(**{f"{end}__lt": today_value}, then=Value(None)),
+            default=DaysBetween(today_value, F(end)),
+            output_field=models.IntegerField(),
+        ),
+    }
+
+
+class WarrantyQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(purchase__owner=user)
+
+    def with_effective_status(self, today=None):
+        """Annotate `effective_status` (ACTIVE/EXPIRED/VOIDED) and `days_remaining` for `today` (UTC).
+
+        Both are SQL expressions, so filtering and ordering by them happen in the database and are right the
+        day after a warranty ends without any job having run.
+        """
+        return self.annotate(**effective_status_expressions(today=today))
+
+    def active_on(self, today):
+        return self.filter(Q(warranty_end__isnull=True) | Q(warranty_end__gte=today), status=WarrantyStatus.ACTIVE)
+
+    def expired_on(self, today):
+        return self.filter(status=WarrantyStatus.ACTIVE, warranty_end__lt=today)
+
+    def expiring_between(self, today, days):
+        """ACTIVE warranties ending from `today` to `today + days`, both days included."""
+        return self.filter(
+            status=WarrantyStatus.ACTIVE,
+            warranty_end__gte=today,
+            warranty_end__lte=today + datetime.timedelta(days=days),
+        )
+
+
+class Warranty(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purchase = models.OneToOneField("purchases.Purchase", on_delete=models.CASCADE, related_name="warranty")
+    warranty_start = models.DateField()
+    warranty_end = models.DateField(null=True, blank=True)
+    warranty_type = models.CharField(max_length=16, choices=WarrantyType.choices, default=WarrantyType.LIMITED)
+    status = models.CharField(max_length=16, choices=WarrantyStatus.choices, default=WarrantyStatus.ACTIVE)
+    provider = models.CharField(max_length=255, blank=True, default="")
+    notes = models.TextField(blank=True, default="", max_length=10_000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WarrantyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "warranties"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(warranty_end__isnull=True) | Q(warranty_end__gte=F("warranty_start")),
+                name="warranties_warranty_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(warranty_end__isnull=False) | Q(warranty_type=WarrantyType.LIFETIME),
+                name="warranties_warranty_end_null_only_lifetime",
+            ),
+            models.CheckConstraint(
+                condition=Q(warranty_type__in=WarrantyType.values), name="warranties_warranty_type_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=WarrantyStatus.values), name="warranties_warranty_status_valid"),
+        ]
+        indexes = [
+            # expiring / timeline / ordering by end date: range scans on warranty_end.
+            models.Index(fields=["warranty_end"], name="warranty_end_idx"),
+            models.Index(fields=["status", "warranty_end"], name="warranty_status_end_idx"),
+            # recent_warranties: newest created first.
+            models.Index(fields=["created_at"], name="warranty_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"Warranty for {self.purchase_id}"
+
+    def clean(self):
+        errors = {}
+        if self.warranty_end is None and self.warranty_type != WarrantyType.LIFETIME:
+            errors["warranty_end"] = ["Required unless the warranty type is LIFETIME."]
+        if self.warranty_start and self.warranty_end and self.warranty_end < self.warranty_start:
+            errors["warranty_end"] = ["Must be on or after warranty_start."]
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,46 @@
+"""Writes to warranties. Each runs in a transaction and validates with the model (`full_clean`)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from warranties.models import Warranty
+
+WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
+
+
+def _save(warranty: Warranty, *, field_prefix: str | None) -> Warranty:
+    for text_field in ("provider", "notes"):
+        setattr(warranty, text_field, (getattr(warranty, text_field) or "").strip())
+    try:
+        warranty.full_clean(exclude=["purchase"], validate_constraints=False)
+    except ValidationError as exc:
+        exc.field_prefix = field_prefix  # errors of a purchase's nested warranty nest under "warranty"
+        raise
+    warranty.save()
+    return warranty
+
+
+@transaction.atomic
+def warranty_create(*, purchase, field_prefix: str | None = None, **fields) -> Warranty:
+    """Create the purchase's warranty. Raises ValidationError (on `purchase_id`) if it already has one."""
+    if Warranty.objects.filter(purchase=purchase).exists():
+        raise ValidationError({"purchase_id": ["This purchase already has a warranty (one per purchase)."]})
+    unknown = set(fields) - set(WARRANTY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown warranty fields: {sorted(unknown)}")
+    return _save(Warranty(purchase=purchase, **fields), field_prefix=field_prefix)
+
+
+@transaction.atomic
+def warranty_update(*, warranty: Warranty, field_prefix: str | None = None, **fields) -> Warranty:
+    """Update the given fields (a partial update when only some are given)."""
+    for key, value in fields.items():
+        if key not in WARRANTY_FIELDS:
+            raise TypeError(f"Unknown warranty field: {key}")
+        setattr(warranty, key, value)
+    return _save(warranty, field_prefix=field_prefix)
+
+
+@transaction.atomic
+def warranty_delete(*, warranty: Warranty) -> None:
+    warranty.delete()
