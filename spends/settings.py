@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PurchaseStatusEnum": "purchases.choices.PurchaseStatus",
         "WarrantyTypeEnum": "warranties.choices.WarrantyType",
+        "WarrantyWriteStatusEnum": "warranties.choices.WarrantyStatus",
+        "WarrantyEffectiveStatusEnum": "warranties.choices.EffectiveStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

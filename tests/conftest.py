@@ -15,6 +15,8 @@ def _isolated_files_and_cache(settings, tmp_path):
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.STORAGES = {
         **settings.STORAGES,
+        # Tests do not run collectstatic; production (DEBUG off) serves the hashed manifest via WhiteNoise.
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         "dbbackup": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "backups")},

@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from spends.api.serializers import is_currency_code
 
@@ -21,6 +23,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError("Must be true or false.", code="invalid")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
