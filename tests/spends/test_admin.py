@@ -1,0 +1,52 @@
+"""The admin: every model's changelist, search and add form answer for a staff user."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/purchases/purchase/",
+        "/admin/purchases/purchase/?q=Product",
+        "/admin/purchases/purchase/add/",
+        "/admin/warranties/warranty/",
+        "/admin/catalog/retailer/",
+        "/admin/catalog/brand/?q=app",
+    ],
+)
+def test_admin_pages_render(admin_client, url):
+    WarrantyFactory()
+    assert admin_client.get(url).status_code == 200
+
+
+def test_purchase_change_page_shows_warranty_inline(admin_client):
+    warranty = WarrantyFactory()
+    page = admin_client.get(f"/admin/purchases/purchase/{warranty.purchase_id}/change/")
+    assert page.status_code == 200
+    assert b"warranty-0-warranty_start" in page.content or b"warranty-0" in page.content
+
+
+def _changelist_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/admin/purchases/purchase/").status_code == 200
+    return len(queries)
+
+
+def test_purchase_changelist_runs_the_same_queries_for_1_and_30_rows(admin_client):
+    PurchaseFactory()
+    one = _changelist_queries(admin_client)
+    PurchaseFactory.create_batch(29)
+    assert _changelist_queries(admin_client) == one
