@@ -1,4 +1,48 @@
-"""drf-spectacular hooks."""
+"""drf-spectacular hooks: canonical paths and the contract's error responses on every operation."""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import AllowAny
+
+from spends.api.serializers import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (validation_error / parse_error); nothing was changed.",
+    "401": "Not authenticated (not_authenticated).",
+    "403": "Not allowed (permission_denied), e.g. a staff-only change.",
+    "404": "Not found, or not yours (not_found).",
+    "409": "Conflict with stored data (conflict).",
+}
+
+
+class ContractAutoSchema(AutoSchema):
+    """Adds the error responses every endpoint can give, in the contract's error body, unless declared."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        codes = []
+        if not public:
+            takes_input = self.method in ("POST", "PUT", "PATCH") or self._is_list_view() or bool(
+                getattr(self.view, "filterset_class", None)
+            )
+            catalog = "/retailers" in self.path or "/brands" in self.path
+            if takes_input:
+                codes.append("400")
+            codes.append("401")
+            if "{" in self.path:
+                codes.append("404")
+            if catalog and self.method in ("PUT", "PATCH", "DELETE"):
+                codes.append("403")
+            if catalog and self.method == "DELETE":
+                codes.append("409")
+        for code in codes:
+            if code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response["description"] = ERROR_DESCRIPTIONS[code]
+                responses[code] = response
+        return responses
 
 
 def strip_optional_slash(result, generator, request, public):
