@@ -22,6 +22,7 @@ api_patterns = [
     path("", include("catalog.api.urls")),
     path("", include("purchases.api.urls")),
     path("", include("warranties.api.urls")),
+    path("", include("analytics.api.urls")),
     re_path(r"^.*$", views.api_not_found),
 ]
 

@@ -1,0 +1,183 @@
+"""Analytics query parameters (validated, 400 otherwise) and response shapes (API.md § Analytics).
+
+Responses go through these serializers so money renders as a string with two decimals (a Decimal in a
+hand-built Response would render as a float).
+"""
+
+import datetime
+
+from django.conf import settings
+from rest_framework import serializers
+
+from analytics.selectors import GROUP_BY_CHOICES
+from purchases.api.serializers import PurchaseSerializer
+from spends import clock
+from spends.api.serializers import CurrencyCodeField, MoneyField
+from warranties.api.serializers import WarrantyReadSerializer
+
+MAX_PERIOD_DAYS = 3660
+
+
+def default_currency():
+    return settings.DEFAULT_CURRENCY
+
+
+class AmountField(serializers.DecimalField):
+    """A sum of money: a string with two decimals, with room for more digits than one price."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 20)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+
+# --- query parameters -----------------------------------------------------------------------------------------
+
+
+def _currency_field():
+    return CurrencyCodeField(
+        default=default_currency, help_text="ISO 4217 code of the purchases that count; default DEFAULT_CURRENCY."
+    )
+
+
+def _months_field():
+    return serializers.IntegerField(
+        min_value=1, max_value=120, default=12, help_text="Calendar months, the current one last (1..120)."
+    )
+
+
+def _limit_field():
+    return serializers.IntegerField(min_value=1, max_value=100, default=10, help_text="Number of rows (1..100).")
+
+
+class CurrencyQuerySerializer(serializers.Serializer):
+    currency = _currency_field()
+
+
+class SpendingQuerySerializer(serializers.Serializer):
+    months = _months_field()
+    currency = _currency_field()
+
+
+class MonthsQuerySerializer(serializers.Serializer):
+    months = _months_field()
+
+
+class LimitQuerySerializer(serializers.Serializer):
+    limit = _limit_field()
+
+
+class TopProductsQuerySerializer(serializers.Serializer):
+    limit = _limit_field()
+    currency = _currency_field()
+
+
+class SpendingByPeriodQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day (inclusive); default 1 January of end's year.")
+    end = serializers.DateField(required=False, help_text="Last day (inclusive); default today (UTC).")
+    group_by = serializers.ChoiceField(choices=GROUP_BY_CHOICES, default="month")
+    currency = _currency_field()
+
+    def validate(self, attrs):
+        end = attrs.get("end") or self.context.get("today") or clock.today()
+        start = attrs.get("start") or datetime.date(end.year, 1, 1)
+        if start > end:
+            raise serializers.ValidationError("start must be on or before end.")
+        if (end - start).days > MAX_PERIOD_DAYS:
+            raise serializers.ValidationError(f"The range from start to end may span at most {MAX_PERIOD_DAYS} days.")
+        return {**attrs, "start": start, "end": end}
+
+
+# --- responses ------------------------------------------------------------------------------------------------
+
+
+class SpendingMonthSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    total_amount = AmountField()
+    item_count = serializers.IntegerField()
+
+
+class SpendingPeriodSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text="YYYY-MM-DD (day), YYYY-Www (ISO week) or YYYY-MM (month).")
+    total_amount = AmountField()
+    item_count = serializers.IntegerField()
+
+
+class SpendingByPeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    currency = serializers.CharField()
+    group_by = serializers.ChoiceField(choices=GROUP_BY_CHOICES)
+    total_amount = AmountField()
+    item_count = serializers.IntegerField()
+    series = SpendingPeriodSerializer(many=True)
+
+
+class PurchaseStatusCountsSerializer(serializers.Serializer):
+    ORDERED = serializers.IntegerField()
+    RECEIVED = serializers.IntegerField()
+
+
+class SpendingSummarySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    total_spent = AmountField()
+    item_count = serializers.IntegerField()
+    average_price = AmountField(allow_null=True)
+    min_price = MoneyField(allow_null=True)
+    max_price = MoneyField(allow_null=True)
+    first_purchase_date = serializers.DateField(allow_null=True)
+    last_purchase_date = serializers.DateField(allow_null=True)
+    this_month_spent = AmountField()
+    by_status = PurchaseStatusCountsSerializer()
+    currencies = serializers.ListField(child=serializers.CharField(), help_text="Every currency the caller has used.")
+
+
+class WarrantyTimelineMonthSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    active = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    expiring_soon = serializers.IntegerField()
+
+
+class WarrantySummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    active = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    voided = serializers.IntegerField()
+    expiring_soon = serializers.IntegerField()
+
+
+class RetailerShareSerializer(serializers.Serializer):
+    retailer_id = serializers.UUIDField(allow_null=True)
+    retailer_name = serializers.CharField(help_text='"Unknown" for purchases without a retailer.')
+    count = serializers.IntegerField()
+    percentage = serializers.FloatField(help_text="Share of the purchase count, 2 decimals; the rows add up to 100.")
+    total_spent = AmountField()
+
+
+class BrandShareSerializer(serializers.Serializer):
+    brand_id = serializers.UUIDField(allow_null=True)
+    brand_name = serializers.CharField(help_text='"Unknown" for purchases without a brand.')
+    count = serializers.IntegerField()
+    percentage = serializers.FloatField(help_text="Share of the purchase count, 2 decimals; the rows add up to 100.")
+    total_spent = AmountField()
+
+
+class TopProductSerializer(serializers.Serializer):
+    product_name = serializers.CharField(help_text="The most recent spelling of the name.")
+    count = serializers.IntegerField()
+    total_spent = AmountField()
+    avg_price = AmountField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    spending = SpendingMonthSerializer(many=True)
+    summary = SpendingSummarySerializer()
+    warranty_timeline = WarrantyTimelineMonthSerializer(many=True)
+    warranty_summary = WarrantySummarySerializer()
+    retailers = RetailerShareSerializer(many=True)
+    brands = BrandShareSerializer(many=True)
+    top_products = TopProductSerializer(many=True)
+    recent_purchases = PurchaseSerializer(many=True, read_only=True)
+    recent_warranties = WarrantyReadSerializer(many=True, read_only=True)

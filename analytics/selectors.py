@@ -1,0 +1,360 @@
+"""Analytics reads (API.md § Analytics): one function per aggregate, each computed by the database.
+
+Every selector is scoped to `owner` and runs a small, fixed number of queries whatever the number of rows
+(GROUP BY with TruncDay/TruncWeek/TruncMonth, SUM, COUNT, conditional aggregation). Python only zero-fills the
+short list of periods, formats period keys and rounds derived numbers (averages, percentages) from the
+aggregated results. Money stays `Decimal` throughout; "today" is a parameter (default `clock.today()`, UTC) so
+callers and tests decide which day it is.
+"""
+
+import datetime
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Lower, Trim, TruncDay, TruncMonth, TruncWeek
+
+from purchases.choices import PurchaseStatus
+from purchases.models import Purchase
+from purchases.selectors import purchase_list
+from spends import clock
+from warranties.choices import WarrantyStatus
+from warranties.models import Warranty
+from warranties.selectors import warranty_list
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+# Sums of many Decimal(10,2) prices need more digits than one price.
+AMOUNT = DecimalField(max_digits=20, decimal_places=2)
+EXPIRING_SOON_DAYS = 30
+UNKNOWN_NAME = "Unknown"
+GROUP_BY_CHOICES = ("day", "week", "month")
+
+_TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+# --- period helpers (pure Python over a handful of dates) ---------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(first: datetime.date, months: int) -> datetime.date:
+    """The first day of the month `months` after (or before, when negative) the month of `first`."""
+    index = first.year * 12 + (first.month - 1) + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return add_months(month_start(day), 1) - datetime.timedelta(days=1)
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """The Monday of `day`'s ISO week (what TruncWeek returns on both engines)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def period_key(first_day: datetime.date, group_by: str) -> str:
+    """`YYYY-MM-DD`, ISO week `YYYY-Www` (ISO year, which differs from the calendar year around New Year) or `YYYY-MM`."""
+    if group_by == "day":
+        return first_day.isoformat()
+    if group_by == "week":
+        iso_year, iso_week, _ = first_day.isocalendar()
+        return f"{iso_year}-W{iso_week:02d}"
+    return f"{first_day.year:04d}-{first_day.month:02d}"
+
+
+def period_starts(start: datetime.date, end: datetime.date, group_by: str) -> list[datetime.date]:
+    """The first day of every period touching [start, end], oldest first."""
+    if group_by == "day":
+        return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
+    if group_by == "week":
+        first, last = week_start(start), week_start(end)
+        return [first + datetime.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    first, last = month_start(start), month_start(end)
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [add_months(first, i) for i in range(count)]
+
+
+def _as_date(value) -> datetime.date:
+    # Trunc over a DateField gives a date; be robust to a backend handing back a datetime.
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _money_sum(field: str = "price", *, filter: Q | None = None):  # noqa: A002 - mirrors Django's kwarg
+    """SUM as Decimal(20,2), "0.00" instead of NULL when nothing matches."""
+    return Coalesce(Sum(field, filter=filter), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
+
+
+def _average(total: Decimal, count: int) -> Decimal | None:
+    # Exact Decimal division of the two database aggregates: AVG() would be a float on SQLite and could
+    # round a half cent differently than PostgreSQL's numeric AVG().
+    if not count:
+        return None
+    return (total / count).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _percentages(counts: list[int]) -> list[float]:
+    """Each count's share of the sum, in percent with 2 decimals, adding up to exactly 100.
+
+    Largest-remainder rounding: plain rounding of many rows could drift beyond the contract's ±0.05.
+    """
+    total = sum(counts)
+    if not total:
+        return [0.0 for _ in counts]
+    exact = [Decimal(count) * 10000 / total for count in counts]  # in hundredths of a percent
+    floors = [value.to_integral_value(rounding=ROUND_DOWN) for value in exact]
+    missing = int(10000 - sum(floors))
+    # Stable: equal remainders favour the earlier (larger, then alphabetical) row.
+    by_remainder = sorted(range(len(counts)), key=lambda i: exact[i] - floors[i], reverse=True)
+    for i in by_remainder[:missing]:
+        floors[i] += 1
+    return [float(value / 100) for value in floors]
+
+
+def _purchases(owner, currency: str):
+    return Purchase.objects.owned_by(owner).filter(currency_code=currency)
+
+
+# --- spending -------------------------------------------------------------------------------------------------
+
+
+def _grouped_spending(queryset, group_by: str) -> dict[datetime.date, dict]:
+    """One GROUP BY query: {first day of period: {"total_amount", "item_count"}}."""
+    rows = (
+        queryset.annotate(period_start=_TRUNC[group_by]("purchase_date"))
+        .values("period_start")
+        .annotate(total_amount=_money_sum(), item_count=Count("id"))
+        .order_by("period_start")
+    )
+    return {_as_date(row["period_start"]): row for row in rows}
+
+
+def _zero_filled(starts: list[datetime.date], found: dict, group_by: str, key_name: str) -> list[dict]:
+    empty = {"total_amount": ZERO, "item_count": 0}
+    return [
+        {
+            key_name: period_key(start, group_by),
+            "total_amount": found.get(start, empty)["total_amount"],
+            "item_count": found.get(start, empty)["item_count"],
+        }
+        for start in starts
+    ]
+
+
+def spending_by_month(*, owner, currency: str, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+    """Spending in `currency` for the last `months` calendar months (UTC), oldest first, current month last.
+
+    Returns `[{"month": "YYYY-MM", "total_amount": Decimal, "item_count": int}]`, every month present
+    (zero-filled). A month counts all its purchases, including ones dated later this month. One query.
+    """
+    today = today or clock.today()
+    last = month_start(today)
+    first = add_months(last, -(months - 1))
+    queryset = _purchases(owner, currency).filter(purchase_date__gte=first, purchase_date__lt=add_months(last, 1))
+    found = _grouped_spending(queryset, "month")
+    return _zero_filled(period_starts(first, last, "month"), found, "month", "month")
+
+
+def spending_by_period(
+    *, owner, currency: str, start: datetime.date, end: datetime.date, group_by: str = "month"
+) -> dict:
+    """Spending in `currency` between `start` and `end` (inclusive) grouped by day, ISO week or month.
+
+    Returns `{"start", "end", "currency", "group_by", "total_amount", "item_count", "series"}`; `series` holds
+    every period touching the range (zero-filled), `{"period", "total_amount", "item_count"}`. Only purchases
+    inside [start, end] count, also in the first and last (partial) week or month. Two queries.
+    """
+    queryset = _purchases(owner, currency).filter(purchase_date__gte=start, purchase_date__lte=end)
+    totals = queryset.aggregate(total_amount=_money_sum(), item_count=Count("id"))
+    found = _grouped_spending(queryset, group_by)
+    return {
+        "start": start,
+        "end": end,
+        "currency": currency,
+        "group_by": group_by,
+        "total_amount": totals["total_amount"],
+        "item_count": totals["item_count"],
+        "series": _zero_filled(period_starts(start, end, group_by), found, group_by, "period"),
+    }
+
+
+def spending_summary(*, owner, currency: str, today: datetime.date | None = None) -> dict:
+    """Totals of the owner's purchases in `currency`, and the list of every currency the owner has used.
+
+    Returns `{"currency", "total_spent", "item_count", "average_price", "min_price", "max_price",
+    "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
+    "currencies": [sorted codes]}`. Without purchases in `currency`: sums "0.00", counts 0, other prices and
+    dates None. Two queries (the aggregate, the distinct currencies).
+    """
+    today = today or clock.today()
+    this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
+    by_status = {f"status_{status}": Count("id", filter=Q(status=status)) for status in PurchaseStatus.values}
+    row = _purchases(owner, currency).aggregate(
+        total_spent=_money_sum(),
+        item_count=Count("id"),
+        min_price=Min("price"),
+        max_price=Max("price"),
+        first_purchase_date=Min("purchase_date"),
+        last_purchase_date=Max("purchase_date"),
+        this_month_spent=_money_sum(filter=this_month),
+        **by_status,
+    )
+    currencies = list(
+        Purchase.objects.owned_by(owner).order_by("currency_code").values_list("currency_code", flat=True).distinct()
+    )
+    return {
+        "currency": currency,
+        "total_spent": row["total_spent"],
+        "item_count": row["item_count"],
+        "average_price": _average(row["total_spent"], row["item_count"]),
+        "min_price": row["min_price"],
+        "max_price": row["max_price"],
+        "first_purchase_date": row["first_purchase_date"],
+        "last_purchase_date": row["last_purchase_date"],
+        "this_month_spent": row["this_month_spent"],
+        "by_status": {status: row[f"status_{status}"] for status in PurchaseStatus.values},
+        "currencies": currencies,
+    }
+
+
+# --- warranties -----------------------------------------------------------------------------------------------
+
+
+def warranty_timeline(*, owner, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+    """Per calendar month (oldest first, current month last): `{"month", "active", "expired", "expiring_soon"}`.
+
+    With L = the month's last day (today for the current month), over warranties that are not voided:
+    `active` started on or before L and ends on or after L or has no end (LIFETIME); `expired` ends inside the
+    month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query:
+    three conditional COUNTs per month.
+    """
+    today = today or clock.today()
+    current = month_start(today)
+    firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
+    aggregates = {}
+    for index, first in enumerate(firsts):
+        last = today if first == current else month_end(first)
+        in_force = Q(warranty_start__lte=last) & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=last))
+        soon_limit = last + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+        aggregates[f"active_{index}"] = Count("id", filter=in_force)
+        aggregates[f"expired_{index}"] = Count("id", filter=Q(warranty_end__gte=first, warranty_end__lte=last))
+        aggregates[f"soon_{index}"] = Count("id", filter=in_force & Q(warranty_end__lte=soon_limit))
+    row = Warranty.objects.owned_by(owner).exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
+    return [
+        {
+            "month": period_key(first, "month"),
+            "active": row[f"active_{index}"],
+            "expired": row[f"expired_{index}"],
+            "expiring_soon": row[f"soon_{index}"],
+        }
+        for index, first in enumerate(firsts)
+    ]
+
+
+def warranty_summary(*, owner, today: datetime.date | None = None) -> dict:
+    """Counts of the owner's warranties by effective status today: `{"total", "active", "expired", "voided",
+    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query."""
+    today = today or clock.today()
+    in_force = Q(status=WarrantyStatus.ACTIVE)
+    active = in_force & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=today))
+    soon = in_force & Q(warranty_end__gte=today, warranty_end__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
+    return Warranty.objects.owned_by(owner).aggregate(
+        total=Count("id"),
+        active=Count("id", filter=active),
+        expired=Count("id", filter=in_force & Q(warranty_end__lt=today)),
+        voided=Count("id", filter=Q(status=WarrantyStatus.VOIDED)),
+        expiring_soon=Count("id", filter=soon),
+    )
+
+
+# --- distributions --------------------------------------------------------------------------------------------
+
+
+def _distribution(*, owner, currency: str, relation: str) -> list[dict]:
+    rows = list(
+        _purchases(owner, currency)
+        .values(entry_id=F(f"{relation}_id"), entry_name=Coalesce(F(f"{relation}__name"), Value(UNKNOWN_NAME)))
+        .annotate(count=Count("id"), total_spent=_money_sum())
+        .order_by("-count", Lower("entry_name"), "entry_id")
+    )
+    # The shares need the grand total of a list with one row per retailer/brand: no extra query for it.
+    shares = _percentages([row["count"] for row in rows])
+    return [
+        {
+            f"{relation}_id": row["entry_id"],
+            f"{relation}_name": row["entry_name"],
+            "count": row["count"],
+            "percentage": share,
+            "total_spent": row["total_spent"],
+        }
+        for row, share in zip(rows, shares, strict=True)
+    ]
+
+
+def retailer_distribution(*, owner, currency: str) -> list[dict]:
+    """The owner's purchases in `currency` per retailer: `[{"retailer_id", "retailer_name", "count",
+    "percentage", "total_spent"}]`, most purchases first, ties by name. Purchases without a retailer form one
+    row (`retailer_id` None, name "Unknown"). Percentages of the count add up to exactly 100. One query."""
+    return _distribution(owner=owner, currency=currency, relation="retailer")
+
+
+def brand_distribution(*, owner, currency: str) -> list[dict]:
+    """As `retailer_distribution`, per brand (`brand_id`, `brand_name`). One query."""
+    return _distribution(owner=owner, currency=currency, relation="brand")
+
+
+def top_products(*, owner, currency: str, limit: int = 10) -> list[dict]:
+    """The owner's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
+    "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
+    then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
+    One query (the spelling is a correlated subquery)."""
+    purchases = _purchases(owner, currency).annotate(name_key=Lower(Trim("product_name")))
+    latest_spelling = (
+        purchases.filter(name_key=OuterRef("name_key"))
+        .order_by("-purchase_date", "-created_at", "-id")
+        .values(spelling=Trim("product_name"))[:1]
+    )
+    rows = (
+        purchases.values("name_key")
+        .annotate(count=Count("id"), total_spent=_money_sum(), product_name=Subquery(latest_spelling))
+        .order_by("-count", "-total_spent", "name_key")[:limit]
+    )
+    return [
+        {
+            "product_name": row["product_name"],
+            "count": row["count"],
+            "total_spent": row["total_spent"],
+            "avg_price": _average(row["total_spent"], row["count"]),
+        }
+        for row in rows
+    ]
+
+
+# --- recent lists ---------------------------------------------------------------------------------------------
+
+
+def recent_purchases(*, owner, limit: int = 10, today: datetime.date | None = None):
+    """The owner's `limit` newest purchases (purchase_date, then created), annotated as `purchase_list`. One query."""
+    return purchase_list(owner=owner, today=today)[:limit]
+
+
+def recent_warranties(*, owner, limit: int = 10, today: datetime.date | None = None):
+    """The owner's `limit` newest warranties by creation, annotated as `warranty_list`. One query."""
+    return warranty_list(owner=owner, today=today).order_by("-created_at", "-id")[:limit]
+
+
+def dashboard(*, owner, currency: str, today: datetime.date | None = None) -> dict:
+    """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (10)."""
+    today = today or clock.today()
+    return {
+        "spending": spending_by_month(owner=owner, currency=currency, today=today),
+        "summary": spending_summary(owner=owner, currency=currency, today=today),
+        "warranty_timeline": warranty_timeline(owner=owner, today=today),
+        "warranty_summary": warranty_summary(owner=owner, today=today),
+        "retailers": retailer_distribution(owner=owner, currency=currency),
+        "brands": brand_distribution(owner=owner, currency=currency),
+        "top_products": top_products(owner=owner, currency=currency),
+        "recent_purchases": recent_purchases(owner=owner, today=today),
+        "recent_warranties": recent_warranties(owner=owner, today=today),
+    }
