@@ -6,4 +6,4 @@ from django.utils import timezone
 
 
 def today() -> datetime.date:
-    return timezone.now().astimezone(datetime.timezone.utc).date()
+    return timezone.now().astimezone(datetime.UTC).date()

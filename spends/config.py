@@ -55,5 +55,7 @@ def check_currency(code: str) -> str:
     """DEFAULT_CURRENCY must be an ISO 4217 code."""
     code = code.strip().upper()
     if pycountry.currencies.get(alpha_3=code) is None:
-        raise ImproperlyConfigured(f"DEFAULT_CURRENCY={code!r} is not an ISO 4217 currency code (for example USD, EUR).")
+        raise ImproperlyConfigured(
+            f"DEFAULT_CURRENCY={code!r} is not an ISO 4217 currency code (for example USD, EUR)."
+        )
     return code

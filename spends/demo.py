@@ -28,7 +28,7 @@ PRODUCTS = [
     ("Galaxy Tab S10", "Samsung", (499, 899), 24),
     ("WH-1000XM5 Headphones", "Sony", (299, 399), 12),
     ("PlayStation 5", "Sony", (449, 549), 12),
-    ("OLED TV 55\"", "LG", (1099, 1799), 24),
+    ('OLED TV 55"', "LG", (1099, 1799), 24),
     ("Washing Machine Serie 6", "Bosch", (549, 899), 24),
     ("Cordless Drill", "Bosch", (89, 189), 36),
     ("V15 Vacuum", "Dyson", (549, 749), 24),
@@ -67,8 +67,15 @@ def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str = DEMO_PASS
 
 
 @transaction.atomic
-def demo_data_create(*, purchases: int = 60, seed: int | None = None, months: int = 18, username: str = DEMO_USERNAME,
-                     password: str = DEMO_PASSWORD, progress=None) -> DemoResult:
+def demo_data_create(
+    *,
+    purchases: int = 60,
+    seed: int | None = None,
+    months: int = 18,
+    username: str = DEMO_USERNAME,
+    password: str = DEMO_PASSWORD,
+    progress=None,
+) -> DemoResult:
     """Ensure the demo user exists and owns at least `purchases` purchases (idempotent: tops up, never duplicates).
 
     With `seed`, the generated data is the same every time. Dates spread over the last `months` months;
@@ -92,7 +99,9 @@ def demo_data_create(*, purchases: int = 60, seed: int | None = None, months: in
             currency_code=rng.choice(CURRENCIES),
             retailer=rng.choice(retailers) if retailers and rng.random() < 0.9 else None,
             brand=brands.get(brand_name) if brand_name else None,
-            status=PurchaseStatus.RECEIVED if purchase_date < today - datetime.timedelta(days=7) else PurchaseStatus.ORDERED,
+            status=PurchaseStatus.RECEIVED
+            if purchase_date < today - datetime.timedelta(days=7)
+            else PurchaseStatus.ORDERED,
             purchase_date=purchase_date,
             notes=rng.choice(["", "", "Gift", "Bought on sale", "Work equipment"]),
         )
@@ -104,9 +113,9 @@ def demo_data_create(*, purchases: int = 60, seed: int | None = None, months: in
                     purchase=purchase,
                     warranty_start=purchase_date,
                     warranty_end=None if lifetime else purchase_date + datetime.timedelta(days=warranty_months * 30),
-                    warranty_type=WarrantyType.LIFETIME if lifetime else rng.choice(
-                        [WarrantyType.LIMITED, WarrantyType.LIMITED, WarrantyType.EXTENDED]
-                    ),
+                    warranty_type=WarrantyType.LIFETIME
+                    if lifetime
+                    else rng.choice([WarrantyType.LIMITED, WarrantyType.LIMITED, WarrantyType.EXTENDED]),
                     status=WarrantyStatus.VOIDED if rng.random() < 0.05 else WarrantyStatus.ACTIVE,
                     provider=brand_name or "",
                 )

@@ -2,9 +2,8 @@
 
 import logging
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -88,9 +87,7 @@ def exception_handler(exc, context):
         return Response(error_body(409, exc.detail), status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, IntegrityError):
         logger.warning("IntegrityError answered as 409: %s", exc)
-        return Response(
-            error_body(409, "The change conflicts with existing data."), status=status.HTTP_409_CONFLICT
-        )
+        return Response(error_body(409, "The change conflicts with existing data."), status=status.HTTP_409_CONFLICT)
 
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: ApiErrorMiddleware answers a JSON 500 and logs it

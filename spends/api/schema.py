@@ -24,8 +24,10 @@ class ContractAutoSchema(AutoSchema):
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         codes = []
         if not public:
-            takes_input = self.method in ("POST", "PUT", "PATCH") or self._is_list_view() or bool(
-                getattr(self.view, "filterset_class", None)
+            takes_input = (
+                self.method in ("POST", "PUT", "PATCH")
+                or self._is_list_view()
+                or bool(getattr(self.view, "filterset_class", None))
             )
             catalog = "/retailers" in self.path or "/brands" in self.path
             if takes_input:

@@ -22,9 +22,7 @@ def assert_error(response, status, code):
     return body
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/purchases", "/api/warranties", "/api/retailers", "/api/brands", "/api/auth/me"]
-)
+@pytest.mark.parametrize("path", ["/api/purchases", "/api/warranties", "/api/retailers", "/api/brands", "/api/auth/me"])
 def test_anonymous_request_is_401_in_contract_shape(anon_client, path):
     response = anon_client.get(path)
     assert_error(response, 401, "not_authenticated")
@@ -126,7 +124,9 @@ def test_trailing_slash_answers_without_redirect(owner_client, path):
 
 
 def test_post_with_trailing_slash_creates_without_redirect(owner_client, owner):
-    response = owner_client.post("/api/purchases/", {"product_name": "Kettle", "price": "20", "purchase_date": "2025-02-01"})
+    response = owner_client.post(
+        "/api/purchases/", {"product_name": "Kettle", "price": "20", "purchase_date": "2025-02-01"}
+    )
     assert response.status_code == 201
     assert owner.purchases.get().product_name == "Kettle"
 

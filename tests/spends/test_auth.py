@@ -16,7 +16,9 @@ def test_token_for_valid_credentials(anon_client, owner):
 
 
 def test_token_opens_the_api(anon_client, owner):
-    key = anon_client.post("/api/auth/token", {"username": "owner", "password": PASSWORD}, format="json").json()["token"]
+    key = anon_client.post("/api/auth/token", {"username": "owner", "password": PASSWORD}, format="json").json()[
+        "token"
+    ]
     anon_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert anon_client.get("/api/purchases").status_code == 200
 

@@ -65,22 +65,46 @@ def test_concurrent_writer_processes_on_the_sqlite_file_all_succeed(tmp_path):
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
     subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from django.contrib.auth import get_user_model; get_user_model().objects.create(username='writer')"],
-        cwd=ROOT, env=env, check=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; get_user_model().objects.create(username='writer')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
     )
     writers, per_writer = 6, 40
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(per_writer)], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(per_writer)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(writers)
     ]
     results = [proc.communicate(timeout=300) for proc in procs]
     assert [proc.returncode for proc in procs] == [0] * writers, results
     assert [out.strip() for out, _ in results] == ["0"] * writers, results
     count = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from purchases.models import Purchase; print(Purchase.objects.count())"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from purchases.models import Purchase; print(Purchase.objects.count())",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert count.stdout.strip().splitlines()[-1] == str(writers * per_writer)

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Create the demo user (printing its login and API token) and realistic demo purchases. Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--purchases", type=int, default=60, help="Make sure the demo user has at least N purchases.")
+        parser.add_argument(
+            "--purchases", type=int, default=60, help="Make sure the demo user has at least N purchases."
+        )
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for the same data every time.")
         parser.add_argument("--username", default=demo.DEMO_USERNAME)
         parser.add_argument("--password", default=demo.DEMO_PASSWORD)
