@@ -55,7 +55,11 @@ def week_start(day: datetime.date) -> datetime.date:
 
 
 def period_key(first_day: datetime.date, group_by: str) -> str:
-    """`YYYY-MM-DD`, ISO week `YYYY-Www` (ISO year, which differs from the calendar year around New Year) or `YYYY-MM`."""
+    """`YYYY-MM-DD`, ISO week `YYYY-Www` or `YYYY-MM`.
+
+    A week is named by its ISO year, which differs from the calendar year around New Year (2024-12-30 is in
+    2025-W01), so the key comes from the Monday's `isocalendar()`, not from the database.
+    """
     if group_by == "day":
         return first_day.isoformat()
     if group_by == "week":
@@ -81,9 +85,9 @@ def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _money_sum(field: str = "price", *, filter: Q | None = None):  # noqa: A002 - mirrors Django's kwarg
+def _money_sum(field: str = "price", *, where: Q | None = None):
     """SUM as Decimal(20,2), "0.00" instead of NULL when nothing matches."""
-    return Coalesce(Sum(field, filter=filter), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
+    return Coalesce(Sum(field, filter=where), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
 
 
 def _average(total: Decimal, count: int) -> Decimal | None:
@@ -197,7 +201,7 @@ def spending_summary(*, owner, currency: str, today: datetime.date | None = None
         max_price=Max("price"),
         first_purchase_date=Min("purchase_date"),
         last_purchase_date=Max("purchase_date"),
-        this_month_spent=_money_sum(filter=this_month),
+        this_month_spent=_money_sum(where=this_month),
         **by_status,
     )
     currencies = list(
