@@ -53,7 +53,10 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
         kind = attrs.get("warranty_type", getattr(self.instance, "warranty_type", None))
         if start and end and end < start:
             raise serializers.ValidationError({"warranty_end": ["Must be on or after warranty_start."]})
-        if "warranty_end" in attrs and end is None and kind != WarrantyType.LIFETIME and not self.partial:
+        # A purchase's nested warranty is partial when the PATCH around it is: the stored type may be LIFETIME,
+        # which only the service can see, so leave that case to the model's clean().
+        partial = self.partial or getattr(self.root, "partial", False)
+        if "warranty_end" in attrs and end is None and kind != WarrantyType.LIFETIME and not partial:
             raise serializers.ValidationError({"warranty_end": ["Required unless the warranty type is LIFETIME."]})
         return attrs
 
