@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests need no .env: a throwaway secret with DEBUG off, like production.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
 
-.PHONY: dev install env migrate seed run test test-postgres lint fmt schema bench clean help
+.PHONY: dev install env migrate seed run test test-postgres prod-check lint fmt schema bench clean help
 
 help:
 	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
@@ -48,6 +48,10 @@ test: install
 
 test-postgres: install
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/spends} $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+# The production command lines without Docker: gunicorn (DEBUG off) on the local PostgreSQL + HTTP smoke test.
+prod-check: install
+	deploy/prod_check.sh
 
 lint: install
 	$(BIN)/ruff check .

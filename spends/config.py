@@ -28,11 +28,23 @@ def check_secret_key(value: str, *, debug: bool) -> str:
     return value
 
 
-def database_config(url: str, *, conn_max_age: int = 0) -> dict:
-    """DATABASES['default'] from a DATABASE_URL, with the SQLite options that make the embedded default safe."""
+def database_config(url: str, *, conn_max_age: int = 0, pool: bool = False, pool_max_size: int = 10) -> dict:
+    """DATABASES['default'] from a DATABASE_URL, with the SQLite options that make the embedded default safe.
+
+    `pool` (PostgreSQL only) uses psycopg's connection pool, which replaces persistent connections
+    (Django refuses CONN_MAX_AGE with a pool).
+    """
     cfg = environ.Env.db_url_config(url)
     cfg["CONN_MAX_AGE"] = conn_max_age
     cfg["CONN_HEALTH_CHECKS"] = conn_max_age > 0
+    if cfg["ENGINE"] == "django.db.backends.postgresql" and pool:
+        cfg["CONN_MAX_AGE"] = 0
+        # With a pool, Django's health check makes the pool test each connection before handing it out,
+        # so a restarted database server is survived.
+        cfg["CONN_HEALTH_CHECKS"] = True
+        options = dict(cfg.get("OPTIONS", {}))
+        options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
+        cfg["OPTIONS"] = options
     if cfg["ENGINE"] == "django.db.backends.sqlite3":
         options = dict(SQLITE_OPTIONS)
         options.update(cfg.get("OPTIONS", {}))

@@ -1,12 +1,53 @@
 """Middleware that keeps every /api/ error in the contract's JSON body, whatever DEBUG says."""
 
 import logging
+import re
+import time
+import uuid
 
 from django.core.exceptions import RequestDataTooBig
 
 from spends.api.exceptions import json_error
+from spends.logging import request_id_var
 
 logger = logging.getLogger("spends.api")
+request_logger = logging.getLogger("spends.requests")
+
+# An incoming X-Request-ID (from a proxy) is kept when it is short and plain; otherwise we make one.
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestLogMiddleware:
+    """One log line per request: request id, user id, method, path, status, duration. Echoes X-Request-ID."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            user_id = user.pk if user is not None and user.is_authenticated else "-"
+            level = logging.ERROR if response.status_code >= 500 else logging.INFO
+            request_logger.log(
+                level,
+                "%s %s %s user=%s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                user_id,
+                (time.monotonic() - started) * 1000,
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
 
 API_PREFIX = "/api/"
 # Pages under /api/ that are HTML by design.

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "spends.middleware.RequestLogMiddleware",
     "spends.middleware.ApiErrorMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +92,8 @@ DATABASES = {
     "default": config.database_config(
         env.str("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
         conn_max_age=env.int("CONN_MAX_AGE", default=0),
+        pool=env.bool("DATABASE_POOL", default=False),
+        pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=10),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -145,6 +148,21 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the browser client reads csrftoken to send X-CSRFToken
+
+# Security for deployments on the internet. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true
+# (the proxy must set X-Forwarded-Proto) and keep the HTTPS switches on; for plain-HTTP local use turn them off.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]  # the container health check speaks plain HTTP
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     # Token first: with Session first, anonymous requests get 403 instead of 401 (LIBRARY-NOTES).
@@ -205,11 +223,39 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# One line per request (spends.requests) and per error, with the request id, to stdout.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "spends.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Our middleware logs each request once; Django's own 4xx/5xx lines would repeat them.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:  # error reporting is off unless configured
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=f"spends-tracker@{VERSION}",
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

@@ -78,3 +78,15 @@ def test_default_currency_is_normalised_and_checked():
     assert config.check_currency(" eur ") == "EUR"
     with pytest.raises(ImproperlyConfigured, match="ISO 4217"):
         config.check_currency("XXY")
+
+
+def test_postgres_pool_replaces_persistent_connections():
+    cfg = config.database_config("postgres://u:p@db:5432/spends", conn_max_age=60, pool=True, pool_max_size=4)
+    assert cfg["OPTIONS"]["pool"]["max_size"] == 4
+    assert cfg["CONN_MAX_AGE"] == 0  # Django refuses persistent connections together with a pool
+    assert cfg["CONN_HEALTH_CHECKS"] is True
+
+
+def test_pool_is_ignored_for_sqlite(tmp_path):
+    cfg = config.database_config(f"sqlite:///{tmp_path / 'db.sqlite3'}", pool=True)
+    assert "pool" not in cfg["OPTIONS"]
