@@ -99,3 +99,9 @@ def product_data(owner, other_user):
     buy(owner, D(2025, 1, 3), "40.00", name="Mouse")
     buy(owner, D(2025, 1, 3), "99.00", "EUR", name="Mouse")
     buy(other_user, D(2025, 1, 3), "9.00", name="Coffee Beans")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The users' passwords play no part here; the default PBKDF2 hasher costs ~0.25 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
