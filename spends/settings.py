@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "dbbackup",
+    "django_tasks",
+    "django_tasks_db",
     "spends",
     "catalog",
     "purchases",
@@ -134,6 +136,10 @@ STORAGES = {
         "OPTIONS": {"location": str(BACKUP_DIR)},
     },
 }
+
+# Background tasks (backups). The immediate backend runs a task in the request's process, so `make dev` needs one
+# process; production sets TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}
 
 DEFAULT_CURRENCY = config.check_currency(env.str("DEFAULT_CURRENCY", default="USD"))
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=25 * 1024 * 1024)  # attachments

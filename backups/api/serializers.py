@@ -1,0 +1,86 @@
+from rest_framework import serializers
+
+from backups.choices import BackupFrequency, BackupKind
+from backups.models import Backup, BackupSettings
+from spends.api.filters import TRUE_VALUES
+
+
+class BackupSerializer(serializers.ModelSerializer):
+    parent_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Backup
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "created_at",
+            "finished_at",
+            "filename",
+            "size_bytes",
+            "sha256",
+            "database_engine",
+            "file_count",
+            "parent_id",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class BackupCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=BackupKind.choices, default=BackupKind.FULL)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    frequency = serializers.ChoiceField(choices=BackupFrequency.choices)
+    keep_last = serializers.IntegerField()
+    next_run_at = serializers.DateTimeField(allow_null=True)
+
+
+class BackupStatusSerializer(serializers.Serializer):
+    latest = BackupSerializer(allow_null=True)
+    last_successful = BackupSerializer(allow_null=True)
+    schedule = ScheduleSerializer()
+
+
+class BackupStatusQuerySerializer(serializers.Serializer):
+    id = serializers.UUIDField(required=False)
+
+
+class BackupSettingsSerializer(serializers.ModelSerializer):
+    keep_last = serializers.IntegerField(min_value=1, max_value=365)
+
+    class Meta:
+        model = BackupSettings
+        fields = ["enabled", "frequency", "keep_last"]
+
+
+class RestoreRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="A backup .zip (multipart).")
+    backup_id = serializers.UUIDField(required=False, help_text="Or the id of a stored backup.")
+    confirm = serializers.CharField(required=False, help_text="Must be true: all current data will be replaced.")
+
+    def validate(self, attrs):
+        if bool(attrs.get("file")) == bool(attrs.get("backup_id")):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send either a backup .zip as `file` or a `backup_id`."]}
+            )
+        return attrs
+
+
+def confirmed(value) -> bool:
+    return str(value).strip().lower() in TRUE_VALUES if value is not None else False
+
+
+class IntegritySerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class RestoreReportSerializer(serializers.Serializer):
+    restored_from = serializers.CharField()
+    restore_point_id = serializers.UUIDField(allow_null=True)
+    files_restored = serializers.IntegerField()
+    files_skipped = serializers.IntegerField()
+    integrity = IntegritySerializer()

@@ -1,0 +1,146 @@
+"""Backups, staff only (API.md § Backups). Views parse and answer; backups.services does the work."""
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from backups import services
+from backups.models import Backup, BackupSettings
+from spends.api.pagination import SkipLimitPagination
+from spends.api.permissions import IsStaff
+from spends.api.viewsets import UUID_REGEX
+
+from .serializers import (
+    BackupCreateSerializer,
+    BackupSerializer,
+    BackupSettingsSerializer,
+    BackupStatusQuerySerializer,
+    BackupStatusSerializer,
+    RestoreReportSerializer,
+    RestoreRequestSerializer,
+    confirmed,
+)
+
+TAGS = ["backups"]
+
+
+class BackupViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsStaff]
+    serializer_class = BackupSerializer
+    pagination_class = SkipLimitPagination
+    queryset = Backup.objects.none()
+    lookup_value_regex = UUID_REGEX
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return Backup.objects.order_by("-created_at")
+
+    @extend_schema(tags=TAGS, summary="List backups, newest first")
+    @action(detail=False, methods=["get"], url_path="list")
+    def list_backups(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(BackupSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Start a backup (runs as a background task)",
+        request=BackupCreateSerializer,
+        responses={202: BackupSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def create_backup(self, request):
+        body = BackupCreateSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        backup = services.backup_request(kind=body.validated_data["kind"], user=request.user)
+        return Response(BackupSerializer(backup).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Latest and last successful backup and the schedule; with ?id= that one backup",
+        parameters=[OpenApiParameter("id", str, description="A backup id (UUID)")],
+        responses={200: BackupStatusSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="status")
+    def backup_status(self, request):
+        query = BackupStatusQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if "id" in query.validated_data:
+            backup = Backup.objects.filter(pk=query.validated_data["id"]).first()
+            if backup is None:
+                raise NotFound()
+            return Response(BackupSerializer(backup).data)
+        return Response(BackupStatusSerializer(services.backup_status()).data)
+
+    @extend_schema(tags=TAGS, summary="Download a backup archive (.zip)", responses={(200, "application/zip"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        backup = self.get_object()
+        try:
+            handle = services.backup_open(backup)
+        except services.BackupError as exc:
+            raise NotFound(str(exc)) from None
+        return FileResponse(handle, as_attachment=True, filename=backup.filename, content_type="application/zip")
+
+    @extend_schema(tags=TAGS, summary="Delete a backup and its archive", responses={204: None})
+    def destroy(self, request, pk=None):
+        services.backup_delete(backup=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(tags=TAGS, summary="Backup schedule", responses=BackupSettingsSerializer)
+    @action(detail=False, methods=["get"], url_path="settings")
+    def backup_settings(self, request):
+        return Response(BackupSettingsSerializer(BackupSettings.load()).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Change the backup schedule",
+        request=BackupSettingsSerializer,
+        responses=BackupSettingsSerializer,
+    )
+    @backup_settings.mapping.put
+    def update_backup_settings(self, request):
+        serializer = BackupSettingsSerializer(BackupSettings.load(), data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Restore from an uploaded .zip or a stored backup (replaces all current data)",
+        description="Needs confirm=true (query or body). The archive is validated before anything changes; "
+        "a restore point (a full backup of the current data) is made first and stays listed.",
+        parameters=[OpenApiParameter("confirm", bool, description="Must be true.")],
+        request={"multipart/form-data": RestoreRequestSerializer, "application/json": RestoreRequestSerializer},
+        responses={200: RestoreReportSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def restore(self, request):
+        body = RestoreRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not (confirmed(request.query_params.get("confirm")) or confirmed(body.validated_data.get("confirm"))):
+            raise ValidationError(
+                {
+                    "confirm": [
+                        "Restoring replaces ALL current data (purchases, warranties, attachments, users) with "
+                        "the backup's. Send confirm=true to go ahead; a restore point is made first."
+                    ]
+                }
+            )
+        upload = body.validated_data.get("file")
+        if upload is not None:
+            path = services.save_upload_to_temp(upload)
+            try:
+                report = services.backup_restore(path=path, restored_from=upload.name, user=request.user)
+            finally:
+                path.unlink(missing_ok=True)
+        else:
+            backup = Backup.objects.filter(pk=body.validated_data["backup_id"], status="succeeded").first()
+            if backup is None:
+                raise NotFound("No successful backup with this id.")
+            with services._local_copy(backup) as path:
+                report = services.backup_restore(path=path, restored_from=str(backup.pk), user=request.user)
+        return Response(RestoreReportSerializer(report).data)

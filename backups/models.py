@@ -1,0 +1,70 @@
+"""Backup records (one per archive in the backup storage) and the backup schedule."""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from backups.choices import BackupFrequency, BackupKind, BackupStatus
+
+FREQUENCY_DAYS = {BackupFrequency.DAILY: 1, BackupFrequency.WEEKLY: 7, BackupFrequency.MONTHLY: 30}
+
+
+class Backup(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=BackupKind.choices, default=BackupKind.FULL)
+    status = models.CharField(max_length=16, choices=BackupStatus.choices, default=BackupStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=255, blank=True, default="")
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    database_engine = models.CharField(max_length=32, blank=True, default="")
+    file_count = models.IntegerField(default=0)
+    # An incremental backup's uploads are only those not in its parent chain; the chain is needed to restore it.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # SHA-256 names of the uploads this archive holds (for incremental children to leave out).
+    uploads = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, default="")
+    is_restore_point = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="backup_status_created_idx")]
+
+    def __str__(self):
+        return self.filename or f"backup {self.id}"
+
+
+class BackupSettings(models.Model):
+    """The one row of schedule settings (API.md § Backups: GET/PUT /api/backup/settings)."""
+
+    enabled = models.BooleanField(default=False)
+    frequency = models.CharField(max_length=16, choices=BackupFrequency.choices, default=BackupFrequency.DAILY)
+    keep_last = models.PositiveIntegerField(default=7, validators=[MinValueValidator(1), MaxValueValidator(365)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "backup settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(keep_last__gte=1, keep_last__lte=365), name="backup_keep_last_range"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.frequency} backups, keep {self.keep_last}"
+
+    @classmethod
+    def load(cls) -> "BackupSettings":
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+    def next_run_at(self, last_success_at: datetime.datetime | None, now: datetime.datetime):
+        if not self.enabled:
+            return None
+        if last_success_at is None:
+            return now
+        return last_success_at + datetime.timedelta(days=FREQUENCY_DAYS[self.frequency])
