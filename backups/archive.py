@@ -11,6 +11,7 @@ import os
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -158,7 +159,7 @@ def verify_archive(path: Path) -> dict:
                     while chunk := handle.read(CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:  # CRC errors surface here
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:  # CRC, inflate, truncation
                 raise ArchiveError(f"{name!r} in the archive is damaged ({exc}).") from None
             if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
                 raise ArchiveError(f"{name!r} in the archive does not match its checksum: the file is damaged.")
