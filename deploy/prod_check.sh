@@ -24,6 +24,7 @@ export DEBUG=false
 export SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export DATABASE_URL="postgres://postgres@${PGHOST}:${PGPORT}/${DB}"
 export DATABASE_POOL=true
+export CACHE_URL=${PROD_CHECK_CACHE_URL:-redis://127.0.0.1:6379/15}
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export DATA_DIR="$WORK/data"
 export STATIC_ROOT="$WORK/static"

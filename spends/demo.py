@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from analytics.cache import bump_user_version
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
@@ -124,6 +125,8 @@ def demo_data_create(
             progress(index + 1, missing)
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)
     Warranty.objects.bulk_create(new_warranties, batch_size=1000)
+    if missing:
+        bump_user_version(user.pk)  # bulk_create sends no signals: invalidate cached analytics ourselves
     return DemoResult(
         username=username,
         password=password,

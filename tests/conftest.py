@@ -22,6 +22,8 @@ def _isolated_files_and_cache(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "backups")},
         },
     }
+    # Password hashing is deliberately slow; tests only need it to be correct.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()
