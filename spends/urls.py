@@ -23,6 +23,7 @@ api_patterns = [
     path("", include("purchases.api.urls")),
     path("", include("warranties.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("purchases.api.transfer_urls")),
     path("", include("backups.api.urls")),
     re_path(r"^.*$", views.api_not_found),
 ]

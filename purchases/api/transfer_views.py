@@ -1,0 +1,290 @@
+"""Export and import of the caller's purchases (API.md § Export and import). Thin: parse the request, call
+`purchases.transfer`, answer. Exports stream; imports answer the report."""
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from purchases import selectors, transfer
+from purchases.api.serializers import PurchaseSerializer
+from purchases.filters import PurchaseFilterSet
+from purchases.models import Purchase
+from spends.api.exceptions import error_body
+from spends.api.serializers import ErrorSerializer
+
+TAGS = ["export and import"]
+DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
+
+
+def import_max_upload_size() -> int:
+    return getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", DEFAULT_IMPORT_MAX_UPLOAD_SIZE)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+
+    def __init__(self):
+        limit = import_max_upload_size()
+        super().__init__(f"The file is larger than the import limit of {limit} bytes ({limit / 1048576:.0f} MB).")
+
+
+class JsonErrorsNegotiation(BaseContentNegotiation):
+    """Downloads ignore Accept (a client asking for text/csv must not get a 406); errors are always JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class RawBodyParser(BaseParser):
+    """The request body as bytes (read up to the import limit), decoded and checked by `purchases.transfer`."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return b""
+        limit = import_max_upload_size()
+        data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise PayloadTooLarge()
+        return data
+
+
+class RawJSONParser(RawBodyParser):
+    media_type = "application/json"
+
+
+class RawCSVParser(RawBodyParser):
+    media_type = "text/csv"
+
+
+# --- schema-only serializers ------------------------------------------------------------------------------------------
+
+
+class CatalogObjectSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.CharField(allow_blank=True)
+
+
+class ExportDocumentSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=[transfer.EXPORT_FORMAT])
+    version = serializers.IntegerField(help_text=f"Always {transfer.EXPORT_VERSION}.")
+    exported_at = serializers.DateTimeField()
+    retailers = CatalogObjectSerializer(many=True, help_text="The retailers the caller's purchases use.")
+    brands = CatalogObjectSerializer(many=True, help_text="The brands the caller's purchases use.")
+    purchases = PurchaseSerializer(many=True)
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="UTF-8 (with or without BOM). At most IMPORT_MAX_UPLOAD_SIZE (20 MB).")
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="Data row, counted from 1.")
+    field = serializers.CharField(allow_null=True, help_text="CSV column, or dotted path in the purchase object.")
+    message = serializers.CharField()
+
+
+class ImportWarningSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="null for file-level warnings.")
+    message = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    total_rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    errors = ImportRowErrorSerializer(many=True)
+    warnings = ImportWarningSerializer(many=True)
+
+
+class ImportRefusedSerializer(ImportReportSerializer):
+    """Rows with errors and partial=false: the report next to the error body's detail and code; nothing written."""
+
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=["validation_error"])
+
+
+class ImportQuerySerializer(serializers.Serializer):
+    on_duplicate = serializers.ChoiceField(choices=["skip", "update"], default="skip")
+    dry_run = serializers.ChoiceField(choices=["true", "false"], default="false")
+    partial = serializers.ChoiceField(choices=["true", "false"], default="false")
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value({key: value.strip().lower() for key, value in data.items()})
+        values["dry_run"] = values["dry_run"] == "true"
+        values["partial"] = values["partial"] == "true"
+        return values
+
+
+IMPORT_PARAMETERS = [
+    OpenApiParameter("on_duplicate", str, enum=["skip", "update"], description="Default skip."),
+    OpenApiParameter("dry_run", bool, description="true: write nothing, report what would happen. Default false."),
+    OpenApiParameter("partial", bool, description="true: write the valid rows despite errors. Default false."),
+]
+IMPORT_400 = OpenApiResponse(
+    PolymorphicProxySerializer(
+        component_name="ImportFailure",
+        serializers=[ImportRefusedSerializer, ErrorSerializer],
+        resource_type_field_name=None,
+    ),
+    description="Rows with errors (partial=false): the report plus detail/code, errors a list of {row, field, "
+    "message}. A bad file (not UTF-8, not CSV/JSON, empty, missing required columns, wrong format/version) or bad "
+    'query: the error body, {"detail", "code": "validation_error", "errors": {"file"|param: [message]}}. '
+    "Nothing is written either way.",
+)
+IMPORT_RESPONSES = {
+    200: OpenApiResponse(ImportReportSerializer, description="Imported (or, with dry_run, would be)."),
+    400: IMPORT_400,
+    413: OpenApiResponse(ErrorSerializer, description="The file is larger than IMPORT_MAX_UPLOAD_SIZE."),
+    415: OpenApiResponse(ErrorSerializer, description="Neither multipart/form-data nor the accepted body type."),
+}
+DOWNLOAD_HEADER = "Content-Disposition: attachment; filename=spends-export-YYYYMMDD.{} (UTC date)."
+
+
+def _download(pieces, content_type: str, extension: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(pieces, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{transfer.export_filename(extension)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class ExportJsonView(APIView):
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = JsonErrorsNegotiation
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Export all the caller's data as JSON (download)",
+        description="The document of API.md § Export and import, streamed. " + DOWNLOAD_HEADER.format("json"),
+        responses={200: ExportDocumentSerializer},
+    )
+    def get(self, request):
+        pieces = (piece.encode() for piece in transfer.purchases_export_json(owner=request.user))
+        return _download(pieces, "application/json; charset=utf-8", "json")
+
+
+class ExportCsvView(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = JsonErrorsNegotiation
+    queryset = Purchase.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PurchaseFilterSet
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.purchase_list(owner=self.request.user)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Export the caller's purchases as CSV (download)",
+        description="Streamed, UTF-8 with BOM, one row per purchase, the header of API.md. Takes the filters and "
+        "ordering of GET /api/purchases. Cells starting with = + - @ tab or CR get a leading '. "
+        + DOWNLOAD_HEADER.format("csv"),
+        filters=True,
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file.")},
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())  # bad filter values raise a 400 here
+        pieces = (piece.encode() for piece in transfer.purchases_export_csv(queryset=queryset))
+        return _download(pieces, "text/csv; charset=utf-8", "csv")
+
+
+class ImportView(APIView):
+    """Shared by both imports; subclasses name the format."""
+
+    permission_classes = [IsAuthenticated]
+    kind = ""
+
+    def read_upload(self, request) -> bytes:
+        limit = import_max_upload_size()
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit + MULTIPART_OVERHEAD:
+            raise PayloadTooLarge()
+        data = request.data
+        if isinstance(data, bytes):
+            return data
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.ValidationError({"file": ['Send the file as the multipart form field "file".']})
+        if upload.size > limit:
+            raise PayloadTooLarge()
+        return upload.read()
+
+    def post(self, request):
+        query = ImportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        options = query.validated_data
+        data = self.read_upload(request)
+        try:
+            parsed = transfer.parse_csv(data) if self.kind == "csv" else transfer.parse_json(data)
+        except transfer.ImportFileError as exc:
+            return Response(error_body(400, exc.message, errors={"file": [exc.message]}), status=400)
+        source = {"table": parsed} if self.kind == "csv" else {"document": parsed}
+        outcome = transfer.purchases_import_detailed(owner=request.user, **source, **options)
+        report = outcome.report
+        if outcome.refused:
+            count = len({error["row"] for error in report["errors"]})
+            detail = (
+                f"{count} row{'s' if count != 1 else ''} with errors; nothing was imported. "
+                "Fix them, or send partial=true to import the valid rows."
+            )
+            return Response({"detail": detail, "code": "validation_error", **report}, status=400)
+        return Response(report)
+
+
+class ImportCsvView(ImportView):
+    kind = "csv"
+    parser_classes = [MultiPartParser, RawCSVParser]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Import purchases from CSV",
+        description="Multipart field `file` (or a text/csv body): the CSV export's columns; product_name, price and "
+        "purchase_date are required, unknown columns are a warning. Retailers and brands are matched by name "
+        "case-insensitively and created when missing. Warranty columns create or update the purchase's warranty; "
+        "when the file has warranty columns and a row leaves them all empty, an updated purchase loses its warranty.",
+        parameters=IMPORT_PARAMETERS,
+        request={"multipart/form-data": ImportUploadSerializer, "text/csv": OpenApiTypes.STR},
+        responses=IMPORT_RESPONSES,
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class ImportJsonView(ImportView):
+    kind = "json"
+    parser_classes = [MultiPartParser, RawJSONParser]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Import purchases from a JSON export document",
+        description="Multipart field `file`, or the document as the request body. Accepts what GET /api/export/json "
+        'produces ("format": "spends-tracker", "version": 1). Purchases are matched to catalog entries by '
+        "retailer_name/brand_name; ids, timestamps, attachment_count and days_remaining are not imported.",
+        parameters=IMPORT_PARAMETERS,
+        request={"multipart/form-data": ImportUploadSerializer, "application/json": ExportDocumentSerializer},
+        responses=IMPORT_RESPONSES,
+    )
+    def post(self, request):
+        return super().post(request)

@@ -1,0 +1,72 @@
+"""Import a CSV or JSON export file for one user (the batched importer of purchases.transfer); progress on stderr."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from purchases import transfer
+
+
+class Progress:
+    """A one-line progress bar on stderr, redrawn in place."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        line = f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if line != self.last:
+            self.stream.write(line)
+            self.stream.flush()
+            self.last = line
+        if total and done >= total:
+            self.stream.write("\n")
+            self.last = None
+
+
+class Command(BaseCommand):
+    help = "Import purchases for a user from a CSV or JSON export file (all or nothing unless --partial)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path to a .csv or .json file, or - for stdin (then give --format).")
+        parser.add_argument("--user", required=True, help="Username of the owner of the imported purchases.")
+        parser.add_argument("--format", choices=["csv", "json"], help="Default: from the file extension.")
+        parser.add_argument("--on-duplicate", choices=["skip", "update"], default="skip")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
+        parser.add_argument("--partial", action="store_true", help="Write the valid rows even when some have errors.")
+
+    def handle(self, *args, **options):
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f'No user "{options["user"]}".')
+        path = options["file"]
+        kind = options["format"] or Path(path).suffix.lower().lstrip(".")
+        if kind not in ("csv", "json"):
+            raise CommandError("Cannot tell the format from the file name: give --format csv or --format json.")
+        try:
+            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        try:
+            parsed = transfer.parse_csv(data) if kind == "csv" else transfer.parse_json(data)
+        except transfer.ImportFileError as exc:
+            raise CommandError(exc.message) from None
+        source = {"table": parsed} if kind == "csv" else {"document": parsed}
+        outcome = transfer.purchases_import_detailed(
+            owner=user,
+            on_duplicate=options["on_duplicate"],
+            dry_run=options["dry_run"],
+            partial=options["partial"],
+            progress=Progress(self.stderr._out),
+            **source,
+        )
+        self.stdout.write(json.dumps(outcome.report, indent=2, ensure_ascii=False))
+        if outcome.refused:
+            count = len(outcome.report["errors"])
+            raise CommandError(f"{count} error(s); nothing was imported (--partial imports the valid rows).")

@@ -1,0 +1,329 @@
+"""django-import-export resources: the one field mapping of the CSV format (API.md § Export and import).
+
+The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
+maps columns to the purchase object of the API (PurchaseSerializer's shape) and back, and neutralises formulas; field
+validation stays in the serializers and every write (dedupe, owner, dry run, partial, report) in `purchases.transfer`.
+"""
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Subquery
+from django.db.models.functions import Lower
+from import_export import fields, resources
+from import_export.results import Error, RowResult
+
+from catalog.models import Brand, Retailer
+from purchases.models import Purchase
+
+# CSV injection (API.md § Settled details): a text cell starting with one of these is written with a leading "'"
+# and an import removes exactly that "'". A value that already starts with "'"s followed by a trigger gets one more
+# "'" as well, otherwise the import would strip a quote the user typed and the round trip would not be lossless.
+_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def neutralise(value: str) -> str:
+    """The cell as written to a CSV export: formula-looking text gets a leading "'"."""
+    return "'" + value if _NEEDS_QUOTE.match(value) else value
+
+
+def unneutralise(value: str) -> str:
+    """The exact inverse of `neutralise` for every string: removes the one "'" an export added."""
+    return value[1:] if _QUOTED.match(value) else value
+
+
+def cell_text(value) -> str:
+    """A dataset cell as text: CSV cells already are; spreadsheet formats (admin uploads) give numbers and dates."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+class Column(fields.Field):
+    """One CSV column. `source`: its dotted path in the purchase object (PurchaseSerializer output);
+    `target`: its dotted path in the import input (the same object shape), None for read-only columns."""
+
+    def __init__(self, source: str, target: str | None = None):
+        super().__init__(attribute=source.replace(".", "__"), readonly=target is None)
+        self.source = source
+        self.target = target
+
+
+def _dig(data: Mapping | None, path: str):
+    for key in path.split("."):
+        if data is None:
+            return None
+        data = data.get(key)
+    return data
+
+
+class PurchaseResource(resources.ModelResource):
+    """The CSV columns of API.md, in order. Pass `user=` (the admin passes `request.user`): exports and imports are
+    scoped to that owner. Imports are delegated to `purchases.transfer.purchases_import_detailed`."""
+
+    id = Column("id", "id")
+    product_name = Column("product_name", "product_name")
+    price = Column("price", "price")
+    currency_code = Column("currency_code", "currency_code")
+    retailer = Column("retailer_name", "retailer_name")
+    brand = Column("brand_name", "brand_name")
+    status = Column("status", "status")
+    purchase_date = Column("purchase_date", "purchase_date")
+    notes = Column("notes", "notes")
+    warranty_start = Column("warranty.warranty_start", "warranty.warranty_start")
+    warranty_end = Column("warranty.warranty_end", "warranty.warranty_end")
+    warranty_type = Column("warranty.warranty_type", "warranty.warranty_type")
+    warranty_status = Column("warranty.status", "warranty.status")
+    warranty_provider = Column("warranty.provider", "warranty.provider")
+    warranty_notes = Column("warranty.notes", "warranty.notes")
+    created_at = Column("created_at")
+    updated_at = Column("updated_at")
+
+    REQUIRED_COLUMNS = ("product_name", "price", "purchase_date")
+
+    class Meta:
+        model = Purchase
+        fields = (
+            "id",
+            "product_name",
+            "price",
+            "currency_code",
+            "retailer",
+            "brand",
+            "status",
+            "purchase_date",
+            "notes",
+            "warranty_start",
+            "warranty_end",
+            "warranty_type",
+            "warranty_status",
+            "warranty_provider",
+            "warranty_notes",
+            "created_at",
+            "updated_at",
+        )
+        export_order = fields
+        import_id_fields = ("id",)
+        skip_diff = True
+
+    def __init__(self, user=None, on_duplicate: str = "update", **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        self.on_duplicate = on_duplicate
+        self._serializer = None
+
+    # --- the mapping -------------------------------------------------------------------------------------------
+    @classmethod
+    def columns(cls) -> list[Column]:
+        return [cls.fields[name] for name in cls._meta.fields]
+
+    @classmethod
+    def headers(cls) -> list[str]:
+        return [column.column_name for column in cls.columns()]
+
+    @classmethod
+    def column_for_path(cls, path: str | None) -> str | None:
+        """The CSV column of an input path ("warranty.warranty_end" → "warranty_end"), for error reports."""
+        for column in cls.columns():
+            if column.target == path:
+                return column.column_name
+        return path
+
+    @classmethod
+    def row_to_object(cls, row: Mapping[str, object], headers: Iterable[str]) -> tuple[dict, set[str]]:
+        """A CSV row (column → cell) as the API's purchase object, and the top-level keys the file provides.
+
+        Empty cells are left out, so the serializer's defaults apply and a missing required value says so. When the
+        file has warranty columns and all of a row's are empty, the row's `warranty` is null (no warranty)."""
+        by_name = {column.column_name: column for column in cls.columns()}
+        obj: dict = {}
+        present: set[str] = set()
+        has_warranty_columns = False
+        for header in headers:
+            column = by_name.get(header)
+            if column is None or column.target is None:
+                continue
+            head, _, tail = column.target.partition(".")
+            present.add(head)
+            if tail:
+                has_warranty_columns = True
+            value = unneutralise(cell_text(row.get(header)))
+            if value.strip() == "":
+                continue
+            if tail:
+                obj.setdefault(head, {})[tail] = value
+            else:
+                obj[head] = value
+        if has_warranty_columns and "warranty" not in obj:
+            obj["warranty"] = None
+        return obj, present
+
+    @classmethod
+    def object_to_row(cls, obj: Mapping, columns: Sequence[Column] | None = None) -> list[str]:
+        """The CSV cells of one purchase object (PurchaseSerializer output), neutralised against formulas."""
+        cells = []
+        for column in columns or cls.columns():
+            value = _dig(obj, column.source)
+            cells.append("" if value is None else neutralise(str(value)))
+        return cells
+
+    # --- django-import-export hooks (admin export) ----------------------------------------------------------------
+    def get_queryset(self):
+        from purchases import selectors
+
+        if self.user is None:
+            return self._meta.model.objects.none()
+        return selectors.purchase_list(owner=self.user)
+
+    def filter_export(self, queryset, **kwargs):
+        # Whatever queryset the caller passes (the admin's changelist), rows come from the owner's selector: the
+        # same annotations as the API (effective warranty status) and never anyone else's purchases.
+        return self.get_queryset().filter(pk__in=Subquery(queryset.values("pk")))
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        from purchases.api.serializers import PurchaseSerializer
+
+        if self._serializer is None:
+            self._serializer = PurchaseSerializer()
+        return self.object_to_row(self._serializer.to_representation(instance), self.get_export_fields(selected_fields))
+
+    # --- django-import-export hooks (admin import) ----------------------------------------------------------------
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ):
+        """Runs `purchases_import_detailed` (all or nothing, owner-scoped, the API's duplicate rules) and turns its
+        report into django-import-export's Result for the admin's preview and confirmation pages."""
+        from purchases import transfer
+
+        user = self.user or kwargs.get("user")
+        result = self.get_result_class()()
+        result.diff_headers = self.headers()
+        result.total_rows = len(dataset)
+        if user is None:
+            result.append_base_error(
+                Error(ValueError("PurchaseResource needs user= (the owner of the imported rows)."))
+            )
+            return result
+        try:
+            table = transfer.CsvTable.from_dataset(dataset)
+            outcome = transfer.purchases_import_detailed(
+                owner=user, table=table, on_duplicate=self.on_duplicate, dry_run=dry_run, partial=False
+            )
+        except transfer.ImportFileError as exc:
+            result.append_base_error(Error(exc))
+            if raise_errors:
+                raise
+            return result
+        rows = {number: dict(zip(table.headers, cells, strict=False)) for number, cells in enumerate(table.rows, 1)}
+        for row in outcome.rows:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = {
+                "new": RowResult.IMPORT_TYPE_NEW,
+                "update": RowResult.IMPORT_TYPE_UPDATE,
+                "skip": RowResult.IMPORT_TYPE_SKIP,
+                "invalid": RowResult.IMPORT_TYPE_INVALID,
+            }[row.action]
+            values = rows.get(row.number, {})
+            if row.action == "invalid":
+                errors: dict = {}
+                for error in row.errors:
+                    errors.setdefault(error["field"] or "__all__", []).append(error["message"])
+                row_result.validation_error = ValidationError(errors)
+                result.append_invalid_row(row.number, values, row_result.validation_error)
+            else:
+                row_result.diff = [values.get(header, "") for header in result.diff_headers]
+                if row.instance is not None:
+                    row_result.add_instance_info(row.instance)
+                    row_result.instance = row.instance
+                result.append_row_result(row_result)
+            result.increment_row_result_total(row_result)
+        result.report = outcome.report  # warnings included, for an admin that wants to show them
+        return result
+
+
+class CatalogResource(resources.ModelResource):
+    """Retailers or brands as `name,url` (the JSON export's catalog objects). The catalog is shared, so `user` is
+    accepted for the admin's sake but does not scope rows. Names match case-insensitively on import."""
+
+    name = fields.Field(attribute="name", column_name="name")
+    url = fields.Field(attribute="url", column_name="url")
+
+    class Meta:
+        fields = ("name", "url")
+        export_order = ("name", "url")
+        import_id_fields = ("name",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        self._existing = None
+
+    def get_queryset(self):
+        return self._meta.model.objects.order_by(Lower("name"), "id")
+
+    def before_import_row(self, row, **kwargs):
+        from catalog.api.serializers import CatalogEntrySerializer
+
+        serializer_fields = CatalogEntrySerializer().fields
+        errors = {}
+        for key in ("name", "url"):
+            raw = unneutralise(cell_text(row.get(key)))
+            if key == "url" and raw.strip() == "":
+                row[key] = ""
+                continue
+            try:
+                row[key] = serializer_fields[key].run_validation(raw)
+            except Exception as exc:  # DRF ValidationError: report it on the column
+                errors[key] = [str(message) for message in getattr(exc, "detail", [exc])]
+        if errors:
+            raise ValidationError(errors)
+
+    def get_instance(self, instance_loader, row):
+        # Case-insensitive in Python (SQLite's lower() is ASCII-only), loaded once per import.
+        if self._existing is None:
+            self._existing = {}
+            for entry in self._meta.model.objects.order_by("created_at", "id"):
+                self._existing.setdefault(entry.name.casefold(), entry)
+        return self._existing.get((row.get("name") or "").casefold())
+
+    def do_instance_save(self, instance, is_create):
+        from catalog.services import catalog_entry_save
+
+        catalog_entry_save(instance=instance)
+        if self._existing is not None:
+            self._existing.setdefault(instance.name.casefold(), instance)
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        return [neutralise(str(value)) for value in super().export_resource(instance, selected_fields, **kwargs)]
+
+
+class RetailerResource(CatalogResource):
+    class Meta(CatalogResource.Meta):
+        model = Retailer
+
+
+class BrandResource(CatalogResource):
+    class Meta(CatalogResource.Meta):
+        model = Brand

@@ -1,0 +1,731 @@
+"""Import and export of a user's purchases (API.md § Export and import): file parsing, the batched importer and the
+streamed exporters. The CSV column mapping is PurchaseResource's; field validation is PurchaseSerializer's."""
+
+import csv
+import datetime
+import io
+import json
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Subquery
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.utils.encoders import JSONEncoder
+
+from analytics.cache import bump_user_version
+from catalog.api.serializers import RetailerSerializer
+from catalog.models import Brand, Retailer
+from catalog.services import catalog_entry_save
+from purchases import selectors
+from purchases.api.serializers import PurchaseSerializer
+from purchases.models import Purchase
+from purchases.resources import PurchaseResource, cell_text
+from warranties.models import Warranty
+
+EXPORT_FORMAT = "spends-tracker"
+EXPORT_VERSION = 1
+WRITE_BATCH_SIZE = 1000  # rows per INSERT; all batches share the import's one transaction
+UPDATE_BATCH_SIZE = 500  # bulk_update builds one CASE per field and row: keep its statements small
+EXPORT_CHUNK_SIZE = 1000  # rows fetched per round trip while streaming an export
+STREAM_ROWS_PER_PIECE = 200  # CSV rows per piece of the streamed body
+
+# What an import may set on a purchase; the serializer's other fields are read-only in an import.
+WRITABLE_KEYS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes", "warranty")
+PURCHASE_FIELDS = ("product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "notes")
+WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
+CATALOG_MODELS = {"retailer": Retailer, "brand": Brand}
+# Keys of an exported purchase object that an import reads or knowingly ignores (the rest get a warning).
+KNOWN_OBJECT_KEYS = {
+    "id", "product_name", "price", "currency_code", "retailer_id", "retailer_name", "brand_id", "brand_name",
+    "status", "purchase_date", "notes", "warranty", "attachment_count", "created_at", "updated_at",
+}  # fmt: skip
+KNOWN_DOCUMENT_KEYS = {"format", "version", "exported_at", "retailers", "brands", "purchases"}
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported: not UTF-8, not CSV/JSON, empty, missing columns, wrong format/version.
+    Nothing is written; the API answers 400 with `message` as the detail."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- reading files -------------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if isinstance(data, str):
+        text = data
+    else:
+        try:
+            text = bytes(data).decode("utf-8-sig")  # the BOM that spreadsheet programs write is optional
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"The file is not UTF-8 text (undecodable byte at position {exc.start}). Save it as UTF-8 and retry."
+            ) from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    if "\x00" in text:
+        raise ImportFileError("The file is binary, not text (it contains NUL bytes).")
+    return text
+
+
+def _normalise_header(name) -> str:
+    return cell_text(name).strip().lower()
+
+
+@dataclass
+class CsvTable:
+    """A parsed CSV file: normalised header names and the data rows (blank rows dropped; rows may be ragged)."""
+
+    headers: list[str]
+    rows: list[list]
+    warnings: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def from_dataset(cls, dataset) -> "CsvTable":
+        """From a tablib Dataset (the admin's upload, in any format tablib reads)."""
+        headers = [_normalise_header(name) for name in (dataset.headers or [])]
+        rows = [list(row) for row in dataset if any(cell_text(cell).strip() for cell in row)]
+        return cls(headers, rows).checked()
+
+    def checked(self) -> "CsvTable":
+        """Checks the header (required columns, no column twice) and notes unknown columns as file warnings."""
+        known = set(PurchaseResource.headers())
+        seen = set()
+        for name in self.headers:
+            if name in seen and name:
+                raise ImportFileError(f'The column "{name}" appears more than once in the header.')
+            seen.add(name)
+        missing = [name for name in PurchaseResource.REQUIRED_COLUMNS if name not in seen]
+        if missing:
+            hint = ""
+            if len(self.headers) == 1 and ";" in self.headers[0]:
+                hint = " The header seems to use ';' as separator: columns must be separated by commas."
+            raise ImportFileError(
+                "Missing required column(s): " + ", ".join(missing) + ". The first line must be a header naming at "
+                "least product_name, price and purchase_date." + hint
+            )
+        for name in self.headers:
+            if name not in known:
+                label = f'"{name}"' if name else "without a name"
+                self.warnings.append({"row": None, "message": f"Unknown column {label} is ignored."})
+        return self
+
+
+def parse_csv(data: bytes) -> CsvTable:
+    """A CSV upload → CsvTable. Raises ImportFileError for anything that is not a CSV file with the required columns."""
+    text = _decode(data)
+    if text.lstrip()[:1] in ("{", "["):
+        raise ImportFileError("The file looks like JSON, not CSV: send it to /api/import/json.")
+    try:
+        records = [row for row in csv.reader(io.StringIO(text, newline=""), strict=True) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise ImportFileError(f"The file is not valid CSV: {exc}.") from None
+    if not records:
+        raise ImportFileError("The file is empty.")
+    return CsvTable([_normalise_header(name) for name in records[0]], records[1:]).checked()
+
+
+def parse_json(data: bytes) -> dict:
+    """A JSON upload → the export document. Raises ImportFileError unless it is a spends-tracker document, version 1."""
+    text = _decode(data)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    if not isinstance(document, dict):
+        raise ImportFileError('The file must be a JSON object with "format": "spends-tracker" (an export document).')
+    if document.get("format") != EXPORT_FORMAT:
+        raise ImportFileError(f'Not a Spends Tracker export: "format" must be "{EXPORT_FORMAT}".')
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ImportFileError(f'"version" must be an integer; this server reads version {EXPORT_VERSION}.')
+    if version != EXPORT_VERSION:
+        newer = " (newer than this server)" if version > EXPORT_VERSION else ""
+        raise ImportFileError(
+            f"Unsupported export version {version}{newer}; this server reads version {EXPORT_VERSION}."
+        )
+    if not isinstance(document.get("purchases"), list):
+        raise ImportFileError('"purchases" must be a list of purchase objects.')
+    for key in ("retailers", "brands"):
+        if not isinstance(document.get(key, []), list):
+            raise ImportFileError(f'"{key}" must be a list of {{"name", "url"}} objects.')
+    return document
+
+
+# --- importing -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowOutcome:
+    number: int
+    action: str = "invalid"  # new | update | skip | invalid
+    errors: list = field(default_factory=list)  # [{"row", "field", "message"}]
+    instance: Purchase | None = None  # the purchase written (or that would be), for the admin's log
+
+
+@dataclass
+class ImportOutcome:
+    report: dict
+    rows: list[RowOutcome]
+    refused: bool  # errors without `partial`: nothing was (or, in a dry run, would be) written; the API answers 400
+
+
+@dataclass
+class _Item:
+    """One row on its way through the import: the purchase object, then its validated values and its decision."""
+
+    number: int
+    obj: object
+    present: set  # top-level purchase fields the file provides (an update changes only those)
+    errors: list = field(default_factory=list)  # [(field path, message)]
+    pid: uuid.UUID | None = None
+    values: dict | None = None
+    catalog: dict = field(default_factory=dict)  # kind → None | ("id", uuid) | ("name", key)
+    duplicate_of: uuid.UUID | None = None
+    action: str = "invalid"
+    changes: dict = field(default_factory=dict)
+    warranty_change: tuple | None = None  # ("create", values) | ("update", values) | ("delete", None)
+    instance: Purchase | None = None
+
+
+def _flatten(detail, path: str | None = None) -> Iterator[tuple[str | None, str]]:
+    """DRF error detail (nested dicts/lists) → (dotted field path or None, message) pairs."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            key = None if key in ("non_field_errors", "__all__") else key
+            yield from _flatten(value, ".".join(part for part in (path, key) if part) or None)
+    elif isinstance(detail, list):
+        for value in detail:
+            yield from _flatten(value, path)
+    else:
+        yield path, str(detail)
+
+
+def _chunked(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Importer:
+    def __init__(
+        self,
+        *,
+        owner,
+        on_duplicate: str,
+        dry_run: bool,
+        partial: bool,
+        progress: Progress | None,
+        field_name: Callable[[str | None], str | None],
+        catalog_urls: dict | None = None,
+    ):
+        if on_duplicate not in ("skip", "update"):
+            raise ValueError(f"on_duplicate must be skip or update, not {on_duplicate!r}")
+        self.owner = owner
+        self.on_duplicate = on_duplicate
+        self.dry_run = dry_run
+        self.partial = partial
+        self.progress = progress or (lambda stage, done, total: None)
+        self.field_name = field_name
+        self.catalog_urls = catalog_urls or {}
+        # One serializer validates every row (run_validation keeps no state): the API's field rules, reused.
+        self.serializer = PurchaseSerializer(context={})
+        self.name_field = RetailerSerializer().fields["name"]
+        self.warnings: list[dict] = []
+
+    # -- validation (no writes) --
+    def _validate(self, item: _Item) -> None:
+        obj = item.obj
+        if not isinstance(obj, dict):
+            item.errors.append((None, "Expected a purchase object."))
+            return
+        raw_id = obj.get("id")
+        if raw_id not in (None, ""):
+            try:
+                item.pid = uuid.UUID(str(raw_id))
+            except ValueError:
+                item.errors.append(("id", "Must be a valid UUID."))
+        for kind in CATALOG_MODELS:
+            name, ref = obj.get(f"{kind}_name"), obj.get(f"{kind}_id")
+            if name not in (None, ""):
+                try:
+                    item.catalog[kind] = ("name", self.name_field.run_validation(name))
+                except DRFValidationError as exc:
+                    item.errors.extend((f"{kind}_name", message) for _, message in _flatten(exc.detail))
+            elif ref not in (None, ""):
+                try:
+                    item.catalog[kind] = ("id", uuid.UUID(str(ref)))
+                except ValueError:
+                    item.errors.append((f"{kind}_id", "Must be a valid UUID."))
+            else:
+                item.catalog[kind] = None
+        data = {key: obj[key] for key in WRITABLE_KEYS if key in obj}
+        warranty = data.get("warranty")
+        if isinstance(warranty, dict) and warranty.get("status") == "EXPIRED":
+            # Exports show the effective status; EXPIRED is stored as ACTIVE and recomputed from the end date.
+            data["warranty"] = {**warranty, "status": "ACTIVE"}
+        try:
+            item.values = self.serializer.run_validation(data)
+        except DRFValidationError as exc:
+            item.errors.extend(_flatten(exc.detail))
+
+    def _resolve_catalog(self, items: list[_Item]) -> None:
+        """Catalog names → ids, once per file: one query per model, matched case-insensitively in Python (SQLite's
+        lower() is ASCII-only). Names not in the catalog are remembered; they are created only when written."""
+        self.catalog_ids: dict[str, dict] = {}
+        self.pending: dict[str, dict] = {kind: {} for kind in CATALOG_MODELS}
+        for kind, model in CATALOG_MODELS.items():
+            refs = [item.catalog.get(kind) for item in items if not item.errors and item.catalog.get(kind)]
+            if not refs:
+                self.catalog_ids[kind] = {}
+                continue
+            by_name, ids = {}, set()
+            for pk, name in model.objects.order_by("created_at", "id").values_list("id", "name"):
+                by_name.setdefault(name.casefold(), pk)
+                ids.add(pk)
+            self.catalog_ids[kind] = by_name
+            for item in items:
+                ref = item.catalog.get(kind)
+                if item.errors or not ref:
+                    continue
+                how, value = ref
+                if how == "id":
+                    if value not in ids:
+                        item.errors.append((f"{kind}_id", f"No {kind} with this id; give {kind}_name instead."))
+                elif value.casefold() in by_name:
+                    item.catalog[kind] = ("id", by_name[value.casefold()])
+                else:
+                    self.pending[kind].setdefault(value.casefold(), value)
+                    item.catalog[kind] = ("name", value.casefold())
+
+    def _match_duplicates(self, items: list[_Item]) -> None:
+        """A row duplicates the caller's purchase with its id, or (no id of the caller's) the next of the caller's
+        purchases with the same name (case-insensitive), date, price and currency. Each purchase matches one row."""
+        valid = [item for item in items if not item.errors]
+        first_row = {}
+        for item in valid:
+            if item.pid is not None:
+                if item.pid in first_row:
+                    item.errors.append(("id", f"The same id as row {first_row[item.pid]}."))
+                else:
+                    first_row[item.pid] = item.number
+        valid = [item for item in valid if not item.errors]
+        owned = set()
+        for chunk in _chunked([item.pid for item in valid if item.pid], 500):
+            owned.update(Purchase.objects.owned_by(self.owner).filter(pk__in=chunk).values_list("pk", flat=True))
+        # Another user's id is ignored: the row is treated as having no id.
+        pools: dict[tuple, deque] = {}
+        natural = [item for item in valid if item.pid not in owned]
+        if natural:
+            dates = [item.values["purchase_date"] for item in natural]
+            existing = (
+                Purchase.objects.owned_by(self.owner)
+                .filter(purchase_date__gte=min(dates), purchase_date__lte=max(dates))
+                .order_by("-purchase_date", "-created_at", "id")
+                .values_list("pk", "product_name", "purchase_date", "price", "currency_code")
+            )
+            for pk, name, date, price, currency in existing.iterator(chunk_size=2000):
+                if pk not in owned:
+                    pools.setdefault((name.casefold(), date, price, currency), deque()).append(pk)
+        for item in valid:
+            if item.pid in owned:
+                item.duplicate_of = item.pid
+            else:
+                v = item.values
+                pool = pools.get((v["product_name"].casefold(), v["purchase_date"], v["price"], v["currency_code"]))
+                item.duplicate_of = pool.popleft() if pool else None
+
+    def _plan(self, items: list[_Item]) -> None:
+        updates = [item for item in items if not item.errors and item.duplicate_of and self.on_duplicate == "update"]
+        existing = {}
+        for chunk in _chunked([item.duplicate_of for item in updates], 500):
+            existing.update(Purchase.objects.filter(pk__in=chunk).select_related("warranty").in_bulk())
+        for item in items:
+            if item.errors:
+                continue
+            if item.duplicate_of is None:
+                item.action = "new"
+            elif self.on_duplicate == "skip":
+                item.action = "skip"
+                item.instance = None
+            else:
+                purchase = existing[item.duplicate_of]
+                item.instance = purchase
+                self._diff(item, purchase)
+                item.action = "update" if item.changes or item.warranty_change else "skip"
+
+    def _diff(self, item: _Item, purchase: Purchase) -> None:
+        values = item.values
+        for name in PURCHASE_FIELDS:
+            if name not in item.present:
+                continue
+            if name in CATALOG_MODELS:
+                ref = item.catalog.get(name)
+                current = getattr(purchase, f"{name}_id")
+                if ref is None and current is not None or ref is not None and ref != ("id", current):
+                    item.changes[name] = ref
+            elif getattr(purchase, name) != values[name]:
+                item.changes[name] = values[name]
+        if "warranty" in item.present:
+            new = values.get("warranty")
+            try:
+                current = purchase.warranty
+            except Warranty.DoesNotExist:
+                current = None
+            if new is None and current is not None:
+                item.warranty_change = ("delete", None)
+            elif new is not None and current is None:
+                item.warranty_change = ("create", new)
+            elif new is not None and any(getattr(current, key) != new.get(key) for key in WARRANTY_FIELDS):
+                item.warranty_change = ("update", new)
+
+    # -- writing --
+    def _create_catalog(self, items: list[_Item]) -> dict:
+        """Creates the missing catalog entries that rows being written use; a warning each."""
+        created: dict[str, dict] = {kind: {} for kind in CATALOG_MODELS}
+        for kind, model in CATALOG_MODELS.items():
+            first_use = {}
+            for item in items:
+                ref = item.catalog.get(kind)
+                wanted = item.action == "new" or item.action == "update" and kind in item.changes
+                if wanted and ref and ref[0] == "name":
+                    first_use.setdefault(ref[1], item.number)
+            for key, row in sorted(first_use.items(), key=lambda pair: pair[1]):
+                name = self.pending[kind][key]
+                label = model._meta.verbose_name.capitalize()
+                if self.dry_run:
+                    self.warnings.append(
+                        {"row": row, "message": f'{label} "{name}" is not in the catalog and would be created.'}
+                    )
+                    continue
+                url = self.catalog_urls.get(kind, {}).get(key, "")
+                try:
+                    entry = catalog_entry_save(instance=model(), name=name, url=url)
+                except ValidationError:  # created meanwhile by someone else (or an invalid url): use the name alone
+                    entry = model.objects.filter(name__iexact=name).first() or catalog_entry_save(
+                        instance=model(), name=name
+                    )
+                created[kind][key] = entry.pk
+                self.warnings.append(
+                    {"row": row, "message": f'{label} "{name}" was not in the catalog and was created.'}
+                )
+        return created
+
+    def _fk(self, item: _Item, kind: str, created: dict, ref=None):
+        ref = item.catalog.get(kind) if ref is None else ref
+        if ref is None:
+            return None
+        how, value = ref
+        return value if how == "id" else created[kind].get(value)
+
+    def _write(self, items: list[_Item]) -> None:
+        created = self._create_catalog(items)
+        if self.dry_run:
+            return
+        now = timezone.now()
+        new_items = [item for item in items if item.action == "new"]
+        # Fresh ids, sorted in file order, and inserted last row first: a re-export lists rows of the same date in the
+        # file's order (the list orders by -created_at, then id), so export → import → export gives the same document.
+        ids = sorted(uuid.uuid4() for _ in new_items)
+        purchases, warranties = [], []
+        for item, pk in zip(new_items, ids, strict=True):
+            values = item.values
+            purchase = Purchase(
+                id=pk,
+                owner=self.owner,
+                retailer_id=self._fk(item, "retailer", created),
+                brand_id=self._fk(item, "brand", created),
+                **{name: values[name] for name in PURCHASE_FIELDS if name not in CATALOG_MODELS},
+            )
+            item.instance = purchase
+            purchases.append(purchase)
+            if values.get("warranty"):
+                warranties.append(Warranty(purchase_id=pk, **values["warranty"]))
+        done = 0
+        for batch in _chunked(purchases[::-1], WRITE_BATCH_SIZE):
+            Purchase.objects.bulk_create(batch)
+            done += len(batch)
+            self.progress("writing", done, len(purchases))
+        for batch in _chunked(warranties, WRITE_BATCH_SIZE):
+            Warranty.objects.bulk_create(batch)
+
+        updated = [item for item in items if item.action == "update"]
+        changed_purchases, new_warranties, changed_warranties, gone_warranties = [], [], [], []
+        for item in updated:
+            purchase = item.instance
+            if item.changes:
+                for name, value in item.changes.items():
+                    if name in CATALOG_MODELS:
+                        setattr(purchase, f"{name}_id", self._fk(item, name, created, ref=value) if value else None)
+                    else:
+                        setattr(purchase, name, value)
+                purchase.updated_at = now
+                changed_purchases.append(purchase)
+            if item.warranty_change:
+                how, values = item.warranty_change
+                if how == "delete":
+                    gone_warranties.append(purchase.warranty.pk)
+                elif how == "create":
+                    new_warranties.append(Warranty(purchase_id=purchase.pk, **values))
+                else:
+                    warranty = purchase.warranty
+                    for key in WARRANTY_FIELDS:
+                        setattr(warranty, key, values.get(key))
+                    warranty.updated_at = now
+                    changed_warranties.append(warranty)
+        for batch in _chunked(changed_purchases, UPDATE_BATCH_SIZE):
+            Purchase.objects.bulk_update(batch, [*PURCHASE_FIELDS, "updated_at"])
+        for batch in _chunked(gone_warranties, 500):
+            Warranty.objects.filter(pk__in=batch).delete()
+        for batch in _chunked(new_warranties, WRITE_BATCH_SIZE):
+            Warranty.objects.bulk_create(batch)
+        for batch in _chunked(changed_warranties, UPDATE_BATCH_SIZE):
+            Warranty.objects.bulk_update(batch, [*WARRANTY_FIELDS, "updated_at"])
+        if purchases or updated:
+            # Bulk writes send no signals: invalidate the owner's cached analytics once.
+            bump_user_version(self.owner.pk)
+
+    def run(self, items: list[_Item], file_warnings: list[dict]) -> ImportOutcome:
+        total = len(items)
+        with transaction.atomic():
+            for done, item in enumerate(items, 1):
+                self._validate(item)
+                if done % 1000 == 0 or done == total:
+                    self.progress("validating", done, total)
+            self._resolve_catalog(items)
+            self._match_duplicates(items)
+            self._plan(items)
+            has_errors = any(item.errors for item in items)
+            refused = has_errors and not self.partial
+            if refused:
+                for item in items:
+                    if not item.errors:
+                        item.action, item.instance = "skip", None
+            else:
+                self._write(items)
+        report = {
+            "dry_run": self.dry_run,
+            "total_rows": total,
+            "created": 0 if refused else sum(item.action == "new" for item in items),
+            "updated": 0 if refused else sum(item.action == "update" for item in items),
+            "skipped": 0 if refused else sum(item.action == "skip" for item in items),
+            "errors": [
+                {"row": item.number, "field": self.field_name(path), "message": message}
+                for item in items
+                for path, message in item.errors
+            ],
+            "warnings": [*file_warnings, *sorted(self.warnings, key=lambda w: w["row"])],
+        }
+        rows = [
+            RowOutcome(
+                number=item.number,
+                action="invalid" if item.errors else item.action,
+                errors=[{"row": item.number, "field": self.field_name(p), "message": m} for p, m in item.errors],
+                instance=item.instance,
+            )
+            for item in items
+        ]
+        return ImportOutcome(report=report, rows=rows, refused=refused)
+
+
+def _csv_items(table: CsvTable) -> list[_Item]:
+    width = len(table.headers)
+    items = []
+    for number, cells in enumerate(table.rows, 1):
+        if len(cells) != width:
+            item = _Item(number=number, obj=None, present=set())
+            item.errors.append((None, f"The row has {len(cells)} cells but the header has {width} columns."))
+            items.append(item)
+            continue
+        obj, present = PurchaseResource.row_to_object(dict(zip(table.headers, cells, strict=True)), table.headers)
+        items.append(_Item(number=number, obj=obj, present=_present_fields(present)))
+    return items
+
+
+def _present_fields(keys: Iterable[str]) -> set[str]:
+    """Top-level keys of a purchase object → the purchase fields they set ("retailer_name" → "retailer")."""
+    fields = set()
+    for key in keys:
+        for kind in CATALOG_MODELS:
+            if key in (f"{kind}_name", f"{kind}_id"):
+                key = kind
+        fields.add(key)
+    return fields
+
+
+def _json_items(document: dict) -> tuple[list[_Item], list[dict], dict]:
+    warnings = []
+    unknown = sorted(set(document) - KNOWN_DOCUMENT_KEYS)
+    for key in unknown:
+        warnings.append({"row": None, "message": f'Unknown key "{key}" in the document is ignored.'})
+    items, unknown_keys = [], set()
+    for number, obj in enumerate(document["purchases"], 1):
+        if isinstance(obj, dict):
+            unknown_keys.update(set(obj) - KNOWN_OBJECT_KEYS)
+        items.append(_Item(number=number, obj=obj, present=_present_fields(obj) if isinstance(obj, dict) else set()))
+    for key in sorted(unknown_keys):
+        warnings.append({"row": None, "message": f'Unknown field "{key}" in purchase objects is ignored.'})
+    # The document's catalog objects give the url of entries the import creates.
+    serializer_fields = RetailerSerializer().fields
+    urls: dict[str, dict] = {}
+    for kind, key in (("retailer", "retailers"), ("brand", "brands")):
+        urls[kind] = {}
+        for index, entry in enumerate(document.get(key) or []):
+            try:
+                name = serializer_fields["name"].run_validation(entry.get("name"))
+                url = entry.get("url") or ""
+                url = serializer_fields["url"].run_validation(url) if url else ""
+            except (DRFValidationError, AttributeError):
+                warnings.append(
+                    {"row": None, "message": f'"{key}"[{index}] is not a valid {{"name", "url"}} object; ignored.'}
+                )
+                continue
+            urls[kind][name.casefold()] = url
+    return items, warnings, urls
+
+
+def purchases_import_detailed(
+    *,
+    owner,
+    table: CsvTable | None = None,
+    document: dict | None = None,
+    on_duplicate: str = "skip",
+    dry_run: bool = False,
+    partial: bool = False,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Imports a parsed CSV `table` (parse_csv / CsvTable.from_dataset) or JSON `document` (parse_json) for `owner`.
+
+    Every row is validated (PurchaseSerializer's rules) before anything is written; the whole import runs in one
+    transaction.atomic(). With any error and not `partial` nothing is written; with `partial` the valid rows are.
+    `dry_run` writes nothing (not even catalog entries) and reports what the real run would do. Duplicates follow
+    API.md (`on_duplicate` skip|update); an update that changes nothing is skipped. Writes are bulk_create /
+    bulk_update batches; catalog names are resolved once per file and missing ones created with a warning each.
+    Returns the report (API.md shape) and per-row outcomes (for the admin).
+    """
+    if (table is None) == (document is None):
+        raise TypeError("Pass exactly one of table= or document=")
+    if table is not None:
+        items, warnings, urls = _csv_items(table), list(table.warnings), {}
+        field_name = PurchaseResource.column_for_path
+    else:
+        items, warnings, urls = _json_items(document)
+        field_name = lambda path: path  # noqa: E731 - JSON reports name the object's own paths
+    importer = _Importer(
+        owner=owner,
+        on_duplicate=on_duplicate,
+        dry_run=dry_run,
+        partial=partial,
+        progress=progress,
+        field_name=field_name,
+        catalog_urls=urls,
+    )
+    return importer.run(items, warnings)
+
+
+def purchases_import(
+    *,
+    owner,
+    table: CsvTable | None = None,
+    document: dict | None = None,
+    on_duplicate: str = "skip",
+    dry_run: bool = False,
+    partial: bool = False,
+    progress: Progress | None = None,
+) -> dict:
+    """`purchases_import_detailed`, returning only the report:
+    {"dry_run", "total_rows", "created", "updated", "skipped", "errors": [{"row", "field", "message"}],
+    "warnings": [{"row", "message"}]} (rows count data rows from 1; file-level warnings have "row": null)."""
+    return purchases_import_detailed(
+        owner=owner,
+        table=table,
+        document=document,
+        on_duplicate=on_duplicate,
+        dry_run=dry_run,
+        partial=partial,
+        progress=progress,
+    ).report
+
+
+# --- exporting -----------------------------------------------------------------------------------------------------
+
+
+def export_filename(extension: str, now: datetime.datetime | None = None) -> str:
+    """spends-export-YYYYMMDD.<extension>, the date in UTC."""
+    now = (now or timezone.now()).astimezone(datetime.UTC)
+    return f"spends-export-{now:%Y%m%d}.{extension}"
+
+
+def _iter_with_progress(queryset, progress: Progress | None, total: int | None) -> Iterator[Purchase]:
+    for done, purchase in enumerate(queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE), 1):
+        yield purchase
+        if progress and done % EXPORT_CHUNK_SIZE == 0:
+            progress("exporting", done, total or 0)
+
+
+def purchases_export_csv(*, queryset, progress: Progress | None = None, total: int | None = None) -> Iterator[str]:
+    """The CSV export of `queryset` (purchase_list rows, already filtered), in pieces: a UTF-8 BOM, the header of
+    API.md, then one row per purchase with formula-looking cells neutralised. Memory does not grow with the rows."""
+
+    serializer = PurchaseSerializer()
+    columns = PurchaseResource.columns()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # comma-separated, quotes only where needed, CRLF as RFC 4180 and spreadsheets expect
+    writer.writerow(PurchaseResource.headers())
+    pending = 0
+    yield "\ufeff"
+    for purchase in _iter_with_progress(queryset, progress, total):
+        writer.writerow(PurchaseResource.object_to_row(serializer.to_representation(purchase), columns))
+        pending += 1
+        if pending >= STREAM_ROWS_PER_PIECE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()
+
+
+def _catalog_objects(model, owner) -> list[dict]:
+    fk = model._meta.model_name
+    used = Purchase.objects.owned_by(owner).filter(**{f"{fk}__isnull": False}).values(f"{fk}_id")
+    return list(model.objects.filter(pk__in=Subquery(used)).ordered().values("name", "url"))
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=JSONEncoder, ensure_ascii=False)
+
+
+def purchases_export_json(
+    *, owner, exported_at: datetime.datetime | None = None, progress: Progress | None = None, total: int | None = None
+) -> Iterator[str]:
+    """The JSON export document of `owner`, in pieces: {"format", "version", "exported_at", "retailers", "brands",
+    "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the list's default order.
+    Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of purchases."""
+
+    exported_at = (exported_at or timezone.now()).astimezone(datetime.UTC)
+    head = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": exported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "retailers": _catalog_objects(Retailer, owner),
+        "brands": _catalog_objects(Brand, owner),
+    }
+    yield _dumps(head)[:-1] + ', "purchases": ['
+    serializer = PurchaseSerializer()
+    separator = "\n"
+    for purchase in _iter_with_progress(selectors.purchase_list(owner=owner), progress, total):
+        yield separator + _dumps(serializer.to_representation(purchase))
+        separator = ",\n"
+    yield "\n]}\n"
