@@ -18,7 +18,5 @@ def catalog_list(*, model, user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    qs = model.objects.annotate(
-        purchase_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-    ).ordered()
+    qs = model.objects.annotate(purchase_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)).ordered()
     return qs

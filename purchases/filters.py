@@ -16,8 +16,13 @@ class PurchaseFilterSet(django_filters.FilterSet):
     currency_code = CurrencyCodeFilter(help_text="ISO 4217 code, case-insensitive.")
     date_from = django_filters.DateFilter(field_name="purchase_date", lookup_expr="gte", help_text="Inclusive.")
     date_to = django_filters.DateFilter(field_name="purchase_date", lookup_expr="lte", help_text="Inclusive.")
-    price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte", help_text="Inclusive.")
-    price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte", help_text="Inclusive.")
+    # Validated like a price (Decimal(10, 2)): an exponent such as 1e-999999 would overflow PostgreSQL's numeric.
+    price_min = django_filters.NumberFilter(
+        field_name="price", lookup_expr="gte", max_digits=10, decimal_places=2, help_text="Inclusive."
+    )
+    price_max = django_filters.NumberFilter(
+        field_name="price", lookup_expr="lte", max_digits=10, decimal_places=2, help_text="Inclusive."
+    )
     has_warranty = StrictBooleanFilter(method="filter_has_warranty", help_text="true or false.")
     search = django_filters.CharFilter(
         method="filter_search",

@@ -27,7 +27,9 @@ class Purchase(models.Model):
     retailer = models.ForeignKey(
         "catalog.Retailer", on_delete=models.PROTECT, null=True, blank=True, related_name="purchases"
     )
-    brand = models.ForeignKey("catalog.Brand", on_delete=models.PROTECT, null=True, blank=True, related_name="purchases")
+    brand = models.ForeignKey(
+        "catalog.Brand", on_delete=models.PROTECT, null=True, blank=True, related_name="purchases"
+    )
     status = models.CharField(max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.ORDERED)
     purchase_date = models.DateField()
     notes = models.TextField(blank=True, default="", max_length=NOTES_MAX_LENGTH)

@@ -1,6 +1,8 @@
 import django_filters
+from django import forms
 from django.db.models import F
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from spends import clock
 from spends.api.filters import StrictBooleanFilter
@@ -8,6 +10,14 @@ from warranties.choices import EffectiveStatus, WarrantyType
 from warranties.models import Warranty
 
 MAX_DAYS = 3650
+DEFAULT_DAYS = 30
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter takes any decimal, "1e100000" included)."""
+
+    field_class = forms.IntegerField
 
 
 class WarrantyOrderingFilter(django_filters.OrderingFilter):
@@ -33,12 +43,17 @@ class WarrantyFilterSet(django_filters.FilterSet):
     )
     warranty_type = django_filters.ChoiceFilter(choices=WarrantyType.choices)
     purchase_id = django_filters.UUIDFilter(field_name="purchase_id")
-    search = django_filters.CharFilter(method="filter_search", help_text="Case-insensitive substring of the product name.")
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Case-insensitive substring of the product name."
+    )
     expiring_soon = StrictBooleanFilter(
         method="filter_expiring_soon", help_text="true: ACTIVE and ending within `days` (default 30) from today."
     )
-    days = django_filters.NumberFilter(
-        method="filter_noop", help_text=f"Window for expiring_soon, 0..{MAX_DAYS} (default 30)."
+    days = IntegerFilter(
+        method="filter_noop",
+        min_value=0,
+        max_value=MAX_DAYS,
+        help_text=f"Window for expiring_soon, 0..{MAX_DAYS} (default 30).",
     )
     ordering = WarrantyOrderingFilter(
         fields=["warranty_end", "warranty_start", "created_at"],
@@ -59,8 +74,5 @@ class WarrantyFilterSet(django_filters.FilterSet):
     def filter_expiring_soon(self, queryset, name, value):
         if not value:
             return queryset  # expiring_soon=false means no filter
-        days = self.form.cleaned_data.get("days")
-        days = 30 if days is None else days
-        if days != int(days) or not 0 <= days <= MAX_DAYS:
-            raise ValidationError({"days": [f"Must be a whole number from 0 to {MAX_DAYS}."]})
-        return queryset.expiring_between(clock.today(), int(days))
+        days = self.form.cleaned_data.get("days")  # validated by the `days` filter's field
+        return queryset.expiring_between(clock.today(), DEFAULT_DAYS if days is None else days)

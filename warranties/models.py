@@ -96,7 +96,9 @@ class Warranty(models.Model):
             models.CheckConstraint(
                 condition=Q(warranty_type__in=WarrantyType.values), name="warranties_warranty_type_valid"
             ),
-            models.CheckConstraint(condition=Q(status__in=WarrantyStatus.values), name="warranties_warranty_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=WarrantyStatus.values), name="warranties_warranty_status_valid"
+            ),
         ]
         indexes = [
             # expiring / timeline / ordering by end date: range scans on warranty_end.

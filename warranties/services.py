@@ -1,7 +1,7 @@
 """Writes to warranties. Each runs in a transaction and validates with the model (`full_clean`)."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from warranties.models import Warranty
 
@@ -20,15 +20,30 @@ def _save(warranty: Warranty, *, field_prefix: str | None) -> Warranty:
     return warranty
 
 
+def _already_has_warranty(purchase) -> bool:
+    return Warranty.objects.filter(purchase=purchase).exists()
+
+
+def _one_per_purchase_error() -> ValidationError:
+    return ValidationError({"purchase_id": ["This purchase already has a warranty (one per purchase)."]})
+
+
 @transaction.atomic
 def warranty_create(*, purchase, field_prefix: str | None = None, **fields) -> Warranty:
-    """Create the purchase's warranty. Raises ValidationError (on `purchase_id`) if it already has one."""
-    if Warranty.objects.filter(purchase=purchase).exists():
-        raise ValidationError({"purchase_id": ["This purchase already has a warranty (one per purchase)."]})
+    """Create the purchase's warranty. Raises ValidationError (on `purchase_id`) if it already has one, also
+    when a concurrent request inserted it between the check and the insert (the unique index refuses it)."""
+    if _already_has_warranty(purchase):
+        raise _one_per_purchase_error()
     unknown = set(fields) - set(WARRANTY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown warranty fields: {sorted(unknown)}")
-    return _save(Warranty(purchase=purchase, **fields), field_prefix=field_prefix)
+    try:
+        with transaction.atomic():  # a savepoint, so the outer transaction survives the IntegrityError
+            return _save(Warranty(purchase=purchase, **fields), field_prefix=field_prefix)
+    except IntegrityError:
+        if _already_has_warranty(purchase):
+            raise _one_per_purchase_error() from None
+        raise
 
 
 @transaction.atomic

@@ -17,8 +17,10 @@ TAGS = ["purchases"]
     create=extend_schema(summary="Create a purchase (optionally with its warranty, atomically)", tags=TAGS),
     retrieve=extend_schema(summary="Get a purchase with its warranty", tags=TAGS),
     update=extend_schema(
-        summary="Replace a purchase", tags=TAGS, description="Omitted optional fields go back to their defaults, "
-        "except `warranty`: absent leaves it, an object creates or updates it, null deletes it."
+        summary="Replace a purchase",
+        tags=TAGS,
+        description="Omitted optional fields go back to their defaults, "
+        "except `warranty`: absent leaves it, an object creates or updates it, null deletes it.",
     ),
     partial_update=extend_schema(summary="Update a purchase", tags=TAGS),
     destroy=extend_schema(summary="Delete a purchase with its warranty and attachments", tags=TAGS),

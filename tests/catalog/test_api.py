@@ -281,7 +281,8 @@ def test_staff_rename_to_anothers_name_is_400_on_name(staff_client, base, model,
 
 @pytest.mark.parametrize(("base", "model", "factory", "fk"), ENDPOINTS)
 @pytest.mark.parametrize(
-    ("payload", "field"), [({"name": "x" * 101}, "name"), ({"url": "ftp://x.example.com"}, "url"), ({"name": ""}, "name")]
+    ("payload", "field"),
+    [({"name": "x" * 101}, "name"), ({"url": "ftp://x.example.com"}, "url"), ({"name": ""}, "name")],
 )
 def test_staff_patch_with_bad_input_is_400(staff_client, base, model, factory, fk, payload, field):
     entry = factory(name="Stays")

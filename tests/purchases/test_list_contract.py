@@ -38,9 +38,7 @@ def make_purchases(owner, n):
     )  # fmt: skip
     Warranty.objects.bulk_create(
         [
-            Warranty(
-                purchase=p, warranty_start=p.purchase_date, warranty_end=TODAY + datetime.timedelta(days=i % 30)
-            )
+            Warranty(purchase=p, warranty_start=p.purchase_date, warranty_end=TODAY + datetime.timedelta(days=i % 30))
             for i, p in enumerate(purchases)
         ]
     )

@@ -28,7 +28,9 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
     provider = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
     days_remaining = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="Days from today (UTC) to warranty_end; null unless ACTIVE with an end."
+        read_only=True,
+        allow_null=True,
+        help_text="Days from today (UTC) to warranty_end; null unless ACTIVE with an end.",
     )
 
     class Meta:

@@ -15,10 +15,14 @@ TAGS = ["warranties"]
 
 @extend_schema_view(
     list=extend_schema(summary="List warranties", tags=TAGS, responses=WarrantyReadSerializer(many=True)),
-    create=extend_schema(summary="Create a warranty for one of your purchases", tags=TAGS, responses={201: WarrantyReadSerializer}),
+    create=extend_schema(
+        summary="Create a warranty for one of your purchases", tags=TAGS, responses={201: WarrantyReadSerializer}
+    ),
     retrieve=extend_schema(summary="Get a warranty", tags=TAGS, responses=WarrantyReadSerializer),
     update=extend_schema(summary="Replace a warranty", tags=TAGS, responses=WarrantyReadSerializer),
-    partial_update=extend_schema(summary="Update a warranty (e.g. void it)", tags=TAGS, responses=WarrantyReadSerializer),
+    partial_update=extend_schema(
+        summary="Update a warranty (e.g. void it)", tags=TAGS, responses=WarrantyReadSerializer
+    ),
     destroy=extend_schema(summary="Delete a warranty", tags=TAGS),
 )
 class WarrantyViewSet(OwnedModelViewSet):
