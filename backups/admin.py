@@ -1,0 +1,178 @@
+"""The admin's "Data management" page: backups, downloads, restore behind a confirmation page, the schedule."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from backups import services
+from backups.choices import BackupStatus
+from backups.forms import BackupNowForm, BackupSettingsForm, RestoreUploadForm
+from backups.management.commands._output import human_size
+from backups.models import Backup, BackupSettings
+from purchases.models import Purchase
+from warranties.models import Warranty
+
+PENDING_RESTORE_SESSION_KEY = "backups_pending_restore"
+
+
+def _pending_dir() -> Path:
+    directory = Path(settings.BACKUP_DIR) / ".pending-restores"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@admin.register(Backup)
+class BackupAdmin(admin.ModelAdmin):
+    """Listed in the admin as "Backups"; its page is the Data management page."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("backup-now/", wrap(self.backup_now), name="backups_backup_now"),
+            path("<uuid:backup_id>/download/", wrap(self.download), name="backups_backup_download"),
+            path("restore/", wrap(self.restore_upload), name="backups_backup_restore"),
+            path("restore/confirm/", wrap(self.restore_confirm), name="backups_backup_restore_confirm"),
+            path("schedule/", wrap(self.schedule), name="backups_backup_schedule"),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, **extra):
+        status = services.backup_status()
+        last = status["last_successful"]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Data management",
+            "opts": self.model._meta,
+            "status": status,
+            "last_summary": (
+                f"{timesince(last.created_at, timezone.now())} ago, {last.file_count} files, "
+                f"{human_size(last.size_bytes)}"
+                if last
+                else None
+            ),
+            "backups": Backup.objects.order_by("-created_at")[:50],
+            "backup_form": BackupNowForm(),
+            "restore_form": RestoreUploadForm(),
+            "schedule_form": BackupSettingsForm(instance=BackupSettings.load()),
+            **extra,
+        }
+        return TemplateResponse(request, "backups/admin/data_management.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._page(request)
+
+    def backup_now(self, request):
+        if request.method != "POST":
+            return redirect("admin:backups_backup_changelist")
+        form = BackupNowForm(request.POST)
+        if form.is_valid():
+            backup = services.backup_request(kind=form.cleaned_data["kind"], user=request.user)
+            messages.info(request, f"Backup started ({backup.kind}). It is listed below with its status.")
+        return redirect("admin:backups_backup_changelist")
+
+    def download(self, request, backup_id):
+        backup = Backup.objects.filter(pk=backup_id, status=BackupStatus.SUCCEEDED).first()
+        if backup is None:
+            raise Http404("No such backup")
+        try:
+            handle = services.backup_open(backup)
+        except services.BackupError as exc:
+            raise Http404(str(exc)) from None
+        return FileResponse(handle, as_attachment=True, filename=backup.filename, content_type="application/zip")
+
+    def restore_upload(self, request):
+        if request.method != "POST":
+            return redirect("admin:backups_backup_changelist")
+        form = RestoreUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._page(request, restore_form=form)
+        pending = _pending_dir() / f"{uuid.uuid4().hex}.zip"
+        with open(pending, "wb") as out:
+            for chunk in form.cleaned_data["file"].chunks():
+                out.write(chunk)
+        try:
+            manifest = services.backup_validate(pending)
+        except ValidationError as exc:
+            pending.unlink(missing_ok=True)
+            messages.error(request, "This file cannot be restored, nothing was changed: " + " ".join(exc.messages))
+            return redirect("admin:backups_backup_changelist")
+        request.session[PENDING_RESTORE_SESSION_KEY] = {
+            "name": pending.name,
+            "filename": form.cleaned_data["file"].name,
+        }
+        current = {
+            "purchases": Purchase.objects.count(),
+            "warranties": Warranty.objects.count(),
+            "users": Purchase.objects.values("owner").aggregate(n=Count("owner", distinct=True))["n"],
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Replace all data with this backup?",
+            "opts": self.model._meta,
+            "manifest": manifest,
+            "filename": form.cleaned_data["file"].name,
+            "current": current,
+            "upload_count": sum(1 for m in manifest["members"] if m["path"].startswith("uploads/")),
+            "confirm_url": reverse("admin:backups_backup_restore_confirm"),
+        }
+        return TemplateResponse(request, "backups/admin/restore_confirm.html", context)
+
+    def restore_confirm(self, request):
+        pending = request.session.pop(PENDING_RESTORE_SESSION_KEY, None)
+        if request.method != "POST" or not pending:
+            return redirect("admin:backups_backup_changelist")
+        path = _pending_dir() / Path(pending["name"]).name
+        if request.POST.get("confirm") != "yes":
+            path.unlink(missing_ok=True)
+            messages.info(request, "Restore cancelled. Nothing was changed.")
+            return redirect("admin:backups_backup_changelist")
+        try:
+            report = services.backup_restore(path=path, restored_from=pending["filename"], user=request.user)
+        except (ValidationError, services.BackupError) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, f"Restore refused, nothing was changed: {text}")
+            return redirect("admin:backups_backup_changelist")
+        finally:
+            path.unlink(missing_ok=True)
+        level = messages.SUCCESS if report["integrity"]["ok"] else messages.WARNING
+        messages.add_message(
+            request,
+            level,
+            f"Restored from {report['restored_from']}: {report['files_restored']} files restored, "
+            f"{report['files_skipped']} already present. Integrity: "
+            + ("ok" if report["integrity"]["ok"] else "; ".join(report["integrity"]["problems"]))
+            + f". The previous data is kept as restore point {report['restore_point_id']}.",
+        )
+        return redirect("admin:backups_backup_changelist")
+
+    def schedule(self, request):
+        if request.method != "POST":
+            return redirect("admin:backups_backup_changelist")
+        form = BackupSettingsForm(request.POST, instance=BackupSettings.load())
+        if not form.is_valid():
+            return self._page(request, schedule_form=form)
+        form.save()
+        messages.success(request, "Backup schedule saved.")
+        return redirect("admin:backups_backup_changelist")
