@@ -136,6 +136,8 @@ class PurchaseResource(resources.ModelResource):
     @classmethod
     def column_for_path(cls, path: str | None) -> str | None:
         """The CSV column of an input path ("warranty.warranty_end" → "warranty_end"), for error reports."""
+        if path is None:
+            return None
         for column in cls.columns():
             if column.target == path:
                 return column.column_name

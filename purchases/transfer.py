@@ -248,6 +248,8 @@ class _Importer:
     # -- validation (no writes) --
     def _validate(self, item: _Item) -> None:
         obj = item.obj
+        if item.errors:  # already refused while reading the file (a ragged CSV row)
+            return
         if not isinstance(obj, dict):
             item.errors.append((None, "Expected a purchase object."))
             return

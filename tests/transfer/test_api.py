@@ -185,3 +185,379 @@ def test_json_round_trip_through_the_request_body(owner_client, other_client, ri
     assert response.status_code == 200, response.json()
     assert response.json()["created"] == 6
     assert without_regenerated(export_json(other_client)) == without_regenerated(original)
+
+
+# --- import: reports, duplicates, dry run, partial ---------------------------------------------------------------------
+
+
+def _rows(n: int, *, bad_row: int | None = None) -> str:
+    lines = []
+    for i in range(1, n + 1):
+        price = "-1.00" if i == bad_row else f"{i}.50"
+        lines.append(f"Item {i},{price},2025-02-{1 + i % 28:02d}")
+    return csv_text(*lines, header="product_name,price,purchase_date")
+
+
+def test_minimal_csv_import_creates_purchases_with_defaults(owner_client, owner):
+    response = import_file(
+        owner_client, "csv", csv_text("Desk lamp,19.90,2025-02-01", header="product_name,price,purchase_date")
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "dry_run": False,
+        "total_rows": 1,
+        "created": 1,
+        "updated": 0,
+        "skipped": 0,
+        "errors": [],
+        "warnings": [],
+    }
+    purchase = Purchase.objects.get(owner=owner)
+    assert (purchase.product_name, purchase.price, purchase.currency_code, purchase.status, purchase.notes) == (
+        "Desk lamp",
+        Decimal("19.90"),
+        "USD",
+        "ORDERED",
+        "",
+    )
+    assert purchase.retailer is None and not Warranty.objects.exists()
+
+
+def test_an_error_in_row_500_of_1000_writes_nothing(owner_client, owner):
+    response = import_file(owner_client, "csv", _rows(1000, bad_row=500))
+    assert response.status_code == 400
+    report = response.json()
+    assert report["code"] == "validation_error"
+    assert "nothing was imported" in report["detail"]
+    assert report["errors"] == [
+        {"row": 500, "field": "price", "message": "Ensure this value is greater than or equal to 0."}
+    ]
+    assert (report["total_rows"], report["created"], report["updated"], report["skipped"]) == (1000, 0, 0, 0)
+    assert not Purchase.objects.filter(owner=owner).exists()
+
+
+def test_partial_import_writes_the_999_valid_rows(owner_client, owner):
+    response = import_file(owner_client, "csv", _rows(1000, bad_row=500), partial="true")
+    assert response.status_code == 200
+    report = response.json()
+    assert (report["total_rows"], report["created"], len(report["errors"])) == (1000, 999, 1)
+    assert Purchase.objects.filter(owner=owner).count() == 999
+    assert not Purchase.objects.filter(owner=owner, product_name="Item 500").exists()
+
+
+@pytest.mark.parametrize("partial", ["false", "true"])
+def test_dry_run_writes_nothing_and_answers_the_real_status(owner_client, owner, partial):
+    response = import_file(owner_client, "csv", _rows(20, bad_row=3), dry_run="true", partial=partial)
+    assert response.status_code == (200 if partial == "true" else 400)
+    report = response.json()
+    assert report["dry_run"] is True
+    assert report["created"] == (19 if partial == "true" else 0)
+    assert not Purchase.objects.exists()
+
+
+def test_dry_run_reports_catalog_entries_without_creating_them(owner_client):
+    text = csv_text("Lamp,5,2025-02-01,Brand New Shop", header="product_name,price,purchase_date,retailer")
+    report = import_file(owner_client, "csv", text, dry_run="true").json()
+    assert report["created"] == 1
+    assert report["warnings"] == [
+        {"row": 1, "message": 'Retailer "Brand New Shop" is not in the catalog and would be created.'}
+    ]
+    assert not Retailer.objects.filter(name="Brand New Shop").exists()
+    assert not Purchase.objects.exists()
+
+
+def test_catalog_names_match_case_insensitively_and_missing_ones_are_created_once(owner_client, owner):
+    RetailerFactory(name="Corner Shop")
+    text = csv_text(
+        "A,1,2025-02-01,corner shop,",
+        "B,2,2025-02-02,CORNER SHOP,Neue Marke",
+        "C,3,2025-02-03,  Fresh Store ,neue marke",
+        "D,4,2025-02-04,fresh store,",
+        header="product_name,price,purchase_date,retailer,brand",
+    )
+    report = import_file(owner_client, "csv", text).json()
+    assert report["created"] == 4
+    assert report["warnings"] == [
+        {"row": 2, "message": 'Brand "Neue Marke" was not in the catalog and was created.'},
+        {"row": 3, "message": 'Retailer "Fresh Store" was not in the catalog and was created.'},
+    ]
+    assert Retailer.objects.filter(name__iexact="corner shop").count() == 1
+    assert Brand.objects.filter(name="Neue Marke").count() == 1
+    by_name = {p.product_name: p for p in Purchase.objects.filter(owner=owner).select_related("retailer", "brand")}
+    assert by_name["A"].retailer.name == by_name["B"].retailer.name == "Corner Shop"
+    assert by_name["C"].retailer == by_name["D"].retailer
+    assert by_name["C"].brand.name == "Neue Marke"
+
+
+def test_duplicates_are_skipped_by_default(owner_client, owner):
+    existing = PurchaseFactory(
+        owner=owner, product_name="Kettle", price=Decimal("30.00"), purchase_date=datetime.date(2025, 2, 1)
+    )
+    PurchaseFactory(owner=owner, product_name="Kettle", price=Decimal("30.00"), purchase_date=datetime.date(2025, 2, 1))
+    text = csv_text(
+        f"{existing.pk},Renamed by id,30.00,2025-02-01",
+        ",KETTLE,30.0,2025-02-01",  # same name case-insensitively, date, price and currency as the second kettle
+        ",Kettle,30.00,2025-02-01",  # both kettles are taken by rows 1 and 2: a third one
+        header="id,product_name,price,purchase_date",
+    )
+    report = import_file(owner_client, "csv", text).json()
+    assert (report["created"], report["updated"], report["skipped"]) == (1, 0, 2)
+    existing.refresh_from_db()
+    assert existing.product_name == "Kettle"
+    assert Purchase.objects.filter(owner=owner).count() == 3
+
+
+def test_duplicates_are_updated_with_on_duplicate_update(owner_client, owner):
+    existing = PurchaseFactory(
+        owner=owner, product_name="Kettle", price=Decimal("30.00"), notes="old", purchase_date=datetime.date(2025, 2, 1)
+    )
+    by_key = PurchaseFactory(
+        owner=owner, product_name="Toaster", price=Decimal("20.00"), purchase_date=datetime.date(2025, 2, 2)
+    )
+    unchanged = PurchaseFactory(
+        owner=owner, product_name="Mixer", price=Decimal("40.00"), purchase_date=datetime.date(2025, 2, 3)
+    )
+    WarrantyFactory(
+        purchase=unchanged, warranty_start=datetime.date(2025, 2, 3), warranty_end=datetime.date(2026, 2, 3)
+    )
+    header = "id,product_name,price,purchase_date,status,notes,warranty_start,warranty_end"
+    text = csv_text(
+        f"{existing.pk},Electric kettle,30.00,2025-02-01,RECEIVED,new notes,2025-02-01,2027-02-01",
+        ",toaster,20.00,2025-02-02,RECEIVED,,,",
+        f"{unchanged.pk},Mixer,40.00,2025-02-03,RECEIVED,,2025-02-03,2026-02-03",
+        header=header,
+    )
+    response = import_file(owner_client, "csv", text, on_duplicate="update")
+    report = response.json()
+    assert response.status_code == 200, report
+    assert (report["created"], report["updated"], report["skipped"]) == (0, 2, 1)
+    existing.refresh_from_db()
+    assert (existing.product_name, existing.notes, existing.status) == ("Electric kettle", "new notes", "RECEIVED")
+    assert existing.warranty.warranty_end == datetime.date(2027, 2, 1)
+    by_key.refresh_from_db()
+    assert by_key.product_name == "toaster" and by_key.status == "RECEIVED"
+    assert by_key.retailer is None  # no retailer column in the file: left as it was
+    assert Purchase.objects.filter(owner=owner).count() == 3
+
+
+def test_update_with_empty_warranty_cells_removes_the_warranty(owner_client, owner):
+    purchase = PurchaseFactory(owner=owner, product_name="Drill", price=Decimal("99.00"))
+    WarrantyFactory(purchase=purchase)
+    text = csv_text(
+        f"{purchase.pk},Drill,99.00,2025-01-15,,",
+        header="id,product_name,price,purchase_date,warranty_start,warranty_end",
+    )
+    report = import_file(owner_client, "csv", text, on_duplicate="update").json()
+    assert report["updated"] == 1
+    assert not Warranty.objects.filter(purchase=purchase).exists()
+
+
+def test_another_users_purchase_id_is_never_updated(owner_client, other_user, owner):
+    theirs = PurchaseFactory(owner=other_user, product_name="Their TV", price=Decimal("500.00"))
+    text = csv_text(f"{theirs.pk},Hijacked,1.00,2025-02-01", header="id,product_name,price,purchase_date")
+    report = import_file(owner_client, "csv", text, on_duplicate="update").json()
+    assert (report["created"], report["updated"]) == (1, 0)
+    theirs.refresh_from_db()
+    assert (theirs.product_name, theirs.price, theirs.owner) == ("Their TV", Decimal("500.00"), other_user)
+    mine = Purchase.objects.get(owner=owner)
+    assert mine.product_name == "Hijacked" and mine.pk != theirs.pk
+
+
+def test_row_errors_name_the_row_and_the_column(owner_client):
+    text = csv_text(
+        ",OK,1.00,USD,2025-02-01,,,",
+        ",,abc,usd,2025-02-31,,,",
+        ",Bad warranty,1.00,ZZZ,2025-02-01,2025-03-01,2025-01-01,FOREVER",
+        "not-a-uuid,Bad id,1.999,EUR,2025-02-01,,,",
+        header="id,product_name,price,currency_code,purchase_date,warranty_start,warranty_end,warranty_type",
+    )
+    response = import_file(owner_client, "csv", text)
+    assert response.status_code == 400
+    errors = {(e["row"], e["field"]) for e in response.json()["errors"]}
+    assert errors == {
+        (2, "product_name"), (2, "price"), (2, "purchase_date"),
+        (3, "currency_code"), (3, "warranty_type"),
+        (4, "id"), (4, "price"),
+    }  # fmt: skip
+    text = csv_text(
+        ",Bad end,1.00,2025-02-01,2025-03-01,2025-01-01",
+        header="id,product_name,price,purchase_date,warranty_start,warranty_end",
+    )
+    errors = import_file(owner_client, "csv", text).json()["errors"]
+    assert errors == [{"row": 1, "field": "warranty_end", "message": "Must be on or after warranty_start."}]
+
+
+def test_json_row_errors_use_dotted_paths(owner_client):
+    document = {"format": "spends-tracker", "version": 1, "retailers": [], "brands": [], "purchases": [
+        {"product_name": "A", "price": "1.00", "purchase_date": "2025-01-01",
+         "warranty": {"warranty_start": "2025-01-01", "warranty_end": None, "warranty_type": "LIMITED"}},
+        "not an object",
+        {"product_name": "B", "price": 12.5, "purchase_date": "2025-01-01", "retailer_name": "x" * 101},
+    ]}  # fmt: skip
+    response = import_file(owner_client, "json", document)
+    assert response.status_code == 400
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [
+        (1, "warranty.warranty_end"),
+        (2, None),
+        (3, "retailer_name"),
+    ]
+
+
+def test_csv_quoting_of_commas_quotes_and_newlines_and_unicode(owner_client, owner):
+    text = csv_text(
+        '"Sofa, ""Comfy"" 2-seater","1,5","2025-02-01","line one\r\nline two, with ""quotes"""',
+        '"日本語のカメラ 📷","12.00","2025-02-02",""',
+        header="product_name,price,purchase_date,notes",
+    )
+    report = import_file(owner_client, "csv", text).json()
+    assert report["errors"][0]["row"] == 1 and report["errors"][0]["field"] == "price"  # "1,5" is not a number
+    text = text.replace('"1,5"', '"1.50"')
+    assert import_file(owner_client, "csv", text).json()["created"] == 2
+    sofa = Purchase.objects.get(owner=owner, product_name='Sofa, "Comfy" 2-seater')
+    assert sofa.notes == 'line one\r\nline two, with "quotes"'
+    assert Purchase.objects.filter(owner=owner, product_name="日本語のカメラ 📷").exists()
+    exported = export_csv(owner_client)
+    assert '"Sofa, ""Comfy"" 2-seater"' in exported
+    assert {row["product_name"] for row in csv_rows(exported)} == {'Sofa, "Comfy" 2-seater', "日本語のカメラ 📷"}
+
+
+def test_excel_style_file_with_bom_crlf_and_quoted_header_is_accepted(owner_client, owner):
+    content = '\ufeff"Product_Name","Price","Purchase_Date"\r\n"Café crème","3.20","2025-02-01"\r\n\r\n'
+    response = import_file(owner_client, "csv", content.encode("utf-8"))
+    assert response.status_code == 200, response.json()
+    assert (response.json()["total_rows"], response.json()["created"]) == (1, 1)
+    assert Purchase.objects.get(owner=owner).product_name == "Café crème"
+
+
+def test_formula_cells_are_stored_as_text_and_exactly_one_quote_is_removed(owner_client, owner):
+    text = csv_text(
+        "'=SUM(A1:A9),1,2025-02-01,'+49 30 123",
+        "''=double,1,2025-02-01,'-minus",
+        "'plain,1,2025-02-01,@handle",
+        header="product_name,price,purchase_date,notes",
+    )
+    assert import_file(owner_client, "csv", text).json()["created"] == 3
+    stored = set(Purchase.objects.filter(owner=owner).values_list("product_name", "notes"))
+    assert stored == {("=SUM(A1:A9)", "+49 30 123"), ("'=double", "-minus"), ("'plain", "@handle")}
+
+
+def test_unknown_columns_are_file_level_warnings(owner_client):
+    text = csv_text("Lamp,5,2025-02-01,x,y", header="product_name,price,purchase_date,colour,size")
+    response = import_file(owner_client, "csv", text)
+    assert response.status_code == 200
+    assert response.json()["warnings"] == [
+        {"row": None, "message": 'Unknown column "colour" is ignored.'},
+        {"row": None, "message": 'Unknown column "size" is ignored.'},
+    ]
+
+
+def test_header_only_csv_is_200_with_zero_rows(owner_client):
+    response = import_file(owner_client, "csv", HEADER + "\r\n")
+    assert response.status_code == 200
+    assert response.json()["total_rows"] == 0
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_a_row_error(owner_client):
+    text = csv_text("Lamp,5,2025-02-01", "Chair,7", header="product_name,price,purchase_date")
+    response = import_file(owner_client, "csv", text)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 2, "field": None, "message": "The row has 2 cells but the header has 3 columns."}
+    ]
+
+
+# --- import: bad files and bad requests --------------------------------------------------------------------------------
+
+VALID_DOCUMENT = {"format": "spends-tracker", "version": 1, "retailers": [], "brands": [], "purchases": []}
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "message"),
+    [
+        ("csv", "product_name,price,purchase_date\r\nCafé,1,2025-01-01\r\n".encode("latin-1"), "not UTF-8"),
+        ("csv", b"", "empty"),
+        ("csv", b"\xef\xbb\xbf \r\n\r\n", "empty"),
+        ("csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not UTF-8"),
+        ("csv", b"name,price\x00,date\n", "NUL"),
+        ("csv", b'product_name,price,purchase_date\n"unterminated,1,2025-01-01\n', "not valid CSV"),
+        ("csv", b"product_name,price\nLamp,5\n", "Missing required column(s): purchase_date"),
+        ("csv", b"product_name;price;purchase_date\nLamp;5;2025-01-01\n", "';' as separator"),
+        ("csv", b"product_name,price,price,purchase_date\n", "appears more than once"),
+        ("csv", json.dumps(VALID_DOCUMENT).encode(), "looks like JSON"),
+        ("json", b"", "empty"),
+        ("json", b"product_name,price,purchase_date\n", "not valid JSON"),
+        ("json", b"\xff\xfe{}", "not UTF-8"),
+        ("json", b"[1, 2]", "must be a JSON object"),
+        ("json", json.dumps({**VALID_DOCUMENT, "format": "other-app"}).encode(), '"format" must be'),
+        ("json", json.dumps({**VALID_DOCUMENT, "version": 2}).encode(), "newer than this server"),
+        ("json", json.dumps({**VALID_DOCUMENT, "version": "1"}).encode(), '"version" must be an integer'),
+        ("json", json.dumps({**VALID_DOCUMENT, "purchases": {}}).encode(), '"purchases" must be a list'),
+    ],
+)
+def test_bad_files_are_400_with_a_clear_message_and_write_nothing(owner_client, kind, content, message):
+    response = import_file(owner_client, kind, content)
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "validation_error"
+    assert message in data["detail"]
+    assert data["errors"] == {"file": [data["detail"]]}
+    assert not Purchase.objects.exists()
+
+
+def test_empty_json_document_imports_nothing(owner_client):
+    response = import_file(owner_client, "json", VALID_DOCUMENT)
+    assert response.status_code == 200
+    assert response.json()["total_rows"] == 0
+
+
+@pytest.mark.parametrize("query", ["on_duplicate=replace", "dry_run=maybe", "partial=yes", "partial=", "dry_run=1"])
+def test_bad_query_values_are_400(owner_client, query):
+    path = "/api/import/csv?" + query
+    response = owner_client.post(path, {"file": upload(HEADER + "\r\n")}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert set(response.json()["errors"]) == {query.split("=")[0]}
+
+
+def test_missing_file_field_is_400(owner_client):
+    response = owner_client.post("/api/import/csv", {"other": upload("x")}, format="multipart")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"file"}
+
+
+def test_unsupported_content_type_is_415(owner_client):
+    response = owner_client.post("/api/import/csv", data="<xml/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("kind", ["csv", "json"])
+def test_a_file_over_the_upload_limit_is_413(owner_client, settings, kind):
+    settings.IMPORT_MAX_UPLOAD_SIZE = 1000
+    content = (HEADER + "\r\n" + "x" * 1001) if kind == "csv" else json.dumps({**VALID_DOCUMENT, "pad": "x" * 1001})
+    response = import_file(owner_client, kind, content)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+    response = owner_client.post(
+        "/api/import/json", data=json.dumps({**VALID_DOCUMENT, "pad": "x" * 1001}), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_a_csv_body_is_accepted_as_text_csv(owner_client, owner):
+    response = owner_client.post(
+        "/api/import/csv?dry_run=false",
+        data="product_name,price,purchase_date\nA,1,2025-01-01\n",
+        content_type="text/csv",
+    )
+    assert response.status_code == 200
+    assert Purchase.objects.filter(owner=owner).count() == 1
+
+
+def test_import_into_another_account_never_touches_the_source(owner_client, other_client, rich_data, owner):
+    before = export_json(owner_client)
+    import_file(other_client, "json", before, on_duplicate="update")
+    after = export_json(owner_client)
+    assert without_regenerated(after) == without_regenerated(before)
+    assert [p["id"] for p in after["purchases"]] == [p["id"] for p in before["purchases"]]
