@@ -15,6 +15,7 @@ from django.db.models import Subquery
 from django.db.models.functions import Lower
 from import_export import fields, resources
 from import_export.results import Error, RowResult
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog.models import Brand, Retailer
 from purchases.models import Purchase
@@ -286,9 +287,10 @@ class CatalogResource(resources.ModelResource):
         return self._meta.model.objects.order_by(Lower("name"), "id")
 
     def before_import_row(self, row, **kwargs):
-        from catalog.api.serializers import CatalogEntrySerializer
+        # The catalog API's field rules (trimmed name of 1..100 characters, http(s) url), not a second copy of them.
+        from catalog.api.serializers import RetailerSerializer
 
-        serializer_fields = CatalogEntrySerializer().fields
+        serializer_fields = RetailerSerializer().fields
         errors = {}
         for key in ("name", "url"):
             raw = unneutralise(cell_text(row.get(key)))
@@ -297,8 +299,8 @@ class CatalogResource(resources.ModelResource):
                 continue
             try:
                 row[key] = serializer_fields[key].run_validation(raw)
-            except Exception as exc:  # DRF ValidationError: report it on the column
-                errors[key] = [str(message) for message in getattr(exc, "detail", [exc])]
+            except DRFValidationError as exc:
+                errors[key] = [str(message) for message in exc.detail]
         if errors:
             raise ValidationError(errors)
 

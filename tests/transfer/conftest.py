@@ -110,7 +110,7 @@ def rich_data(owner, other_user):
     WarrantyFactory(
         purchase=purchases[0],
         warranty_start=datetime.date(2025, 1, 15),
-        warranty_end=datetime.date(2027, 1, 15),
+        warranty_end=datetime.date(2099, 1, 15),
         provider="AppleCare",
         notes="-extended",
     )
