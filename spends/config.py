@@ -1,5 +1,6 @@
 """Small, tested parsers for settings values (kept out of settings.py so they can be unit-tested)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -52,6 +53,9 @@ def database_config(url: str, *, conn_max_age: int = 0, pool: bool = False, pool
         name = str(cfg["NAME"])
         if name and name != ":memory:" and not name.startswith("file:"):
             Path(name).parent.mkdir(parents=True, exist_ok=True)
+            # Tests get a file beside the real one, not Django's in-memory default: backups, restores and
+            # concurrent writers need a database that several connections can open, as in production.
+            cfg.setdefault("TEST", {})["NAME"] = str(Path(name).with_name(f"test_{os.getpid()}_{Path(name).name}"))
     return cfg
 
 

@@ -51,6 +51,9 @@ def test_sqlite_url_gets_wal_immediate_and_busy_timeout(tmp_path):
     assert cfg["OPTIONS"]["timeout"] == 20
     assert "journal_mode=WAL" in cfg["OPTIONS"]["init_command"]
     assert (tmp_path / "sub").is_dir()  # the folder is created so SQLite can create the file
+    # Tests run on a file beside it (several connections, as in production), one per test process.
+    test_name = Path(cfg["TEST"]["NAME"])
+    assert test_name.parent == tmp_path / "sub" and test_name.name.startswith("test_")
 
 
 def test_postgres_url_is_parsed_without_sqlite_options():
