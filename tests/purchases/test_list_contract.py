@@ -95,6 +95,12 @@ def test_anonymous_list_is_401_in_contract_shape(anon_client, url, make):
 
 
 @pytest.mark.parametrize(("url", "make"), LIST_ENDPOINTS)
+def test_bad_token_is_401_not_authenticated(anon_client, url, make):
+    anon_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert_error(anon_client.get(url), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize(("url", "make"), LIST_ENDPOINTS)
 @pytest.mark.parametrize("rows", [1, 30])
 def test_list_runs_the_same_exact_number_of_queries_for_1_and_30_rows(
     owner_client, owner, django_assert_num_queries, url, make, rows

@@ -629,3 +629,21 @@ def test_expiring_across_a_year_boundary(owner_client, owner):
     warranty_for(owner, "Old Year", end=datetime.date(2024, 12, 30))
     with at(datetime.date(2024, 12, 31)):
         assert names(owner_client.get(EXPIRING_URL, {"days": 1})) == ["New Year"]
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------------
+
+
+def test_schema_documents_written_and_effective_status_by_direction(anon_client):
+    response = anon_client.get("/api/schema", {"format": "json"})
+    assert response.status_code == 200
+    schemas = response.json()["components"]["schemas"]
+
+    def status_enum(component):
+        ref = schemas[component]["properties"]["status"]["allOf"][0]["$ref"]
+        return schemas[ref.rsplit("/", 1)[1]]["enum"]
+
+    for component in ("WarrantyRequest", "PatchedWarrantyRequest", "NestedWarrantyRequest"):
+        assert status_enum(component) == ["ACTIVE", "VOIDED"]
+    for component in ("WarrantyRead", "NestedWarranty"):
+        assert status_enum(component) == ["ACTIVE", "EXPIRED", "VOIDED"]

@@ -1,3 +1,4 @@
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from purchases.models import Purchase
@@ -15,16 +16,35 @@ class OwnedPurchaseField(serializers.PrimaryKeyRelatedField):
         return Purchase.objects.owned_by(request.user)
 
 
+class WarrantyStatusField(serializers.ChoiceField):
+    """Written as ACTIVE or VOIDED; read as the effective status ACTIVE, EXPIRED or VOIDED (schema: see below)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default", WarrantyStatus.ACTIVE)
+        kwargs.setdefault(
+            "help_text", "Write ACTIVE or VOIDED (to void or un-void); read: the effective status today (UTC)."
+        )
+        super().__init__(choices=WarrantyStatus.choices, **kwargs)
+
+
+class WarrantyStatusFieldSchema(OpenApiSerializerFieldExtension):
+    """`status` differs by direction: requests take the stored choices, responses show the effective ones."""
+
+    target_class = WarrantyStatusField
+
+    def map_serializer_field(self, auto_schema, direction):
+        choices = WarrantyStatus.choices if direction == "request" else EffectiveStatus.choices
+        field = serializers.ChoiceField(choices=choices, help_text=self.target.help_text)
+        field.bind("status", self.target.parent)
+        return auto_schema._map_serializer_field(field, direction)
+
+
 class WarrantyFieldsSerializer(serializers.ModelSerializer):
     """The writable warranty fields, shared by /api/warranties and a purchase's nested `warranty`."""
 
     warranty_end = serializers.DateField(required=False, allow_null=True, default=None)
     warranty_type = serializers.ChoiceField(choices=WarrantyType.choices, default=WarrantyType.LIMITED)
-    status = serializers.ChoiceField(
-        choices=WarrantyStatus.choices,
-        default=WarrantyStatus.ACTIVE,
-        help_text="Write ACTIVE or VOIDED (to void or un-void); read: the effective status ACTIVE/EXPIRED/VOIDED.",
-    )
+    status = WarrantyStatusField()
     provider = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
     days_remaining = serializers.IntegerField(
@@ -84,11 +104,6 @@ class WarrantySerializer(WarrantyFieldsSerializer):
         source="purchase", pk_field=serializers.UUIDField(), required=False, help_text="Required on create."
     )
     product_name = serializers.CharField(source="purchase.product_name", read_only=True)
-    status = serializers.ChoiceField(
-        choices=WarrantyStatus.choices,
-        default=WarrantyStatus.ACTIVE,
-        help_text="Write ACTIVE or VOIDED; read: the effective status (ACTIVE/EXPIRED/VOIDED).",
-    )
 
     class Meta(WarrantyFieldsSerializer.Meta):
         fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:]]
