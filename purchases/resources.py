@@ -135,6 +135,12 @@ class PurchaseResource(resources.ModelResource):
         return [column.column_name for column in cls.columns()]
 
     @classmethod
+    def _columns_by_name(cls) -> dict[str, Column]:
+        if "_by_name" not in cls.__dict__:
+            cls._by_name = {column.column_name: column for column in cls.columns()}
+        return cls._by_name
+
+    @classmethod
     def column_for_path(cls, path: str | None) -> str | None:
         """The CSV column of an input path ("warranty.warranty_end" → "warranty_end"), for error reports."""
         if path is None:
@@ -150,7 +156,7 @@ class PurchaseResource(resources.ModelResource):
 
         Empty cells are left out, so the serializer's defaults apply and a missing required value says so. When the
         file has warranty columns and all of a row's are empty, the row's `warranty` is null (no warranty)."""
-        by_name = {column.column_name: column for column in cls.columns()}
+        by_name = cls._columns_by_name()
         obj: dict = {}
         present: set[str] = set()
         has_warranty_columns = False
