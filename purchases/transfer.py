@@ -80,7 +80,7 @@ def _decode(data: bytes) -> str:
 
 
 def _normalise_header(name) -> str:
-    return cell_text(name).strip().lower()
+    return cell_text(name).strip().lstrip("\ufeff").strip().lower()
 
 
 @dataclass

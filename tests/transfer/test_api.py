@@ -561,3 +561,18 @@ def test_import_into_another_account_never_touches_the_source(owner_client, othe
     after = export_json(owner_client)
     assert without_regenerated(after) == without_regenerated(before)
     assert [p["id"] for p in after["purchases"]] == [p["id"] for p in before["purchases"]]
+
+
+def test_an_empty_json_body_is_400_empty(owner_client):
+    response = owner_client.post("/api/import/json", data="", content_type="application/json")
+    assert response.status_code == 400
+    assert "empty" in response.json()["detail"]
+
+
+def test_a_json_body_over_the_form_data_limit_but_within_the_import_limit_is_accepted(owner_client, settings, owner):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    purchase = {"product_name": "Big", "price": "1.00", "purchase_date": "2025-01-01", "notes": "n" * 5000}
+    document = {**VALID_DOCUMENT, "purchases": [purchase]}
+    response = owner_client.post("/api/import/json", data=json.dumps(document), content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert Purchase.objects.get(owner=owner).notes == "n" * 5000
