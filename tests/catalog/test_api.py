@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from catalog.models import Brand, Retailer
+from tests.assertions import assert_error
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,18 +14,6 @@ ENDPOINTS = [
     pytest.param("/api/retailers", Retailer, RetailerFactory, "retailer", id="retailers"),
     pytest.param("/api/brands", Brand, BrandFactory, "brand", id="brands"),
 ]
-
-
-def assert_error(response, status, code, fields=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    if fields is None:
-        assert "errors" not in body
-    else:
-        assert set(body["errors"]) == set(fields), body["errors"]
-    return body
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from purchases.models import Purchase
+from tests.assertions import assert_error
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
 from warranties.models import Warranty
 
@@ -20,18 +21,6 @@ TODAY = datetime.datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 
 def detail_url(purchase_id):
     return f"{URL}/{purchase_id}"
-
-
-def assert_error(response, status, code, fields=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    if fields is None:
-        assert "errors" not in body
-    else:
-        assert set(body["errors"]) == set(fields), body["errors"]
-    return body
 
 
 def valid_payload(**overrides):

@@ -11,6 +11,7 @@ import time_machine
 
 from catalog.models import Brand, Retailer
 from purchases.models import Purchase
+from tests.assertions import assert_error
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory
 from warranties.models import Warranty
 
@@ -74,17 +75,6 @@ LIST_ENDPOINTS = [
 def _fixed_today():
     with time_machine.travel(datetime.datetime(2025, 6, 15, 12, tzinfo=UTC), tick=False):
         yield
-
-
-def assert_error(response, status, code, fields=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    if fields is None:
-        assert "errors" not in body
-    else:
-        assert set(body["errors"]) == set(fields), body["errors"]
 
 
 @pytest.mark.parametrize(("url", "make"), LIST_ENDPOINTS)

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from purchases.models import Purchase
+from tests.assertions import assert_error
 from tests.factories import PurchaseFactory, WarrantyFactory
 from warranties.models import Warranty
 
@@ -31,18 +32,6 @@ def days(n):
 
 def detail_url(warranty_id):
     return f"{URL}/{warranty_id}"
-
-
-def assert_error(response, status, code, fields=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    if fields is None:
-        assert "errors" not in body
-    else:
-        assert set(body["errors"]) == set(fields), body["errors"]
-    return body
 
 
 def names(response):
