@@ -93,3 +93,19 @@ def test_postgres_pool_replaces_persistent_connections():
 def test_pool_is_ignored_for_sqlite(tmp_path):
     cfg = config.database_config(f"sqlite:///{tmp_path / 'db.sqlite3'}", pool=True)
     assert "pool" not in cfg["OPTIONS"]
+
+
+@pytest.mark.parametrize(("dsn", "expected"), [("", "False"), ("https://public@127.0.0.1:9/1", "True")])
+def test_sentry_is_enabled_only_with_a_dsn(dsn, expected):
+    env = {**os.environ, "SENTRY_DSN": dsn}
+    script = "import django, sentry_sdk; django.setup(); print(sentry_sdk.get_client().is_active())"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "spends.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
