@@ -376,7 +376,9 @@ class _Importer:
         updates = [item for item in items if not item.errors and item.duplicate_of and self.on_duplicate == "update"]
         existing = {}
         for chunk in _chunked([item.duplicate_of for item in updates], 500):
-            existing.update(Purchase.objects.filter(pk__in=chunk).select_related("warranty").in_bulk())
+            existing.update(
+                Purchase.objects.owned_by(self.owner).filter(pk__in=chunk).select_related("warranty").in_bulk()
+            )
         for item in items:
             if item.errors:
                 continue
