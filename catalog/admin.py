@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.db.models import Count
 
 from catalog.models import Brand, Retailer
+from purchases.resources import BrandResource, RetailerResource
+from spends.admin_mixins import ImportExportForUserAdmin
 
 
-class CatalogEntryAdmin(admin.ModelAdmin):
+class CatalogEntryAdmin(ImportExportForUserAdmin):
     list_display = ["name", "url", "purchases_total", "created_at"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -20,9 +22,9 @@ class CatalogEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Retailer)
 class RetailerAdmin(CatalogEntryAdmin):
-    pass
+    resource_classes = [RetailerResource]
 
 
 @admin.register(Brand)
 class BrandAdmin(CatalogEntryAdmin):
-    pass
+    resource_classes = [BrandResource]
