@@ -25,6 +25,8 @@ api_patterns = [
     path("", include("analytics.api.urls")),
     path("", include("purchases.api.transfer_urls")),
     path("", include("backups.api.urls")),
+    path("", include("purchases.api.attachment_urls")),
+    path("", include("reminders.api.urls")),
     re_path(r"^.*$", views.api_not_found),
 ]
 

@@ -1,0 +1,50 @@
+"""Admin: each user's reminder settings, and the read-only log of reminders sent."""
+
+from django.contrib import admin, messages
+
+from reminders import services
+from reminders.models import ReminderSettings, SentReminder
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "enabled", "recipient", "lead_days", "digest", "updated_at"]
+    list_filter = ["enabled", "digest"]
+    search_fields = ["user__username", "user__email", "email"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "updated_at"]
+    fields = ["user", "enabled", "email", "lead_days", "digest", "created_at", "updated_at"]
+    actions = ["regenerate_calendar_token"]
+
+    @admin.display(description="sends to")
+    def recipient(self, obj):
+        return obj.recipient
+
+    @admin.action(description="Regenerate the calendar feed token (the old feed URL stops working)")
+    def regenerate_calendar_token(self, request, queryset):
+        for prefs in queryset.select_related("user"):
+            services.calendar_token_regenerate(user=prefs.user)
+        self.message_user(request, f"New calendar feed token for {queryset.count()} user(s).", messages.SUCCESS)
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(admin.ModelAdmin):
+    """The log is written by `send_reminders` only; deleting a row lets that reminder be sent again."""
+
+    list_display = ["sent_at", "user", "product_name", "warranty_end", "lead_day", "days_left", "email"]
+    list_filter = ["lead_day", "sent_at"]
+    search_fields = ["user__username", "email", "warranty__purchase__product_name"]
+    list_select_related = ["user", "warranty__purchase"]
+    date_hierarchy = "sent_at"
+    ordering = ["-sent_at"]
+
+    @admin.display(description="product", ordering="warranty__purchase__product_name")
+    def product_name(self, obj):
+        return obj.warranty.purchase.product_name
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,56 @@
+"""Rendering of reminder emails (plain text + HTML) and the links they carry; sending is the service's job."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def site_url() -> str:
+    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
+
+
+def purchase_url(purchase_id) -> str:
+    """Where a reminder links to: the purchase in the API (the browsable API for a signed-in browser)."""
+    return f"{site_url()}/api/purchases/{purchase_id}"
+
+
+def reminder_items(warranties, *, today: datetime.date) -> list[dict]:
+    """What the templates show per warranty; expects `purchase` and `purchase__retailer` already joined."""
+    items = []
+    for warranty in warranties:
+        purchase = warranty.purchase
+        items.append(
+            {
+                "product_name": purchase.product_name,
+                "retailer_name": purchase.retailer.name if purchase.retailer_id else "",
+                "provider": warranty.provider,
+                "warranty_end": warranty.warranty_end,
+                "days_left": (warranty.warranty_end - today).days,
+                "url": purchase_url(purchase.pk),
+            }
+        )
+    return items
+
+
+def reminder_subject(items: list[dict]) -> str:
+    if len(items) == 1:
+        item = items[0]
+        days = item["days_left"]
+        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+        return f"Warranty ends {when}: {item['product_name']}"
+    return f"{len(items)} warranties end soon"
+
+
+def reminder_message(*, recipient: str, user, items: list[dict], connection=None) -> EmailMultiAlternatives:
+    """One email listing `items` (a digest, or a single warranty), with text and HTML bodies."""
+    context = {"user": user, "items": items, "site_url": site_url(), "subject": reminder_subject(items)}
+    message = EmailMultiAlternatives(
+        subject=context["subject"],
+        body=render_to_string("reminders/reminder_email.txt", context),
+        to=[recipient],
+        connection=connection,
+    )
+    message.attach_alternative(render_to_string("reminders/reminder_email.html", context), "text/html")
+    return message

@@ -1,0 +1,95 @@
+"""Warranty reminders: each user's reminder settings (with the calendar feed token) and the log of sent reminders."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+DEFAULT_LEAD_DAYS = (30, 7, 1)
+MAX_LEAD_DAY = 365
+
+
+def default_lead_days() -> list[int]:
+    return list(DEFAULT_LEAD_DAYS)
+
+
+def new_calendar_token() -> str:
+    """A fresh feed secret: 32 random bytes, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def validate_lead_days(value) -> None:
+    """A list of distinct whole numbers of days, each 0..365."""
+    if not isinstance(value, list):
+        raise ValidationError("Must be a list of whole numbers of days.")
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= MAX_LEAD_DAY:
+            raise ValidationError(f"Each lead day must be a whole number from 0 to {MAX_LEAD_DAY}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Lead days must not repeat.")
+
+
+class ReminderSettings(models.Model):
+    """One row per user, created on the first change (or the first reminder run); absent means the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_settings")
+    enabled = models.BooleanField(default=True, help_text="Send reminder emails.")
+    email = models.EmailField(blank=True, default="", help_text="Where reminders go; empty: the account's email.")
+    lead_days = models.JSONField(
+        default=default_lead_days,
+        validators=[validate_lead_days],
+        help_text="Days before a warranty ends to send a reminder, e.g. [30, 7, 1]; each 0..365.",
+    )
+    digest = models.BooleanField(default=True, help_text="One email per run listing everything due (else one each).")
+    # The private calendar feed's secret; regenerating it makes the old feed URL answer 404.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "reminder settings"
+        verbose_name_plural = "reminder settings"
+
+    def __str__(self):
+        return f"Reminder settings of {self.user}"
+
+    @property
+    def recipient(self) -> str:
+        return self.email or self.user.email
+
+
+class SentReminder(models.Model):
+    """The log of reminders sent: one row per (warranty, end date, lead day), written only after the email went out.
+
+    The end date is part of the key so that a warranty whose end is changed (extended, corrected) is reminded again
+    for its new end; for one end date the unique constraint makes a second send impossible.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_reminders")
+    warranty = models.ForeignKey("warranties.Warranty", on_delete=models.CASCADE, related_name="sent_reminders")
+    warranty_end = models.DateField(help_text="The warranty's end date the reminder was about.")
+    lead_day = models.PositiveSmallIntegerField(help_text="The lead day (days before the end) this reminder is for.")
+    days_left = models.PositiveSmallIntegerField(help_text="Days left when it was sent.")
+    email = models.EmailField(help_text="Where it was sent.")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warranty", "warranty_end", "lead_day"], name="reminders_sent_once_per_lead_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lead_day__lte=MAX_LEAD_DAY), name="reminders_sentreminder_lead_day_range"
+            ),
+        ]
+        indexes = [
+            # the admin log and a user's history, newest first.
+            models.Index(fields=["user", "-sent_at"], name="sentreminder_user_sent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.lead_day}-day reminder for {self.warranty_id} ({self.sent_at:%Y-%m-%d})"

@@ -1,0 +1,101 @@
+"""Reads for reminders: whose settings, which warranties are due on a day, and what the calendar feed lists.
+
+The due rule (`reminder_due_list`): for a warranty with D days left (0 ≤ D) and the user's lead days L, the lead
+days *reached* are those with D ≤ l. The reminder due is for the smallest reached lead day m, and it is sent
+unless a reminder for the same end date was already sent at m or at any smaller lead day. So:
+
+- on time (D = 30 with L = [30, 7, 1]) the 30-day reminder goes out, and nothing more until D = 7;
+- a missed run (D was 7 yesterday, is 6 today) still sends the 7-day reminder, once: tomorrow m is still 7
+  and the 7-day reminder is logged;
+- a warranty first seen with 7 days left gets only the 7-day reminder: the 30-day one is superseded and never
+  sent later, because m only ever shrinks as the end approaches;
+- a reminder is never followed by a less urgent one, even after the lead days are changed;
+- on its last day (D = 0) a warranty still gets the smallest lead day's reminder if that one never went out.
+The log is keyed on (warranty, end date, lead day), so moving a warranty's end starts afresh.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+
+from reminders.models import MAX_LEAD_DAY, ReminderSettings, SentReminder
+from spends import clock
+from warranties.choices import WarrantyStatus, WarrantyType
+from warranties.models import Warranty
+
+
+def reminder_settings_get(*, user) -> ReminderSettings:
+    """The user's settings row, or an unsaved one holding the defaults (reading never writes)."""
+    try:
+        return ReminderSettings.objects.select_related("user").get(user=user)
+    except ReminderSettings.DoesNotExist:
+        return ReminderSettings(user=user)
+
+
+def reminder_settings_by_token(*, token: str) -> ReminderSettings | None:
+    """The settings whose calendar feed token this is (an active user's only), or None."""
+    if not token:
+        return None
+    return ReminderSettings.objects.select_related("user").filter(calendar_token=token, user__is_active=True).first()
+
+
+def remindable_warranties(*, today: datetime.date, max_lead_day: int = MAX_LEAD_DAY):
+    """Warranties that can be reminded of at all: not voided, not LIFETIME, ending from today to today+max_lead_day."""
+    return Warranty.objects.filter(
+        status=WarrantyStatus.ACTIVE,
+        warranty_end__gte=today,
+        warranty_end__lte=today + datetime.timedelta(days=max_lead_day),
+    ).exclude(warranty_type=WarrantyType.LIFETIME)
+
+
+def reminder_recipients(*, today: datetime.date | None = None):
+    """Active users who have reminders switched on (or never changed the default, which is on) and at least one
+    remindable warranty; ordered by id. Users are filtered in SQL, their lead days are applied per user later."""
+    today = today or clock.today()
+    has_candidates = Exists(remindable_warranties(today=today).filter(purchase__owner=OuterRef("pk")))
+    disabled = ReminderSettings.objects.filter(user=OuterRef("pk"), enabled=False)
+    return get_user_model().objects.filter(has_candidates, is_active=True).exclude(Exists(disabled)).order_by("pk")
+
+
+def reminder_due_list(*, user, lead_days, today: datetime.date | None = None):
+    """The user's warranties due a reminder on `today` (see the module docstring for the rule).
+
+    Annotated with `lead_day` (the reminder being sent) and `days_remaining` / `effective_status` (for today);
+    `purchase` and `purchase__retailer` are joined. Soonest end first. Empty when `lead_days` is empty.
+    """
+    today = today or clock.today()
+    leads = sorted(set(lead_days))
+    if not leads:
+        return Warranty.objects.none()
+    # The first matching When is the smallest lead day reached, because the leads are tried in ascending order.
+    lead_day = Case(
+        *[When(warranty_end__lte=today + datetime.timedelta(days=lead), then=Value(lead)) for lead in leads],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    already_sent = SentReminder.objects.filter(
+        warranty=OuterRef("pk"), warranty_end=OuterRef("warranty_end"), lead_day__lte=OuterRef("lead_day")
+    )
+    return (
+        remindable_warranties(today=today, max_lead_day=leads[-1])
+        .owned_by(user)
+        .annotate(lead_day=lead_day)
+        .filter(~Exists(already_sent))
+        .with_effective_status(today)
+        .select_related("purchase", "purchase__retailer")
+        .order_by("warranty_end", "purchase__product_name", "id")
+    )
+
+
+def calendar_warranties(*, user, today: datetime.date | None = None):
+    """The user's warranties for the calendar feed: ACTIVE today (not voided, not expired) with an end date, not
+    LIFETIME. `purchase` and `purchase__retailer` joined; ordered by end date."""
+    today = today or clock.today()
+    return (
+        Warranty.objects.owned_by(user)
+        .active_on(today)
+        .filter(~Q(warranty_type=WarrantyType.LIFETIME), warranty_end__isnull=False)
+        .select_related("purchase", "purchase__retailer")
+        .order_by("warranty_end", "id")
+    )

@@ -1,0 +1,184 @@
+"""Writes for reminders: settings changes, feed token regeneration and the reminder run (send + log)."""
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.mail import get_connection
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reminders import emails, selectors
+from reminders.models import ReminderSettings, SentReminder, new_calendar_token
+from spends import clock
+
+logger = logging.getLogger(__name__)
+
+
+def reminder_settings_update(*, user, enabled: bool, email: str | None, lead_days: list[int], digest: bool):
+    """Replace the user's reminder settings (creating the row on first use). Atomic.
+
+    `email` empty or None means "the account's email". Lead days are stored without repeats, largest first.
+    Raises django ValidationError for values the model refuses (lead days outside 0..365, a bad email).
+    """
+    with transaction.atomic():
+        prefs, _ = ReminderSettings.objects.select_for_update().get_or_create(user=user)
+        prefs.enabled = enabled
+        prefs.email = email or ""
+        prefs.lead_days = sorted(set(lead_days), reverse=True) if isinstance(lead_days, list) else lead_days
+        prefs.digest = digest
+        prefs.full_clean(validate_unique=False)
+        prefs.save()
+    return prefs
+
+
+def calendar_token_regenerate(*, user) -> ReminderSettings:
+    """Give the user a new calendar feed token; the old feed URL stops working at once. Atomic."""
+    with transaction.atomic():
+        prefs, created = ReminderSettings.objects.select_for_update().get_or_create(user=user)
+        if not created:
+            prefs.calendar_token = new_calendar_token()
+            prefs.save(update_fields=["calendar_token", "updated_at"])
+    return prefs
+
+
+@dataclass
+class UserOutcome:
+    """What a run did (or, in a dry run, would do) for one user."""
+
+    user_id: int
+    username: str
+    email: str = ""
+    due: list = field(default_factory=list)  # warranties annotated with lead_day
+    emails_sent: int = 0
+    reminders_sent: int = 0
+    skipped: str = ""  # why nothing was sent although something was due
+    error: str = ""
+
+
+@dataclass
+class RunReport:
+    today: datetime.date
+    dry_run: bool
+    outcomes: list[UserOutcome] = field(default_factory=list)
+
+    @property
+    def emails_sent(self) -> int:
+        return sum(o.emails_sent for o in self.outcomes)
+
+    @property
+    def reminders_sent(self) -> int:
+        return sum(o.reminders_sent for o in self.outcomes)
+
+    @property
+    def reminders_due(self) -> int:
+        return sum(len(o.due) for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[UserOutcome]:
+        return [o for o in self.outcomes if o.error]
+
+
+def _locked_settings(user) -> ReminderSettings:
+    """The user's settings row, locked until the end of the transaction (created with the defaults if missing).
+
+    The lock serialises concurrent runs per user: the second one waits, then sees the first one's log rows and
+    finds nothing due. (SQLite has no row locks, but its transactions here start IMMEDIATE, which serialises too.)
+    """
+    try:
+        prefs = ReminderSettings.objects.select_for_update().get(user=user)
+    except ReminderSettings.DoesNotExist:
+        try:
+            with transaction.atomic():
+                prefs = ReminderSettings.objects.create(user=user)
+        except IntegrityError:  # a concurrent run created it first
+            prefs = ReminderSettings.objects.select_for_update().get(user=user)
+    prefs.user = user
+    return prefs
+
+
+def _send_due(user, prefs: ReminderSettings, due: list, today: datetime.date, outcome: UserOutcome) -> None:
+    """Send the emails for `due` and log each reminder right after its email went out.
+
+    A digest is one email; otherwise one email per warranty. When a send fails the rest is left for the next
+    run; reminders already sent stay logged (each log write is its own savepoint), so none is sent twice.
+    """
+    batches = [due] if prefs.digest else [[warranty] for warranty in due]
+    connection = get_connection()  # one SMTP session for all of this user's emails
+    for batch in batches:
+        items = emails.reminder_items(batch, today=today)
+        emails.reminder_message(recipient=outcome.email, user=user, items=items, connection=connection).send()
+        sent_at = timezone.now()
+        with transaction.atomic():
+            SentReminder.objects.bulk_create(
+                [
+                    SentReminder(
+                        user=user,
+                        warranty=warranty,
+                        warranty_end=warranty.warranty_end,
+                        lead_day=warranty.lead_day,
+                        days_left=(warranty.warranty_end - today).days,
+                        email=outcome.email,
+                        sent_at=sent_at,
+                    )
+                    for warranty in batch
+                ]
+            )
+        outcome.emails_sent += 1
+        outcome.reminders_sent += len(batch)
+
+
+def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
+    outcome = UserOutcome(user_id=user.pk, username=user.get_username())
+    if dry_run:
+        prefs = selectors.reminder_settings_get(user=user)
+        outcome.email = prefs.recipient
+        outcome.due = list(selectors.reminder_due_list(user=user, lead_days=prefs.lead_days, today=today))
+        return outcome
+    with transaction.atomic():
+        prefs = _locked_settings(user)
+        outcome.email = prefs.recipient
+        if not prefs.enabled:  # switched off since the run listed this user
+            return outcome
+        outcome.due = list(selectors.reminder_due_list(user=user, lead_days=prefs.lead_days, today=today))
+        if not outcome.due:
+            return outcome
+        if not outcome.email:
+            outcome.skipped = "no email address"
+            logger.warning("Reminders for user %s skipped: no email address", user.pk)
+            return outcome
+        try:
+            _send_due(user, prefs, outcome.due, today, outcome)
+        except Exception as exc:  # any mail failure: log it, keep what was sent, go on with the next user
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            logger.exception("Sending reminders to user %s failed", user.pk)
+    return outcome
+
+
+def send_reminders(
+    *,
+    today: datetime.date | None = None,
+    dry_run: bool = False,
+    progress: Callable[[UserOutcome], None] | None = None,
+) -> RunReport:
+    """Send every reminder due on `today` (default: today UTC) and log it; idempotent, safe to run hourly.
+
+    Per user, in its own transaction holding a lock on the user's settings: find what is due
+    (`selectors.reminder_due_list`), send it (one digest or one email per warranty), and write a `SentReminder`
+    per warranty only after its email was accepted by the mail backend. A failure for one user is logged and
+    recorded in the report; the other users are still reminded. A dry run sends and writes nothing and reports
+    what would be sent. Never raises for a mail failure.
+    """
+    today = today or clock.today()
+    report = RunReport(today=today, dry_run=dry_run)
+    for user in list(selectors.reminder_recipients(today=today)):
+        try:
+            outcome = _remind_user(user, today=today, dry_run=dry_run)
+        except Exception as exc:  # a database error for one user must not stop the others either
+            outcome = UserOutcome(user_id=user.pk, username=user.get_username(), error=f"{type(exc).__name__}: {exc}")
+            logger.exception("Reminders for user %s failed", user.pk)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return report
