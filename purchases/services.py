@@ -57,5 +57,9 @@ def purchase_update(*, purchase: Purchase, warranty=UNSET, **fields) -> Purchase
 
 @transaction.atomic
 def purchase_delete(*, purchase: Purchase) -> None:
-    """Delete a purchase; its warranty (and attachments) go with it by CASCADE."""
+    """Delete a purchase; its warranty and attachments go with it by CASCADE.
+
+    Atomic. Files of its attachments that nothing else references are removed after commit (never on rollback):
+    each deleted attachment row schedules `purchases.attachments.attachment_file_release` via `on_commit`.
+    """
     purchase.delete()

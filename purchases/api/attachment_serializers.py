@@ -1,0 +1,43 @@
+"""Shapes of the attachment endpoints (API.md § Attachments): the attachment object and the upload form."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from purchases.choices import AttachmentKind
+from purchases.models import Attachment
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    purchase_id = serializers.UUIDField(read_only=True)
+    content_type = serializers.CharField(read_only=True, help_text="Detected from the bytes, not the client's.")
+    size = serializers.IntegerField(read_only=True, help_text="Bytes.")
+    sha256 = serializers.CharField(read_only=True, help_text="SHA-256 of the content, lower-case hex.")
+    available = serializers.BooleanField(read_only=True, help_text="false when the file is missing from storage.")
+    download_url = serializers.SerializerMethodField(help_text="Path of the download endpoint.")
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "purchase_id",
+            "kind",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "available",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("attachment-download", kwargs={"pk": obj.pk})
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="PDF, JPEG, PNG, WebP, HEIC/HEIF, GIF or plain UTF-8 text (not HTML, SVG, XML or scripts), "
+        "checked on the bytes. At most MAX_UPLOAD_SIZE (25 MB)."
+    )
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
