@@ -1,0 +1,43 @@
+"""{% spends_dashboard %}: the signed-in user's dashboard on the admin index, from the analytics service."""
+
+from django import template
+from django.conf import settings
+from django.utils.safestring import mark_safe
+
+from analytics import charts, selectors
+from warranties.selectors import warranty_expiring
+
+register = template.Library()
+
+
+@register.inclusion_tag("analytics/admin_dashboard.html", takes_context=True)
+def spends_dashboard(context):
+    request = context["request"]
+    user = request.user
+    summary_any = selectors.spending_summary(owner=user, currency=settings.DEFAULT_CURRENCY)
+    currencies = summary_any["currencies"]
+    wanted = request.GET.get("currency", "").upper()
+    currency = (
+        wanted
+        if wanted in currencies
+        else (settings.DEFAULT_CURRENCY if not currencies or settings.DEFAULT_CURRENCY in currencies else currencies[0])
+    )
+    summary = (
+        summary_any
+        if currency == settings.DEFAULT_CURRENCY
+        else selectors.spending_summary(owner=user, currency=currency)
+    )
+    spending = selectors.spending_by_month(owner=user, currency=currency, months=12)
+    timeline = selectors.warranty_timeline(owner=user, months=12)
+    return {
+        "currency": currency,
+        "currencies": currencies,
+        "summary": summary,
+        "total_spent": charts.format_money(summary["total_spent"], currency),
+        "this_month_spent": charts.format_money(summary["this_month_spent"], currency),
+        "warranty_summary": selectors.warranty_summary(owner=user),
+        "spending_chart": mark_safe(charts.spending_bar_chart(spending, currency)),  # noqa: S308 - labels escaped
+        "timeline_chart": mark_safe(charts.warranty_timeline_chart(timeline)),  # noqa: S308 - labels escaped
+        "expiring": list(warranty_expiring(owner=user, days=30)[:10]),
+        "recent": list(selectors.recent_purchases(owner=user, limit=10)),
+    }
