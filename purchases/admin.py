@@ -53,7 +53,7 @@ class PurchaseAdmin(admin.ModelAdmin):
     date_hierarchy = "purchase_date"
     ordering = ["-purchase_date", "-created_at"]
     readonly_fields = ["id", "created_at", "updated_at"]
-    inlines = [WarrantyInline]
+    inlines = [WarrantyInline, AttachmentInline]
     list_per_page = 100
 
     def get_queryset(self, request):

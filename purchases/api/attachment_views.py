@@ -115,7 +115,9 @@ class PurchaseAttachmentListView(GenericAPIView):
         form = AttachmentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            attachment = attachments.attachment_upload(purchase=purchase, **form.validated_data)
+            attachment = attachments.attachment_upload(
+                purchase=purchase, uploaded_file=form.validated_data["file"], kind=form.validated_data["kind"]
+            )
         except attachments.FileTooLarge:
             raise _too_large() from None
         except attachments.UnsupportedFileType as exc:
