@@ -44,6 +44,7 @@ dev: seed
 test: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium not found: the browser tests (tests/browser) will be SKIPPED. Install it with: apt-get install chromium"
 	$(TEST_ENV) $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 test-postgres: install
