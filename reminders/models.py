@@ -39,6 +39,7 @@ class ReminderSettings(models.Model):
     email = models.EmailField(blank=True, default="", help_text="Where reminders go; empty: the account's email.")
     lead_days = models.JSONField(
         default=default_lead_days,
+        blank=True,  # [] is allowed: no reminder emails
         validators=[validate_lead_days],
         help_text="Days before a warranty ends to send a reminder, e.g. [30, 7, 1]; each 0..365.",
     )
