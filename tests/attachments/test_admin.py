@@ -73,3 +73,16 @@ def test_api_download_works_with_the_session(client, owner, purchase, make_attac
     response = client.get(f"/api/attachments/{attachment.pk}/download")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
+
+
+def test_deleting_a_purchase_in_the_admin_removes_its_unreferenced_files_after_commit(
+    admin_client, purchase, make_attachment, django_capture_on_commit_callbacks
+):
+    make_attachment(purchase, PDF)
+    make_attachment(PurchaseFactory(), TEXT)
+    make_attachment(purchase, TEXT)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/purchases/purchase/{purchase.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not stored_path(PDF).exists()
+    assert stored_path(TEXT).exists()  # still attached to the other purchase
