@@ -135,6 +135,8 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
         prefs = selectors.reminder_settings_get(user=user)
         outcome.email = prefs.recipient
         outcome.due = list(selectors.reminder_due_list(user=user, lead_days=prefs.lead_days, today=today))
+        if outcome.due and not outcome.email:
+            outcome.skipped = "no email address"
         return outcome
     with transaction.atomic():
         prefs = _locked_settings(user)

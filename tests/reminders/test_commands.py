@@ -54,3 +54,11 @@ def test_a_failure_is_reported_after_the_others_are_sent(owner, other_user, fail
     assert "owner: FAILED, SMTPRecipientsRefused" in out.err
     assert "1 reminder(s) in 1 email(s) to 1 user(s)" in out.out
     assert [m.to for m in mail.outbox] == [[other_user.email]]
+
+
+def test_dry_run_names_users_without_an_email_address(owner, capsys):
+    owner.email = ""
+    owner.save()
+    ending(owner, 7)
+    call_command("send_reminders", "--dry-run", "--today", TODAY.isoformat())
+    assert "owner: skipped, no email address" in capsys.readouterr().err
