@@ -1,15 +1,50 @@
 """Admin for purchases, with their warranty and (read-only) attachments inline; attachment downloads for admin
 users who may see the purchase."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from purchases import attachments
 from purchases.api.attachment_views import file_response
+from purchases.choices import AttachmentKind
 from purchases.models import Attachment, Purchase
+from purchases.resources import PurchaseResource
+from spends import clock
+from spends.admin_mixins import ImportExportForUserAdmin
+from warranties.choices import EffectiveStatus
 from warranties.models import Warranty
+
+
+class WarrantyStatusFilter(admin.SimpleListFilter):
+    """The warranty's effective status today (UTC), as the API computes it, or no warranty at all."""
+
+    title = "warranty status"
+    parameter_name = "warranty_status"
+
+    def lookups(self, request, model_admin):
+        return [*EffectiveStatus.choices, ("NONE", "No warranty")]
+
+    def queryset(self, request, queryset):
+        value, today = self.value(), clock.today()
+        if value == "NONE":
+            return queryset.filter(warranty__isnull=True)
+        if value == EffectiveStatus.VOIDED:
+            return queryset.filter(warranty__status="VOIDED")
+        if value == EffectiveStatus.EXPIRED:
+            return queryset.filter(warranty__status="ACTIVE", warranty__warranty_end__lt=today)
+        if value == EffectiveStatus.ACTIVE:
+            return queryset.filter(warranty__status="ACTIVE").exclude(warranty__warranty_end__lt=today)
+        return queryset
+
+
+class AttachmentUploadForm(forms.Form):
+    file = forms.FileField(help_text="PDF, JPEG, PNG, WebP, HEIC, GIF or plain text; at most 25 MB.")
+    kind = forms.ChoiceField(choices=AttachmentKind.choices, initial=AttachmentKind.RECEIPT)
 
 
 class WarrantyInline(admin.StackedInline):
@@ -20,7 +55,8 @@ class WarrantyInline(admin.StackedInline):
 
 
 class AttachmentInline(admin.TabularInline):
-    """Read-only: uploads and deletions go through the API (type sniffing, dedupe, file removal after commit)."""
+    """Read-only rows: uploads go through the "Upload attachment" page (the same service as the API: type sniffing,
+    dedupe, size limit), deletions through the API."""
 
     model = Attachment
     extra = 0
@@ -44,9 +80,11 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin):
+class PurchaseAdmin(ImportExportForUserAdmin):
+    resource_classes = [PurchaseResource]
+    change_form_template = "purchases/admin/purchase_change_form.html"
     list_display = ["product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "owner"]
-    list_filter = ["status", "currency_code", "retailer", "brand"]
+    list_filter = ["status", WarrantyStatusFilter, "currency_code", "retailer", "brand"]
     search_fields = ["product_name", "notes", "retailer__name", "brand__name"]
     list_select_related = ["retailer", "brand", "owner"]
     autocomplete_fields = ["retailer", "brand"]
@@ -65,7 +103,9 @@ class PurchaseAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         download = self.admin_site.admin_view(self.attachment_download_view)
+        upload = self.admin_site.admin_view(self.attachment_upload_view)
         return [
+            path("<uuid:purchase_id>/attachments/upload/", upload, name="purchases_purchase_attachment_upload"),
             path(
                 "<uuid:purchase_id>/attachments/<uuid:attachment_id>/download/",
                 download,
@@ -86,3 +126,28 @@ class PurchaseAdmin(admin.ModelAdmin):
             return file_response(attachment)
         except attachments.FileMissing as exc:
             raise Http404(str(exc)) from None
+
+    def attachment_upload_view(self, request, purchase_id):
+        """Upload a receipt or document for a purchase this admin user may change."""
+        purchase = self.get_queryset(request).filter(pk=purchase_id).first()
+        if purchase is None or not self.has_change_permission(request, purchase):
+            raise Http404("No such purchase.")
+        form = AttachmentUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                attachment = attachments.attachment_upload(
+                    purchase=purchase, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+                )
+            except attachments.AttachmentRejected as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(request, f"Attached {attachment.filename} ({attachment.content_type}).")
+                return redirect("admin:purchases_purchase_change", purchase.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Upload an attachment for {purchase.product_name}",
+            "opts": self.model._meta,
+            "original": purchase,
+            "form": form,
+        }
+        return TemplateResponse(request, "purchases/admin/attachment_upload.html", context)

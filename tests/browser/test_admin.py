@@ -69,3 +69,58 @@ def test_make_a_backup_and_download_it(admin_page, tmp_path):
     with zipfile.ZipFile(target) as archive:
         assert "manifest.json" in archive.namelist()
     assert target.stat().st_size == backup.size_bytes
+
+
+def test_upload_a_receipt_and_download_it(admin_page, tmp_path):
+    purchase = PurchaseFactory(owner=admin_page.user, product_name="Laptop")
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(b"%PDF-1.7\n% a receipt\n%%EOF\n")
+    admin_page.goto(f"{admin_page.base_url}/admin/purchases/purchase/{purchase.pk}/change/")
+    admin_page.click("#upload-attachment")
+    admin_page.set_input_files("#id_file", str(receipt))
+    admin_page.select_option("#id_kind", "RECEIPT")
+    admin_page.click("#attachment-upload-form input[type=submit]")
+    admin_page.wait_for_selector(".messagelist .success")
+    attachment = purchase.attachments.get()
+    assert (attachment.kind, attachment.content_type, attachment.filename) == (
+        "RECEIPT",
+        "application/pdf",
+        "receipt.pdf",
+    )
+    link = admin_page.locator("a", has_text="receipt.pdf")
+    response = admin_page.request.get(admin_page.base_url + link.get_attribute("href"))
+    assert response.status == 200 and response.body() == receipt.read_bytes()
+
+
+def test_an_executable_named_pdf_is_refused_on_the_form(admin_page, tmp_path):
+    purchase = PurchaseFactory(owner=admin_page.user)
+    fake = tmp_path / "invoice.pdf"
+    fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 64)
+    admin_page.goto(f"{admin_page.base_url}/admin/purchases/purchase/{purchase.pk}/attachments/upload/")
+    admin_page.set_input_files("#id_file", str(fake))
+    admin_page.click("#attachment-upload-form input[type=submit]")
+    assert admin_page.locator(".errorlist").count() >= 1
+    assert not purchase.attachments.exists()
+
+
+def test_import_a_csv_through_the_admin_and_see_the_rows(admin_page, tmp_path):
+    csv_file = tmp_path / "purchases.csv"
+    csv_file.write_text(
+        "product_name,price,currency_code,purchase_date,retailer\n"
+        "Garden Hose,24.99,USD,2025-04-02,Amazon\n"
+        "Lawn Mower,349.00,USD,2025-04-03,The Home Depot\n",
+        encoding="utf-8",
+    )
+    admin_page.goto(f"{admin_page.base_url}/admin/purchases/purchase/")
+    admin_page.click("a.import_link")
+    admin_page.set_input_files("input[type=file]", str(csv_file))
+    format_select = admin_page.locator("select[name=format]")
+    if format_select.count():
+        format_select.select_option(label="csv")
+    admin_page.click("input[type=submit]")
+    admin_page.click("input[name=confirm], input[type=submit][value*='Confirm']")
+    admin_page.wait_for_selector(".messagelist .success")
+    names = set(Purchase.objects.filter(owner=admin_page.user).values_list("product_name", flat=True))
+    assert names == {"Garden Hose", "Lawn Mower"}
+    rows = admin_page.locator("#result_list tbody tr")
+    assert rows.count() == 2 and "Lawn Mower" in admin_page.locator("#result_list").inner_text()

@@ -50,3 +50,29 @@ def test_purchase_changelist_runs_the_same_queries_for_1_and_30_rows(admin_clien
     one = _changelist_queries(admin_client)
     PurchaseFactory.create_batch(29)
     assert _changelist_queries(admin_client) == one
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("ACTIVE", {"active", "lifetime"}), ("EXPIRED", {"expired"}), ("VOIDED", {"voided"}), ("NONE", {"none"})],
+)
+def test_purchase_changelist_filters_by_effective_warranty_status(admin_client, status, expected):
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2025, 6, 15, 12, tzinfo=datetime.UTC), tick=False):
+        WarrantyFactory(purchase__product_name="active", warranty_end=datetime.date(2025, 6, 15))
+        WarrantyFactory(purchase__product_name="lifetime", warranty_end=None, warranty_type="LIFETIME")
+        WarrantyFactory(purchase__product_name="expired", warranty_end=datetime.date(2025, 6, 14))
+        WarrantyFactory(purchase__product_name="voided", status="VOIDED", warranty_end=datetime.date(2026, 1, 1))
+        PurchaseFactory(product_name="none")
+        page = admin_client.get(f"/admin/purchases/purchase/?warranty_status={status}")
+    shown = {p.product_name for p in page.context["cl"].result_list}
+    assert shown == expected
+
+
+def test_changelists_offer_csv_import_and_export(admin_client):
+    for url in ("/admin/purchases/purchase/", "/admin/catalog/retailer/", "/admin/catalog/brand/"):
+        page = admin_client.get(url).content.decode()
+        assert "import/" in page and "export/" in page, url
