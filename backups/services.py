@@ -30,14 +30,16 @@ from django.utils import timezone
 from backups import archive
 from backups.choices import BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
+from spends.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
 
 UPLOADS_DIR = "uploads"
 
 
-class BackupError(Exception):
-    """A backup or restore could not be done; the message is for the user."""
+class BackupError(Conflict):
+    """A backup or restore could not be done now (another one is running, an archive is gone, the restore point
+    failed); the message is for the user. Answered 409 by the API, never a 500."""
 
 
 @dataclass

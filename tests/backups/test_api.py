@@ -143,3 +143,17 @@ def test_unknown_backup_id_is_404_and_both_or_neither_is_400(staff_client, backu
     )
     assert missing.status_code == 404
     assert staff_client.post("/api/backup/restore?confirm=true", {}).status_code == 400
+
+
+def test_a_backup_or_restore_while_another_runs_is_409_not_500(staff_client, backup, settings):
+    import fcntl
+
+    lock = Path(settings.BACKUP_DIR) / ".backup.lock"
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            response = staff_client.post("/api/backup/restore?confirm=true", {"backup_id": str(backup.pk)})
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    assert response.status_code == 409 and response.json()["code"] == "conflict"
+    assert "Another backup or restore is running" in response.json()["detail"]
