@@ -1,9 +1,11 @@
-"""URLs: the admin, the API (each app's router), the OpenAPI schema and docs, and a JSON 404 for the rest of /api/."""
+"""URLs: the admin, the API (each app's router), the OpenAPI schema and docs, a JSON 404 for the rest of /api/,
+and the web dashboard's pages (`/`, `/sign-in`)."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from spends import frontend
 from spends.api import views
 
 api_patterns = [
@@ -33,6 +35,9 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # The web dashboard (issue #12): the app shell and its sign-in page; all data come from the API above.
+    path("", frontend.app, name="app"),
+    path("sign-in", frontend.sign_in, name="sign-in"),
 ]
 
 admin.site.site_header = "Spends Tracker"

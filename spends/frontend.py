@@ -1,0 +1,41 @@
+"""The web dashboard's two pages (issue #12): the single-page app shell at `/` and the sign-in page.
+
+Both are plain templates. Everything they show and change goes through the REST API with the session
+(API.md § Browser sessions); these views only decide which page to send and make sure the csrftoken cookie is set.
+"""
+
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
+
+SIGN_IN_URL = "/sign-in"
+
+
+@method_decorator([ensure_csrf_cookie, never_cache], name="dispatch")
+class AppView(TemplateView):
+    """The app shell (Dashboard, Purchases, Warranties, Import/Export, Backups); signed-out visitors go to sign-in."""
+
+    template_name = "app/shell.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(SIGN_IN_URL)
+        return super().get(request, *args, **kwargs)
+
+
+@method_decorator([ensure_csrf_cookie, never_cache], name="dispatch")
+class SignInView(TemplateView):
+    """The sign-in page; it posts to /api/auth/login itself. A signed-in visitor goes straight to the app."""
+
+    template_name = "app/sign_in.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("/")
+        return super().get(request, *args, **kwargs)
+
+
+app = AppView.as_view()
+sign_in = SignInView.as_view()
