@@ -509,7 +509,8 @@
           const general = [api.fieldErrors(err.errors, "non_field_errors"), api.fieldErrors(err.errors, "warranty.non_field_errors")]
             .filter(Boolean)
             .join(" ");
-          this.formError = general || err.detail;
+          const fields = Object.keys(err.errors).filter((key) => key !== "non_field_errors");
+          this.formError = general || (fields.length ? "Please correct the marked fields." : err.detail);
           this.$nextTick(() => {
             const invalid = this.$refs.purchaseDialog.querySelector("[aria-invalid=true]");
             if (invalid) invalid.focus();

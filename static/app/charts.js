@@ -1,4 +1,4 @@
-/* Spends Tracker web dashboard: the two dashboard charts, drawn as SVG with DOM calls (no library, no innerHTML,
+/* Spends Tracker web dashboard: the two dashboard charts, drawn as SVG with DOM calls (no library, no HTML strings,
  * so no text ever becomes markup). Both scale to their container through the viewBox.
  */
 (function () {

@@ -1,0 +1,69 @@
+"""The two server-rendered pages of the web dashboard (spends/frontend.py): who gets which page."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_root_redirects_a_signed_out_visitor_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/sign-in"
+
+
+def test_sign_in_page_sets_the_csrf_cookie_and_loads_alpine(client):
+    response = client.get("/sign-in")
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    html = response.content.decode()
+    assert 'x-data="signIn"' in html
+    assert "/static/vendor/alpinejs/3.17.5/alpine.min.js" in html
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_root_serves_the_app_shell_to_a_signed_in_user(client):
+    client.force_login(UserFactory())
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    html = response.content.decode()
+    assert 'x-data="shell"' in html
+    for screen in ("dashboard", "purchases", "warranties", "transfer", "backups"):
+        assert f'x-data="{screen}"' in html
+    assert "/static/app/api.js" in html and "/static/app/app.js" in html
+
+
+def test_sign_in_page_sends_a_signed_in_user_to_the_app(client):
+    client.force_login(UserFactory())
+    response = client.get("/sign-in")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_frontend_routes_leave_the_api_and_admin_alone(client):
+    assert client.get("/api/purchases").status_code == 401
+    assert client.get("/api/nothing-here").json()["code"] == "not_found"
+    assert client.get("/admin/").status_code == 302
+
+
+def test_alpine_is_vendored_with_its_licence_and_version_noted():
+    vendor = Path(settings.BASE_DIR) / "static" / "vendor"
+    assert (vendor / "alpinejs" / "3.17.5" / "alpine.min.js").stat().st_size > 10_000
+    assert "MIT License" in (vendor / "alpinejs" / "3.17.5" / "LICENSE.md").read_text()
+    readme = (vendor / "README.md").read_text()
+    assert "alpinejs" in readme and "3.17.5" in readme and "MIT" in readme
+
+
+def test_templates_never_render_html_from_data():
+    """User data are rendered with x-text only (escaped); x-html would let a product name inject markup."""
+    templates = Path(settings.BASE_DIR) / "templates" / "app"
+    for template in templates.rglob("*.html"):
+        assert "x-html" not in template.read_text(), template
+    scripts = Path(settings.BASE_DIR) / "static" / "app"
+    for script in scripts.glob("*.js"):
+        assert "innerHTML" not in script.read_text(), script
