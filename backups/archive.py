@@ -100,7 +100,7 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
         raise ArchiveError("This is not a Spends Tracker backup: manifest.json is missing.") from None
     try:
         manifest = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ArchiveError("The backup's manifest.json is not valid JSON.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArchiveError("This is not a Spends Tracker backup (unknown manifest format).")

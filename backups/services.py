@@ -236,9 +236,9 @@ def backup_open(backup: Backup):
 
 
 def backup_delete(*, backup: Backup) -> None:
-    """Delete a backup and its archive. Refused (ValidationError) while a kept incremental backup needs it."""
+    """Delete a backup and its archive. Refused (Conflict, 409) while an incremental backup needs it."""
     if backup.children.exists():
-        raise ValidationError({"non_field_errors": ["An incremental backup depends on this one; delete it first."]})
+        raise Conflict("An incremental backup depends on this one; delete that one first.")
     filename = backup.filename
     backup.delete()
     if filename:
@@ -305,8 +305,8 @@ def _reinstate_backup_records(backups: list[dict], backup_settings: list[dict]) 
         rows = [{**row, "parent_id": None} for row in backups]
         Backup.objects.bulk_create([Backup(**row) for row in rows])
         for row in backups:
-            if row["parent_id"]:
-                Backup.objects.filter(pk=row["id"]).update(parent_id=row["parent_id"])
+            # update() keeps the values: created_at is auto_now_add, which a create would overwrite.
+            Backup.objects.filter(pk=row["id"]).update(parent_id=row["parent_id"], created_at=row["created_at"])
         BackupSettings.objects.bulk_create([BackupSettings(**row) for row in backup_settings])
 
 

@@ -217,6 +217,11 @@ def attachment_upload(*, purchase: Purchase, uploaded_file, kind: str = Attachme
     return attachment
 
 
+def attachment_file_present(*, sha256: str) -> bool:
+    """Whether the content's file is in storage now (one stat on a local disk; no database query)."""
+    return default_storage.exists(upload_name(sha256))
+
+
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment) -> None:
     """Delete an attachment. Its file is removed after the transaction commits, and only when no other attachment

@@ -4,7 +4,7 @@ from django.db.models import Q
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
-from spends.api.filters import CurrencyCodeFilter, StrictBooleanFilter, TiebreakOrderingFilter
+from spends.api.filters import CurrencyCodeFilter, IsoDateFilter, StrictBooleanFilter, TiebreakOrderingFilter
 
 
 class PurchaseFilterSet(django_filters.FilterSet):
@@ -14,8 +14,8 @@ class PurchaseFilterSet(django_filters.FilterSet):
     retailer_id = django_filters.ModelChoiceFilter(field_name="retailer", queryset=Retailer.objects.all())
     brand_id = django_filters.ModelChoiceFilter(field_name="brand", queryset=Brand.objects.all())
     currency_code = CurrencyCodeFilter(help_text="ISO 4217 code, case-insensitive.")
-    date_from = django_filters.DateFilter(field_name="purchase_date", lookup_expr="gte", help_text="Inclusive.")
-    date_to = django_filters.DateFilter(field_name="purchase_date", lookup_expr="lte", help_text="Inclusive.")
+    date_from = IsoDateFilter(field_name="purchase_date", lookup_expr="gte", help_text="YYYY-MM-DD, inclusive.")
+    date_to = IsoDateFilter(field_name="purchase_date", lookup_expr="lte", help_text="YYYY-MM-DD, inclusive.")
     # Validated like a price (Decimal(10, 2)): an exponent such as 1e-999999 would overflow PostgreSQL's numeric.
     price_min = django_filters.NumberFilter(
         field_name="price", lookup_expr="gte", max_digits=10, decimal_places=2, help_text="Inclusive."

@@ -145,6 +145,8 @@ def parse_json(data: bytes) -> dict:
         raise ImportFileError(
             f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
         ) from None
+    except RecursionError:
+        raise ImportFileError("The file is not valid JSON: it is nested too deeply.") from None
     if not isinstance(document, dict):
         raise ImportFileError('The file must be a JSON object with "format": "spends-tracker" (an export document).')
     if document.get("format") != EXPORT_FORMAT:

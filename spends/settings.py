@@ -210,7 +210,7 @@ REST_FRAMEWORK = {
     # The browsable API only for signed-in users; everyone else gets JSON.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "spends.api.negotiation.BrowsableForSignedInNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "spends.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -59,7 +59,11 @@ class BackupSettingsSerializer(serializers.ModelSerializer):
 class RestoreRequestSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, help_text="A backup .zip (multipart).")
     backup_id = serializers.UUIDField(required=False, help_text="Or the id of a stored backup.")
-    confirm = serializers.CharField(required=False, help_text="Must be true: all current data will be replaced.")
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Must be true: all current data will be replaced (also as ?confirm=true).",
+    )
 
     def validate(self, attrs):
         if bool(attrs.get("file")) == bool(attrs.get("backup_id")):

@@ -5,12 +5,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from backups import services
 from backups.models import Backup, BackupSettings
 from spends.api.pagination import SkipLimitPagination
+from spends.api.parsers import SafeJSONParser
 from spends.api.permissions import IsStaff
 from spends.api.viewsets import UUID_REGEX
 
@@ -34,12 +35,12 @@ class BackupViewSet(viewsets.GenericViewSet):
     pagination_class = SkipLimitPagination
     queryset = Backup.objects.none()
     lookup_value_regex = UUID_REGEX
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return Backup.objects.order_by("-created_at")
 
-    @extend_schema(tags=TAGS, summary="List backups, newest first")
+    @extend_schema(tags=TAGS, summary="List backups, newest first", responses=BackupSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="list")
     def list_backups(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -121,7 +122,7 @@ class BackupViewSet(viewsets.GenericViewSet):
     def restore(self, request):
         body = RestoreRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if not (confirmed(request.query_params.get("confirm")) or confirmed(body.validated_data.get("confirm"))):
+        if not (confirmed(request.query_params.get("confirm")) or body.validated_data["confirm"]):
             raise ValidationError(
                 {
                     "confirm": [

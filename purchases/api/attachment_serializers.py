@@ -5,6 +5,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from purchases.attachments import attachment_file_present
 from purchases.choices import AttachmentKind
 from purchases.models import Attachment
 
@@ -41,7 +42,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
     content_type = serializers.CharField(read_only=True, help_text="Detected from the bytes, not the client's.")
     size = serializers.IntegerField(read_only=True, help_text="Bytes.")
     sha256 = serializers.CharField(read_only=True, help_text="SHA-256 of the content, lower-case hex.")
-    available = serializers.BooleanField(read_only=True, help_text="false when the file is missing from storage.")
+    available = serializers.SerializerMethodField(
+        help_text="false when the file is missing from storage (checked now)."
+    )
     download_url = serializers.SerializerMethodField(help_text="Path of the download endpoint.")
 
     class Meta:
@@ -59,6 +62,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "download_url",
         ]
         read_only_fields = fields
+
+    def get_available(self, obj) -> bool:
+        # Checked on every read (a stat, not a query): the contract says false whenever the file is missing.
+        return attachment_file_present(sha256=obj.sha256)
 
     def get_download_url(self, obj) -> str:
         return reverse("attachment-download", kwargs={"pk": obj.pk})

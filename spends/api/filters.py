@@ -11,6 +11,14 @@ TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no"}
 
 
+class IsoDateFilter(django_filters.DateFilter):
+    """A date filter that takes `YYYY-MM-DD` only, as the contract says (Django's default also reads 01/02/2025)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(*args, **kwargs)
+
+
 class StrictBooleanField(forms.Field):
     def to_python(self, value):
         if value in (None, ""):

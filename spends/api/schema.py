@@ -3,6 +3,7 @@
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import AllowAny
 
+from spends.api.permissions import IsStaff
 from spends.api.serializers import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
@@ -35,7 +36,8 @@ class ContractAutoSchema(AutoSchema):
             codes.append("401")
             if "{" in self.path:
                 codes.append("404")
-            if catalog and self.method in ("PUT", "PATCH", "DELETE"):
+            staff_only = any(isinstance(p, IsStaff) for p in self.view.get_permissions())
+            if staff_only or (catalog and self.method in ("PUT", "PATCH", "DELETE")):
                 codes.append("403")
             if catalog and self.method == "DELETE":
                 codes.append("409")

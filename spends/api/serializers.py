@@ -62,7 +62,7 @@ class ErrorSerializer(serializers.Serializer):
     """The error body of every error response."""
 
     detail = serializers.CharField()
-    code = serializers.ChoiceField(choices=sorted(set(CODES.values())))
+    code = serializers.ChoiceField(choices=sorted({*CODES.values(), "parse_error"}))
     errors = serializers.DictField(required=False, help_text="Field → list of messages (validation errors only).")
 
 

@@ -366,3 +366,21 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
         body = owner_client.get("/api/purchases", {"limit": 100}).json()
     assert body["total"] == rows
     assert {item["attachment_count"] for item in body["items"]} == {2}
+
+
+def test_available_is_false_as_soon_as_the_file_is_gone_and_true_when_back(owner_client, owner, settings):
+    from pathlib import Path
+
+    from tests.factories import PurchaseFactory
+
+    purchase = PurchaseFactory(owner=owner)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("r.pdf", b"%PDF-1.7 available check", content_type="application/pdf")
+    body = owner_client.post(f"/api/purchases/{purchase.pk}/attachments", {"file": upload}, format="multipart").json()
+    path = Path(settings.MEDIA_ROOT) / "uploads" / body["sha256"][:2] / body["sha256"][2:4] / body["sha256"]
+    content = path.read_bytes()
+    path.unlink()
+    assert owner_client.get(f"/api/attachments/{body['id']}").json()["available"] is False
+    path.write_bytes(content)
+    assert owner_client.get(f"/api/attachments/{body['id']}").json()["available"] is True

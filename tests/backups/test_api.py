@@ -157,3 +157,24 @@ def test_a_backup_or_restore_while_another_runs_is_409_not_500(staff_client, bac
             fcntl.flock(handle, fcntl.LOCK_UN)
     assert response.status_code == 409 and response.json()["code"] == "conflict"
     assert "Another backup or restore is running" in response.json()["detail"]
+
+
+def test_confirm_may_be_a_json_boolean(staff_client, backup):
+    response = staff_client.post("/api/backup/restore", {"backup_id": str(backup.pk), "confirm": True}, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_a_restore_keeps_every_backups_created_at(staff_client, backup):
+    before = dict(Backup.objects.values_list("pk", "created_at"))
+    body = staff_client.post("/api/backup/restore?confirm=true", {"backup_id": str(backup.pk)}).json()
+    after = dict(Backup.objects.values_list("pk", "created_at"))
+    assert {pk: after[pk] for pk in before} == before
+    listing = staff_client.get("/api/backup/list").json()["items"]
+    assert listing[0]["id"] == body["restore_point_id"]  # newest first: the restore point
+
+
+def test_deleting_a_parent_of_an_incremental_is_409(staff_client, backup):
+    staff_client.post("/api/backup/create", {"kind": "incremental"})
+    response = staff_client.delete(f"/api/backup/{backup.pk}")
+    assert response.status_code == 409 and response.json()["code"] == "conflict"
+    assert Backup.objects.filter(pk=backup.pk).exists()
