@@ -311,6 +311,7 @@
     /* ---------------------------------------------------------------- Dashboard: one GET /api/analytics/dashboard */
     Alpine.data("dashboard", () => ({
       data: null,
+      width: window.innerWidth, // read by the chart effects, so a resize redraws them
       currency: parseHash().params.get("currency") || "",
       loading: false,
       error: "",
@@ -341,12 +342,12 @@
         return fmt.money(amount, this.data ? this.data.summary.currency : "USD");
       },
       drawSpending(el) {
-        if (!this.data) return;
+        if (!this.data || !this.width) return;
         const currency = this.data.summary.currency;
         charts.spending(el, this.data.spending, (value, options) => fmt.money(value, currency, options));
       },
       drawWarranties(el) {
-        if (this.data) charts.warranties(el, this.data.warranty_timeline);
+        if (this.data && this.width) charts.warranties(el, this.data.warranty_timeline);
       },
       /** Bar length for a top-retailer/brand row, relative to the largest row (the number shown is the share). */
       barWidth(rows, row) {

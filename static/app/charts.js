@@ -5,9 +5,13 @@
   "use strict";
 
   const SVG_NS = "http://www.w3.org/2000/svg";
-  const WIDTH = 640;
   const HEIGHT = 240;
-  const PAD = { top: 14, right: 12, bottom: 34, left: 64 };
+  const PAD = { top: 14, right: 8, bottom: 30, left: 52 };
+
+  /** Drawn at the container's own width, so text stays at its real size on a phone (redrawn on resize). */
+  function widthOf(container) {
+    return Math.max(280, Math.round(container.clientWidth || 640));
+  }
 
   function node(name, attrs = {}, text) {
     const el = document.createElementNS(SVG_NS, name);
@@ -36,6 +40,7 @@
   }
 
   function frame(container, label, max, formatTick, integerTicks) {
+    const WIDTH = widthOf(container);
     container.replaceChildren();
     const svg = node("svg", {
       viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
@@ -53,19 +58,19 @@
     const y = (value) => PAD.top + plotHeight - (value / top) * plotHeight;
     for (let tick = 0; tick <= top + 1e-9; tick += step) {
       svg.append(node("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(tick), y2: y(tick), class: "chart-grid" }));
-      svg.append(node("text", { x: PAD.left - 6, y: y(tick) + 4, "text-anchor": "end", class: "chart-tick" }, formatTick(tick)));
+      const text = node("text", { x: PAD.left - 6, y: y(tick) + 4, "text-anchor": "end", class: "chart-tick" }, formatTick(tick));
+      svg.append(text);
     }
     container.append(svg);
-    return { svg, y, plotHeight };
+    return { svg, y, plotHeight, slot: (count) => (WIDTH - PAD.left - PAD.right) / Math.max(count, 1) };
   }
 
   function xLabels(svg, months, slot) {
-    const every = months.length > 12 ? Math.ceil(months.length / 12) : 1;
+    const every = Math.max(1, Math.ceil(30 / slot)); // a label needs about 30px
     months.forEach((month, i) => {
       if (i % every) return;
-      svg.append(
-        node("text", { x: PAD.left + slot * (i + 0.5), y: HEIGHT - PAD.bottom + 16, "text-anchor": "middle", class: "chart-tick" }, monthLabel(month)),
-      );
+      const x = PAD.left + slot * (i + 0.5);
+      svg.append(node("text", { x, y: HEIGHT - PAD.bottom + 16, "text-anchor": "middle", class: "chart-tick" }, monthLabel(month)));
     });
   }
 
@@ -74,8 +79,8 @@
     const values = rows.map((row) => Number(row.total_amount));
     const max = Math.max(0, ...values);
     const compact = (value) => formatMoney(value, { compact: true });
-    const { svg, y } = frame(container, `Spending per month, ${rows.length} months`, max, compact, false);
-    const slot = (WIDTH - PAD.left - PAD.right) / Math.max(rows.length, 1);
+    const { svg, y, slot: slotFor } = frame(container, `Spending per month, ${rows.length} months`, max, compact, false);
+    const slot = slotFor(rows.length);
     rows.forEach((row, i) => {
       const value = values[i];
       const top = y(value);
@@ -103,8 +108,9 @@
   /** Warranty timeline: per month, three bars side by side. rows: [{month, active, expired, expiring_soon}]. */
   function warranties(container, rows) {
     const max = Math.max(0, ...rows.flatMap((row) => SERIES.map((s) => row[s.key])));
-    const { svg, y } = frame(container, `Warranties per month: active, expiring soon and expired, ${rows.length} months`, max, (v) => String(Math.round(v)), true);
-    const slot = (WIDTH - PAD.left - PAD.right) / Math.max(rows.length, 1);
+    const label = `Warranties per month: active, expiring soon and expired, ${rows.length} months`;
+    const { svg, y, slot: slotFor } = frame(container, label, max, (v) => String(Math.round(v)), true);
+    const slot = slotFor(rows.length);
     const barWidth = (slot * 0.8) / SERIES.length;
     rows.forEach((row, i) => {
       SERIES.forEach((series, j) => {
