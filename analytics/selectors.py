@@ -64,7 +64,7 @@ def period_key(first_day: datetime.date, group_by: str) -> str:
         return first_day.isoformat()
     if group_by == "week":
         iso_year, iso_week, _ = first_day.isocalendar()
-        return f"{iso_year}-W{iso_week:02d}"
+        return f"{iso_year:04d}-W{iso_week:02d}"
     return f"{first_day.year:04d}-{first_day.month:02d}"
 
 

@@ -49,7 +49,10 @@ class BackupStatusQuerySerializer(serializers.Serializer):
 
 
 class BackupSettingsSerializer(serializers.ModelSerializer):
-    keep_last = serializers.IntegerField(min_value=1, max_value=365)
+    # PUT replaces: an omitted field goes back to its default (API.md § Settled details).
+    enabled = serializers.BooleanField(default=False)
+    frequency = serializers.ChoiceField(choices=BackupFrequency.choices, default=BackupFrequency.DAILY)
+    keep_last = serializers.IntegerField(min_value=1, max_value=365, default=7)
 
     class Meta:
         model = BackupSettings

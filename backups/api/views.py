@@ -54,6 +54,8 @@ class BackupViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def create_backup(self, request):
+        if not isinstance(request.data, dict):  # a QueryDict (no body, or a form) is a dict too
+            raise ValidationError({"non_field_errors": ['The body must be a JSON object such as {"kind": "full"}.']})
         body = BackupCreateSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         backup = services.backup_request(kind=body.validated_data["kind"], user=request.user)

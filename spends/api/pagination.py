@@ -12,10 +12,11 @@ MAX_LIMIT = 100
 
 
 def parse_non_negative_int(raw, name: str, *, minimum: int) -> int:
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise ValidationError({name: [f"Must be an integer (at least {minimum})."]}) from None
+    text = str(raw).strip()
+    # ASCII digits only: int() would also take "５" (full-width) or "1_0".
+    if not text.lstrip("-").isascii() or not text.lstrip("-").isdigit():
+        raise ValidationError({name: [f"Must be an integer (at least {minimum})."]})
+    value = int(text)
     if value < minimum:
         raise ValidationError({name: [f"Must be at least {minimum}."]})
     return value

@@ -178,3 +178,18 @@ def test_deleting_a_parent_of_an_incremental_is_409(staff_client, backup):
     response = staff_client.delete(f"/api/backup/{backup.pk}")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
     assert Backup.objects.filter(pk=backup.pk).exists()
+
+
+def test_create_with_a_non_object_body_is_400(staff_client):
+    assert staff_client.post("/api/backup/create", [], format="json").status_code == 400
+    assert staff_client.post("/api/backup/create", ["full"], format="json").status_code == 400
+    assert staff_client.post("/api/backup/create", "full", format="json").status_code == 400
+
+
+def test_settings_put_resets_omitted_fields_to_defaults(staff_client):
+    staff_client.put("/api/backup/settings", {"enabled": True, "frequency": "weekly", "keep_last": 30})
+    assert staff_client.put("/api/backup/settings", {"enabled": True}).json() == {
+        "enabled": True,
+        "frequency": "daily",
+        "keep_last": 7,
+    }

@@ -31,3 +31,8 @@ def test_unknown_paths_are_404_for_unsafe_methods_even_with_csrf_checks(owner, m
 @pytest.mark.parametrize("value", ["01/02/2025", "2025/01/02", "2 Jan 2025"])
 def test_date_filters_take_iso_dates_only(owner_client, value):
     assert_error(owner_client.get("/api/purchases", {"date_from": value}), 400, "validation_error", ["date_from"])
+
+
+@pytest.mark.parametrize("value", ["５", "1_0", "+5", " 5x"])
+def test_pagination_takes_ascii_integers_only(owner_client, value):
+    assert_error(owner_client.get("/api/purchases", {"limit": value}), 400, "validation_error", ["limit"])
