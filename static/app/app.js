@@ -667,8 +667,7 @@
           if (err.status === 400 && Array.isArray(body.errors)) {
             this.report = body; // rows with errors: the report, nothing written
             this.reportFailed = true;
-            this.checked = false;
-            this.error = body.detail;
+            this.checked = false; // the report says what to do; the API's detail speaks of query parameters
           } else {
             this.report = null;
             this.errors = err.errors;
