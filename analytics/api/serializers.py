@@ -181,3 +181,9 @@ class DashboardSerializer(serializers.Serializer):
     top_products = TopProductSerializer(many=True)
     recent_purchases = PurchaseSerializer(many=True, read_only=True)
     recent_warranties = WarrantyReadSerializer(many=True, read_only=True)
+    expiring_warranties = WarrantyReadSerializer(
+        many=True,
+        read_only=True,
+        help_text="Addition to API.md: ACTIVE warranties ending within 30 days (today included), soonest first, "
+        "at most 10.",
+    )

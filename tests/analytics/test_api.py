@@ -226,6 +226,7 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
         "top_products",
         "recent_purchases",
         "recent_warranties",
+        "expiring_warranties",
     }
     assert len(body["spending"]) == 12
     assert body["spending"][-1] == {"month": "2025-03", "total_amount": "0.00", "item_count": 0}
@@ -247,7 +248,7 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
     assert body["warranty_timeline"][-1] == {"month": "2025-03", "active": 0, "expired": 0, "expiring_soon": 0}
     assert body["warranty_summary"] == {"total": 0, "active": 0, "expired": 0, "voided": 0, "expiring_soon": 0}
     assert body["retailers"] == body["brands"] == body["top_products"] == []
-    assert body["recent_purchases"] == body["recent_warranties"] == []
+    assert body["recent_purchases"] == body["recent_warranties"] == body["expiring_warranties"] == []
 
 
 def test_dashboard_holds_every_part_at_its_defaults(owner_client, warranty_data, catalog_data, timeline_today):
@@ -270,6 +271,10 @@ def test_dashboard_holds_every_part_at_its_defaults(owner_client, warranty_data,
     assert body["retailers"][0]["count"] == 10
     assert len(body["recent_purchases"]) == 10
     assert len(body["recent_warranties"]) == 8
+    # expiring_soon (2) of the summary, listed soonest first
+    expiring = body["expiring_warranties"]
+    assert len(expiring) == 2 and all(w["status"] == "ACTIVE" for w in expiring)
+    assert expiring[0]["warranty_end"] <= expiring[1]["warranty_end"]
     assert body["top_products"][0] == {
         "product_name": "Covered",
         "count": 8,
@@ -441,7 +446,7 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # 1 token lookup + spending 1 + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1
 # + top products 1 + recent purchases 1 + recent warranties 1.
-DASHBOARD_QUERIES = 11
+DASHBOARD_QUERIES = 12
 
 
 def _add_rows(owner, count):

@@ -56,6 +56,8 @@ def test_dashboard_shows_the_seeded_totals_and_both_charts(app_page):
     assert "3 purchases" in page.inner_text("#dashboard-totals")
     assert page.inner_text("#stat-active") == "1"
     assert page.inner_text("#stat-expiring") == "1"
+    expiring = page.inner_text("#expiring-warranties")
+    assert "Kettle" in expiring and "10 days left" in expiring
 
     bars = page.locator("#chart-spending svg rect.chart-bar")
     assert bars.count() == 12
