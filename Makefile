@@ -62,5 +62,11 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The performance benchmark (issue #10): generates the bench database(s) and measures the API against its floors.
+# Needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379. BENCH_ARGS e.g. "--purchases 100000 --sqlite".
+BENCH_ARGS ?= --sqlite
+bench: install
+	$(BIN)/python -m bench.run --generate $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov staticfiles
