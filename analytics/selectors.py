@@ -10,8 +10,8 @@ callers and tests decide which day it is.
 import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Lower, Trim, TruncDay, TruncMonth, TruncWeek
+from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value, Window
+from django.db.models.functions import Coalesce, Lower, RowNumber, Trim, TruncDay, TruncMonth, TruncWeek
 
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
@@ -312,21 +312,30 @@ def top_products(*, owner, currency: str, limit: int = 10) -> list[dict]:
     """The owner's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
     "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
     then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
-    One query (the spelling is a correlated subquery)."""
+    Two queries: the top groups, then the newest spelling of just those groups."""
     purchases = _purchases(owner, currency).annotate(name_key=Lower(Trim("product_name")))
-    latest_spelling = (
-        purchases.filter(name_key=OuterRef("name_key"))
-        .order_by("-purchase_date", "-created_at", "-id")
-        .values(spelling=Trim("product_name"))[:1]
-    )
-    rows = (
+    rows = list(
         purchases.values("name_key")
-        .annotate(count=Count("id"), total_spent=_money_sum(), product_name=Subquery(latest_spelling))
+        .annotate(count=Count("id"), total_spent=_money_sum())
         .order_by("-count", "-total_spent", "name_key")[:limit]
+    )
+    # A correlated "newest spelling" subquery in the GROUP BY query lands in GROUP BY and runs once per row,
+    # each scanning the owner's purchases: quadratic (a statement timeout at 10^6 rows; bench/RESULTS.md).
+    # Rank the rows of the top groups only instead.
+    newest = Window(
+        RowNumber(),
+        partition_by=[F("name_key")],
+        order_by=[F("purchase_date").desc(), F("created_at").desc(), F("id").desc()],
+    )
+    spellings = dict(
+        purchases.filter(name_key__in=[row["name_key"] for row in rows])
+        .annotate(rank=newest)
+        .filter(rank=1)
+        .values_list("name_key", Trim("product_name"))
     )
     return [
         {
-            "product_name": row["product_name"],
+            "product_name": spellings[row["name_key"]],
             "count": row["count"],
             "total_spent": row["total_spent"],
             "avg_price": _average(row["total_spent"], row["count"]),
@@ -354,7 +363,7 @@ def expiring_warranties(*, owner, days: int = EXPIRING_SOON_DAYS, limit: int = 1
 
 
 def dashboard(*, owner, currency: str, today: datetime.date | None = None) -> dict:
-    """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (11)."""
+    """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (12)."""
     today = today or clock.today()
     return {
         "spending": spending_by_month(owner=owner, currency=currency, today=today),

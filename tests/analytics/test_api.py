@@ -446,7 +446,7 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # 1 token lookup + spending 1 + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1
 # + top products 1 + recent purchases 1 + recent warranties 1.
-DASHBOARD_QUERIES = 12
+DASHBOARD_QUERIES = 13
 
 
 def _add_rows(owner, count):

@@ -350,3 +350,23 @@ def test_recent_warranties_newest_created_first(owner, warranty_data):
     recent = list(selectors.recent_warranties(owner=owner, limit=3, today=TIMELINE_TODAY))
     assert [w.pk for w in recent] == [warranty_data["w9"].pk, warranty_data["w8"].pk, warranty_data["w6"].pk]
     assert [w.effective_status for w in recent] == ["ACTIVE", "ACTIVE", "EXPIRED"]
+
+
+def test_top_products_groups_without_a_correlated_subquery(django_assert_num_queries):
+    """Regression (bench/RESULTS.md): a per-row 'newest spelling' subquery in the GROUP BY query made top-products
+    quadratic — a statement timeout at 10^6 purchases. The grouping query must be a single SELECT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics import selectors
+    from tests.factories import PurchaseFactory, UserFactory
+
+    owner = UserFactory()
+    for name in ("Kettle", "kettle ", "Toaster"):
+        PurchaseFactory(owner=owner, product_name=name)
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.top_products(owner=owner, currency="USD")
+    assert [(r["product_name"], r["count"]) for r in rows] == [("kettle", 2), ("Toaster", 1)]
+    grouping = next(q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"])
+    assert grouping.upper().count("SELECT") == 1
+    assert len(queries.captured_queries) == 2
