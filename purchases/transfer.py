@@ -662,28 +662,11 @@ def purchases_import_detailed(
     return importer.run(items, warnings)
 
 
-def purchases_import(
-    *,
-    owner,
-    table: CsvTable | None = None,
-    document: dict | None = None,
-    on_duplicate: str = "skip",
-    dry_run: bool = False,
-    partial: bool = False,
-    progress: Progress | None = None,
-) -> dict:
-    """`purchases_import_detailed`, returning only the report:
+def purchases_import(**kwargs) -> dict:
+    """`purchases_import_detailed` (same keyword arguments), returning only the report:
     {"dry_run", "total_rows", "created", "updated", "skipped", "errors": [{"row", "field", "message"}],
     "warnings": [{"row", "message"}]} (rows count data rows from 1; file-level warnings have "row": null)."""
-    return purchases_import_detailed(
-        owner=owner,
-        table=table,
-        document=document,
-        on_duplicate=on_duplicate,
-        dry_run=dry_run,
-        partial=partial,
-        progress=progress,
-    ).report
+    return purchases_import_detailed(**kwargs).report
 
 
 # --- exporting -----------------------------------------------------------------------------------------------------
