@@ -1,7 +1,9 @@
 import django_filters
 
+from spends.api.filters import RequestedFiltersOnly
 
-class CatalogFilterSet(django_filters.FilterSet):
+
+class CatalogFilterSet(RequestedFiltersOnly):
     """Applied in the viewset via the selector's `search` argument; declared here for the schema."""
 
     search = django_filters.CharFilter(method="filter_search", help_text="Case-insensitive substring of the name.")

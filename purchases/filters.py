@@ -4,10 +4,16 @@ from django.db.models import Q
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
-from spends.api.filters import CurrencyCodeFilter, IsoDateFilter, StrictBooleanFilter, TiebreakOrderingFilter
+from spends.api.filters import (
+    CurrencyCodeFilter,
+    IsoDateFilter,
+    RequestedFiltersOnly,
+    StrictBooleanFilter,
+    TiebreakOrderingFilter,
+)
 
 
-class PurchaseFilterSet(django_filters.FilterSet):
+class PurchaseFilterSet(RequestedFiltersOnly):
     """Every filter of API.md § Purchases; all combinable, unknown values are a 400 on that parameter."""
 
     status = django_filters.ChoiceFilter(choices=PurchaseStatus.choices)

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from spends import clock
-from spends.api.filters import StrictBooleanFilter
+from spends.api.filters import RequestedFiltersOnly, StrictBooleanFilter
 from warranties.choices import EffectiveStatus, WarrantyType
 from warranties.models import Warranty
 
@@ -37,7 +37,7 @@ class WarrantyOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*keys, "-created_at", "id")
 
 
-class WarrantyFilterSet(django_filters.FilterSet):
+class WarrantyFilterSet(RequestedFiltersOnly):
     status = django_filters.ChoiceFilter(
         field_name="effective_status", choices=EffectiveStatus.choices, help_text="Effective status today (UTC)."
     )

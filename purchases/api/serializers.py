@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,9 +60,89 @@ class PurchaseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def to_representation(self, instance):
-        warranty = getattr(instance, "_state", None) and instance._state.fields_cache.get("warranty")
-        if warranty is not None:
+        state = getattr(instance, "_state", None)
+        warranty = state.fields_cache.get("warranty", _NOT_LOADED) if state is not None else _NOT_LOADED
+        if warranty is not None and warranty is not _NOT_LOADED:
             # The selector computed the nested warranty's effective status in SQL, on the purchase row.
             warranty.effective_status = getattr(instance, "warranty_effective_status", None)
             warranty.days_remaining = getattr(instance, "warranty_days_remaining", None)
-        return super().to_representation(instance)
+        if warranty is _NOT_LOADED or not _has_list_annotations(instance) or type(self) is not PurchaseSerializer:
+            return super().to_representation(instance)
+        return purchase_read_representation(instance, warranty)
+
+
+# --- the read path ----------------------------------------------------------------------------------------------------
+# Every list page, detail, analytics "recent purchases" and JSON export renders PurchaseSerializer's output. DRF's
+# generic to_representation builds the serializer's fields (a deep copy of ~25 field objects per request) and walks
+# them per row: measured at 1M rows it was about half of a detail request's time and of a list page's Python time
+# (bench/RESULTS.md). For an instance from `selectors.purchase_list` (retailer, brand and warranty joined, the
+# warranty's effective status annotated) the same dict is built directly below. It must equal DRF's output key for
+# key and value for value: tests/purchases/test_representation.py compares both on every kind of row.
+
+_NOT_LOADED = object()
+_CENT = Decimal("0.01")
+_UTC = datetime.UTC
+_DATETIME_FORMAT = settings.REST_FRAMEWORK["DATETIME_FORMAT"]
+
+
+def _has_list_annotations(instance) -> bool:
+    """Whether `instance` comes from `selectors.purchase_list`: annotated, and retailer and brand joined."""
+    values, loaded = instance.__dict__, instance._state.fields_cache
+    return (
+        "attachment_count" in values
+        and "warranty_effective_status" in values
+        and "retailer" in loaded
+        and "brand" in loaded
+    )
+
+
+def _money(value: Decimal) -> str:
+    # DRF's DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True).
+    return f"{value.quantize(_CENT):f}"
+
+
+def _timestamp(value: datetime.datetime | None) -> str | None:
+    # DRF's DateTimeField with DATETIME_FORMAT, in UTC (TIME_ZONE; no other time zone is ever activated).
+    return value.astimezone(_UTC).strftime(_DATETIME_FORMAT) if value else None
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def purchase_read_representation(purchase: Purchase, warranty) -> dict:
+    """PurchaseSerializer's output for a `selectors.purchase_list` row; `warranty` is the loaded one or None."""
+    retailer, brand = purchase.retailer, purchase.brand
+    if warranty is not None:
+        days = purchase.warranty_days_remaining
+        warranty = {
+            "id": str(warranty.id),
+            "purchase_id": str(warranty.purchase_id),
+            "product_name": purchase.product_name,
+            "warranty_start": _date(warranty.warranty_start),
+            "warranty_end": _date(warranty.warranty_end),
+            "warranty_type": warranty.warranty_type,
+            "status": purchase.warranty_effective_status or warranty.status,
+            "days_remaining": None if days is None else int(days),
+            "provider": warranty.provider,
+            "notes": warranty.notes,
+            "created_at": _timestamp(warranty.created_at),
+            "updated_at": _timestamp(warranty.updated_at),
+        }
+    return {
+        "id": str(purchase.id),
+        "product_name": purchase.product_name,
+        "price": _money(purchase.price),
+        "currency_code": purchase.currency_code,
+        "retailer_id": None if retailer is None else str(retailer.pk),
+        "retailer_name": None if retailer is None else retailer.name,
+        "brand_id": None if brand is None else str(brand.pk),
+        "brand_name": None if brand is None else brand.name,
+        "status": purchase.status,
+        "purchase_date": _date(purchase.purchase_date),
+        "notes": purchase.notes,
+        "warranty": warranty,
+        "attachment_count": int(purchase.attachment_count),
+        "created_at": _timestamp(purchase.created_at),
+        "updated_at": _timestamp(purchase.updated_at),
+    }

@@ -1,0 +1,142 @@
+"""The fast read path of PurchaseSerializer equals DRF's generic output for every kind of row (#10).
+
+`purchase_read_representation` builds the purchase object directly for rows of `selectors.purchase_list`; DRF's own
+`to_representation` (fields walked one by one) is the reference. Both are compared as JSON text, so key order,
+types (str vs number vs null) and formatting all count."""
+
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count
+from rest_framework import serializers
+
+from purchases import selectors
+from purchases.api import serializers as purchase_serializers
+from purchases.api.serializers import PurchaseSerializer
+from purchases.choices import PurchaseStatus
+from purchases.models import Purchase
+from spends.clock import today
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from warranties.choices import WarrantyStatus, WarrantyType
+
+pytestmark = pytest.mark.django_db
+
+
+def _generic(instance) -> dict:
+    """DRF's field-by-field representation, bypassing the fast path."""
+    serializer = PurchaseSerializer()
+    # The override sets the nested warranty's effective status first; the generic walk then reads it.
+    state = instance._state.fields_cache
+    warranty = state.get("warranty")
+    if warranty is not None:
+        warranty.effective_status = instance.warranty_effective_status
+        warranty.days_remaining = instance.warranty_days_remaining
+    return serializers.ModelSerializer.to_representation(serializer, instance)
+
+
+def _as_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+@pytest.fixture
+def varied_purchases(owner):
+    """Rows covering every branch of the representation: warranties in each state, missing catalog entries, prices
+    at the edges, unicode and formula-looking text."""
+    retailer = RetailerFactory(name="Über Shop")
+    brand = BrandFactory(name="Ñandú & Co")
+    now = today()
+    rows = [
+        PurchaseFactory(owner=owner, retailer=retailer, brand=brand, price=Decimal("0.00"), notes=""),
+        PurchaseFactory(owner=owner, price=Decimal("0.10"), currency_code="EUR", status=PurchaseStatus.ORDERED),
+        PurchaseFactory(
+            owner=owner, price=Decimal("12345678.90"), currency_code="JPY", product_name="=cmd|' /C calc'!A0"
+        ),
+        PurchaseFactory(
+            owner=owner, retailer=retailer, notes='line 1\nline "2", with comma', product_name="日本語 テレビ"
+        ),
+        PurchaseFactory(owner=owner, brand=brand, purchase_date=datetime.date(1999, 12, 31)),
+    ]
+    WarrantyFactory(purchase=rows[0])  # ACTIVE, ends in a year from 2025-01-15: expired by now or active
+    WarrantyFactory(  # ACTIVE with days remaining
+        purchase=rows[1],
+        warranty_start=now - datetime.timedelta(days=10),
+        warranty_end=now + datetime.timedelta(days=20),
+        provider="Extended Care™",
+        notes="@SUM(A1)",
+    )
+    WarrantyFactory(purchase=rows[2], warranty_type=WarrantyType.LIFETIME, warranty_end=None)
+    WarrantyFactory(purchase=rows[3], status=WarrantyStatus.VOIDED)
+    WarrantyFactory(  # EXPIRED: ended yesterday
+        purchase=rows[4],
+        warranty_start=now - datetime.timedelta(days=400),
+        warranty_end=now - datetime.timedelta(days=1),
+    )
+    PurchaseFactory(owner=owner, product_name="No warranty, no catalog")
+    return rows
+
+
+def test_fast_path_equals_drf_output_for_every_row(owner, varied_purchases):
+    rows = list(selectors.purchase_list(owner=owner))
+    assert len(rows) == 6
+    statuses = set()
+    for purchase in rows:
+        fast = PurchaseSerializer(purchase).data
+        assert _as_json(fast) == _as_json(_generic(purchase)), purchase.product_name
+        statuses.add(fast["warranty"] and fast["warranty"]["status"])
+    # The fixture really covers each effective status and the no-warranty case.
+    assert statuses == {"ACTIVE", "EXPIRED", "VOIDED", None}
+
+
+def test_fast_path_equals_drf_output_in_a_list(owner, varied_purchases):
+    rows = selectors.purchase_list(owner=owner)
+    fast = PurchaseSerializer(rows, many=True).data
+    assert _as_json(fast) == _as_json([_generic(purchase) for purchase in selectors.purchase_list(owner=owner)])
+
+
+def test_fast_path_values_and_types(owner, varied_purchases):
+    purchase = selectors.purchase_list(owner=owner).get(pk=varied_purchases[1].pk)
+    data = PurchaseSerializer(purchase).data
+    assert data["price"] == "0.10"
+    assert data["currency_code"] == "EUR"
+    assert data["retailer_id"] is None and data["retailer_name"] is None
+    assert data["attachment_count"] == 0
+    assert data["warranty"]["status"] == "ACTIVE"
+    assert data["warranty"]["days_remaining"] == 20
+    assert data["warranty"]["purchase_id"] == str(purchase.pk)
+    assert data["created_at"].endswith("Z") and len(data["created_at"]) == 20
+
+
+def test_fast_path_is_used_for_selector_rows(owner, varied_purchases, monkeypatch):
+    calls = []
+    original = purchase_serializers.purchase_read_representation
+
+    def spy(purchase, warranty):
+        calls.append(purchase.pk)
+        return original(purchase, warranty)
+
+    monkeypatch.setattr(purchase_serializers, "purchase_read_representation", spy)
+    PurchaseSerializer(selectors.purchase_list(owner=owner), many=True).data  # noqa: B018 - renders
+    assert len(calls) == 6
+
+
+def test_rows_without_the_selector_shape_take_drfs_path(owner, varied_purchases, monkeypatch):
+    """A plain or differently annotated instance (no joins, no effective status) is rendered by DRF, unchanged."""
+    monkeypatch.setattr(purchase_serializers, "purchase_read_representation", lambda *a: pytest.fail("fast path used"))
+    plain = Purchase.objects.get(pk=varied_purchases[0].pk)
+    data = PurchaseSerializer(plain).data
+    assert data["retailer_name"] == "Über Shop"
+    assert "attachment_count" not in data  # not annotated: DRF skips the read-only field, as before
+    counted = Purchase.objects.annotate(attachment_count=Count("attachments")).get(pk=varied_purchases[0].pk)
+    assert PurchaseSerializer(counted).data["attachment_count"] == 0
+
+
+def test_detail_and_list_over_http_match_the_generic_output(owner, owner_client, varied_purchases):
+    expected = {str(p.pk): _generic(p) for p in selectors.purchase_list(owner=owner)}
+    page = owner_client.get("/api/purchases?limit=100").json()
+    assert {item["id"]: item for item in page["items"]} == expected
+    for pk, item in expected.items():
+        response = owner_client.get(f"/api/purchases/{pk}")
+        assert response.status_code == 200
+        assert _as_json(response.json()) == _as_json(item)
