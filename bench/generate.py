@@ -333,6 +333,12 @@ def load_postgres(url: str, plan: list[tuple[int, int]], maker: RowMaker) -> int
             "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
             [list(tables)],
         ).fetchall()
+        # Per-column statistics targets of the indexes (migration purchases/0004) are lost with DROP INDEX: kept here.
+        targets = conn.execute(
+            "SELECT c.relname, a.attnum, a.attstattarget FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = ANY(%s) AND a.attstattarget > 0",
+            [[name for name, _ in indexes]],
+        ).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         warranties, total = [], 0
@@ -355,6 +361,8 @@ def load_postgres(url: str, plan: list[tuple[int, int]], maker: RowMaker) -> int
         started = time.monotonic()
         for _, definition in indexes:
             conn.execute(definition)
+        for name, column, target in targets:
+            conn.execute(f'ALTER INDEX "{name}" ALTER COLUMN {column} SET STATISTICS {target}')
         conn.commit()
         print(f"rebuilt {len(indexes)} indexes in {time.monotonic() - started:.1f}s")
     with psycopg.connect(url, autocommit=True) as conn:

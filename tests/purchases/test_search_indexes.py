@@ -1,0 +1,63 @@
+"""The search SQL the ORM writes can use the owner trigram indexes of migration purchases/0004 (PostgreSQL only).
+
+If Django or our filter changed how `icontains` compiles (another expression than UPPER(col::text)), the indexes
+would silently stop matching and a search at 1M rows would scan all of the owner's rows again (bench/RESULTS.md).
+The table here holds 20,000 rows (statistics gathered), and plain index scans are off; what is checked is
+that the indexes serve the query, not the planner's choice at 1M rows (that is `make bench`'s job)."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+
+from purchases import selectors
+from purchases.filters import PurchaseFilterSet
+from purchases.models import Purchase
+from tests.factories import PurchaseFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only"),
+]
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # leaves bitmap scans: what GIN indexes offer
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_owner_trigram_indexes_exist_with_their_statistics_target():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.attstattarget FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE c.relname LIKE 'purchase_search_%%' AND a.attnum = 2 ORDER BY c.relname"
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'purchase_search_%%'")
+        names = {name for (name,) in cursor.fetchall()}
+    assert rows == [("purchase_search_owner_name_trgm_idx", 1000), ("purchase_search_owner_notes_trgm_idx", 1000)]
+    assert names == {"purchase_search_owner_name_trgm_idx", "purchase_search_owner_notes_trgm_idx"}
+
+
+def test_search_count_and_page_can_use_the_owner_trigram_indexes(owner):
+    PurchaseFactory.create_batch(5, owner=owner, product_name="Espresso machine", notes="descale monthly")
+    filler = "kettle descaling tips " * 20  # wide rows: the owner's rows span many pages, as at scale
+    Purchase.objects.bulk_create(
+        (
+            Purchase(owner=owner, product_name=f"Kettle {n}", notes=filler, price=1, purchase_date=date(2025, 1, 1))
+            for n in range(20_000)
+        ),
+        batch_size=5000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute('ANALYZE "purchases_purchase"')
+    queryset = PurchaseFilterSet(QueryDict("search=espresso"), queryset=selectors.purchase_list(owner=owner)).qs
+    assert queryset.count() == 5
+    for plan in (_plan(queryset.order_by().values("pk")), _plan(queryset[:20])):
+        assert "purchase_search_owner_name_trgm_idx" in plan, plan
+        assert "purchase_search_owner_notes_trgm_idx" in plan, plan
