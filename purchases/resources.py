@@ -25,10 +25,15 @@ from purchases.models import Purchase
 # "'" as well, otherwise the import would strip a quote the user typed and the round trip would not be lossless.
 _NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
 _QUOTED = re.compile(r"'+[=+\-@\t\r]")
+# Every text _NEEDS_QUOTE matches starts with one of these; checking the first character first lets the CSV export
+# skip the regex for nearly every cell (a set, not a string: "" in "=+..." would be true).
+NEUTRALISE_FIRST_CHARACTERS = frozenset("'=+-@\t\r")
 
 
 def neutralise(value: str) -> str:
     """The cell as written to a CSV export: formula-looking text gets a leading "'"."""
+    if value[:1] not in NEUTRALISE_FIRST_CHARACTERS:
+        return value
     return "'" + value if _NEEDS_QUOTE.match(value) else value
 
 

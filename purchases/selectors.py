@@ -1,6 +1,12 @@
 """Reads of purchases and their attachments: owner-scoped, FKs joined, warranty status and counts annotated in SQL."""
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.db import connections, transaction
+from django.db.backends.utils import CursorDebugWrapper
+from django.db.models import Count, DateTimeField, Func, IntegerField, OuterRef, Subquery, UUIDField
 from django.db.models.functions import Coalesce
 
 from purchases.models import Attachment, Purchase
@@ -48,3 +54,108 @@ def attachment_list(*, owner, purchase: Purchase | None = None):
     if purchase is not None:
         attachments = attachments.filter(purchase=purchase)
     return attachments.order_by("-created_at", "-id")
+
+
+class _PostgresRead(Func):
+    """On PostgreSQL, a column in a form psycopg reads with its C loaders (`template`, which keeps the value's
+    str() or instant); elsewhere the column as it is."""
+
+    template = "%(expressions)s"
+
+    def __init__(self, expression, *, postgresql_template: str, output_field):
+        super().__init__(expression, output_field=output_field)
+        self.postgresql_template = postgresql_template
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=self.postgresql_template, **extra_context)
+
+
+# Why: at a million rows, decoding values is much of an export's time. Django reads every `timestamptz` through a
+# Python loader (postgresql.psycopg_any.BaseTzLoader: about 5 µs of CPU per CSV row for its two time stamps), while
+# a `timestamp` in UTC is read by psycopg's C loader. A uuid read as text skips UUID objects and their str() (about
+# 2 µs a row).
+_POSTGRESQL_READS = {
+    DateTimeField: "(%(expressions)s AT TIME ZONE 'UTC')",
+    UUIDField: "%(expressions)s::text",
+}
+
+
+def _model_field(model, lookup: str):
+    *path, name = lookup.split("__")
+    try:
+        for part in path:
+            model = model._meta.get_field(part).related_model
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # an annotation such as warranty_effective_status
+        return None
+
+
+def _can_stream_chunks() -> bool:
+    try:
+        import psycopg
+    except ImportError:  # Django on psycopg2
+        return False
+    return psycopg.pq.version() >= 170000  # stream(size=...) needs libpq 17
+
+
+_STREAM_BUSY = (
+    "This database connection is streaming the rows of purchase_export_rows(): read them all or close the iterator "
+    "before running another query on it (psycopg would wait for the stream forever)."
+)
+
+
+def _stream_busy(execute, sql, params, many, context):
+    raise RuntimeError(_STREAM_BUSY)
+
+
+def _streamed(queryset, chunk_size: int) -> Iterator[tuple]:
+    """The rows of a values_list() queryset through psycopg's stream() in chunked-rows mode (libpq 17+)."""
+    connection = connections[queryset.db]
+    if _stream_busy in connection.execute_wrappers:  # a second stream would wait for the first one forever
+        raise RuntimeError(_STREAM_BUSY)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return
+    # Closing the stream early cancels the query, which aborts an enclosing transaction: give it a savepoint.
+    savepoint = transaction.atomic(using=queryset.db) if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        logged = cursor.debug_sql(sql, params) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+        connection.execute_wrappers.append(_stream_busy)
+        rows = cursor.cursor.stream(sql, params, size=chunk_size)
+        try:
+            with logged, connection.wrap_database_errors:
+                yield from compiler.results_iter(results=[rows], tuple_expected=True)
+        finally:
+            rows.close()  # early: cancels the query and drains what was sent, leaving the connection idle
+            connection.execute_wrappers.remove(_stream_busy)
+
+
+def purchase_export_rows(*, queryset, fields: Sequence[str], chunk_size: int) -> Iterator[tuple]:
+    """The rows of `queryset` (`purchase_list` rows, filtered and ordered by the caller) as plain tuples of `fields`:
+    lookups such as "price" or "retailer__name", or `purchase_list`'s "warranty_effective_status" annotation. For
+    exports, which read every row once. One query; `chunk_size` rows in memory at a time.
+
+    values_list() keeps the filters and the order, LEFT JOINs what the lookups reach and computes only the annotations
+    named in `fields` (or used by a filter or the order): no attachment_count subquery per row, and no model instance.
+    On PostgreSQL, date-times come back as naive datetimes in UTC and UUIDs as their text (see _POSTGRESQL_READS);
+    elsewhere as the ORM reads them (aware UTC datetimes, UUID objects).
+
+    On PostgreSQL the rows are streamed (psycopg stream(), libpq chunked-rows mode): the database computes the next
+    rows while the caller handles these. A server-side cursor (QuerySet.iterator()) takes turns instead, and outside
+    a transaction it is WITH HOLD, which materialises the whole result before the first row: the CSV export of 1M
+    rows took 27.5 s that way (12.4 s before the first row), 13.2 s streamed (#10). Until the iterator is exhausted or
+    closed the connection is busy: a query on it raises RuntimeError. Elsewhere QuerySet.iterator(chunk_size).
+    """
+    columns = []
+    for lookup in fields:
+        field = _model_field(queryset.model, lookup)
+        template = _POSTGRESQL_READS.get(type(field))
+        columns.append(
+            lookup if template is None else _PostgresRead(lookup, postgresql_template=template, output_field=field)
+        )
+    rows = queryset.values_list(*columns)
+    if connections[queryset.db].vendor == "postgresql" and _can_stream_chunks():
+        return _streamed(rows, chunk_size)
+    return rows.iterator(chunk_size=chunk_size)
