@@ -1,10 +1,9 @@
 """Per-user caching of analytics answers, invalidated by version numbers rather than by deleting keys.
 
-Every cached answer's key holds the owner's version number, the catalog's version number (retailer and brand
-names appear in the answers), today's date (UTC) and the request's parameters. Any write to one of the
-owner's purchases or warranties bumps the owner's version, so the next read misses and recomputes; old
-entries are never read again and simply expire. Keys never need to be enumerated, which works on every cache
-backend (locmem, Redis).
+Every cached answer is stored with the owner's version number and the catalog's version number (retailer and brand
+names appear in the answers) under a key of the owner, today's date (UTC), the endpoint and its parameters. Any
+write to one of the owner's purchases or warranties bumps the owner's version, so the next read finds a stale
+answer and recomputes it. Keys never need to be enumerated, which works on every cache backend (locmem, Redis).
 """
 
 import hashlib
@@ -57,35 +56,35 @@ def bump_catalog_version() -> None:
     _bump_now_and_after_commit(_CATALOG_KEY)
 
 
-def _versions(user_id) -> tuple[int, int]:
-    keys = [_user_key(user_id), _CATALOG_KEY]
-    found = cache.get_many(keys)
-    for key in keys:
-        if found.get(key) is None:
-            cache.add(key, _fresh_version(), timeout=None)
-            found[key] = cache.get(key)
-    return found[keys[0]], found[keys[1]]
-
-
-def answer_key(user_id, name: str, params: dict, today) -> str:
-    """The cache key of one answer: owner, both versions, `today` (UTC), endpoint name and parameters."""
-    user_version, catalog_version = _versions(user_id)
+def _answer_key(user_id, name: str, params: dict, today) -> str:
+    """The cache key of one answer: owner, `today` (UTC), endpoint name and parameters. The versions it was computed
+    under are stored with the answer, so one round trip reads the versions and the answer together."""
     encoded = json.dumps(params, sort_keys=True, default=str).encode()
     digest = hashlib.sha256(encoded).hexdigest()[:32]
     # Today is part of the key: statuses, "this month" and the month windows change at midnight UTC.
-    return f"{_PREFIX}:a:{user_id}:{user_version}:{catalog_version}:{today.isoformat()}:{name}:{digest}"
+    return f"{_PREFIX}:a:{user_id}:{today.isoformat()}:{name}:{digest}"
 
 
 def cached_answer(user_id, name: str, params: dict, compute: Callable[[], object], *, today=None):
     """The cached answer for (user, endpoint, params, today), or `compute()`'s result, stored for next time.
 
-    `compute` must return plain JSON-able data (serializer output), which is what gets cached; it must use the
-    same `today` (default: `clock.today()`).
+    One cache round trip on a hit: the owner's version, the catalog's version and the stored answer, which is only
+    used when it was computed under both current versions. `compute` must return plain JSON-able data (serializer
+    output), which is what gets cached; it must use the same `today` (default: `clock.today()`).
     """
-    key = answer_key(user_id, name, params, today or clock.today())
-    sentinel = object()
-    value = cache.get(key, sentinel)
-    if value is sentinel:
-        value = compute()
-        cache.set(key, value, timeout=ANSWER_TIMEOUT)
+    version_keys = [_user_key(user_id), _CATALOG_KEY]
+    key = _answer_key(user_id, name, params, today or clock.today())
+    found = cache.get_many([*version_keys, key])
+    versions = []
+    for version_key in version_keys:
+        if found.get(version_key) is None:  # never set, or evicted: start a fresh number
+            cache.add(version_key, _fresh_version(), timeout=None)
+            found[version_key] = cache.get(version_key)
+        versions.append(found[version_key])
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 3 and list(stored[:2]) == versions:
+        return stored[2]
+    # Versions read *before* computing: a write that lands meanwhile bumps them, so this answer is never reused.
+    value = compute()
+    cache.set(key, (*versions, value), timeout=ANSWER_TIMEOUT)
     return value

@@ -1,0 +1,65 @@
+"""analytics.cache: a hit costs one cache round trip; a stale stored answer (older versions) is never served (#10)."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+
+from analytics import cache as analytics_cache
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2025, 3, 1)
+
+
+class CountingCache:
+    """Wraps the configured cache (the real backend) and counts the calls that go to it."""
+
+    def __init__(self, backend):
+        self.backend, self.calls = backend, []
+
+    def __getattr__(self, name):
+        method = getattr(self.backend, name)
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return counted
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    wrapper = CountingCache(cache)
+    monkeypatch.setattr(analytics_cache, "cache", wrapper)
+    return wrapper
+
+
+def test_a_hit_is_one_round_trip(counting):
+    computed = []
+    answer = analytics_cache.cached_answer(7, "summary", {"currency": "USD"}, lambda: computed.append(1) or [1, 2])
+    assert answer == [1, 2] and computed == [1]
+    counting.calls.clear()
+    again = analytics_cache.cached_answer(7, "summary", {"currency": "USD"}, lambda: computed.append(1) or [9])
+    assert again == [1, 2] and computed == [1]
+    assert counting.calls == ["get_many"]
+
+
+def test_a_bump_makes_the_stored_answer_stale(counting):
+    key = ("summary", {"currency": "USD"})
+    assert analytics_cache.cached_answer(7, *key, lambda: "old", today=TODAY) == "old"
+    analytics_cache.bump_user_version(7)
+    assert analytics_cache.cached_answer(7, *key, lambda: "new", today=TODAY) == "new"
+    assert analytics_cache.cached_answer(7, *key, lambda: "newer", today=TODAY) == "new"
+    analytics_cache.bump_catalog_version()
+    assert analytics_cache.cached_answer(7, *key, lambda: "after catalog", today=TODAY) == "after catalog"
+    # Another user, other parameters and another day are separate answers.
+    assert analytics_cache.cached_answer(8, *key, lambda: "user 8", today=TODAY) == "user 8"
+    assert analytics_cache.cached_answer(7, "summary", {"currency": "EUR"}, lambda: "eur", today=TODAY) == "eur"
+    assert analytics_cache.cached_answer(7, *key, lambda: "next day", today=TODAY.replace(day=2)) == "next day"
+
+
+def test_evicted_versions_start_afresh(counting):
+    key = ("summary", {})
+    assert analytics_cache.cached_answer(7, *key, lambda: "first", today=TODAY) == "first"
+    cache.delete(analytics_cache._user_key(7))  # evicted: the stored answer's version can never match again
+    assert analytics_cache.cached_answer(7, *key, lambda: "second", today=TODAY) == "second"
