@@ -209,7 +209,9 @@ def machine_info(db_url: str) -> dict:
             cursor.execute("SHOW shared_buffers")
             db += f" (shared_buffers {cursor.fetchone()[0]}"
             cursor.execute("SHOW work_mem")
-            db += f", work_mem {cursor.fetchone()[0]})"
+            db += f", work_mem {cursor.fetchone()[0]}"
+            cursor.execute("SHOW random_page_cost")
+            db += f", random_page_cost {cursor.fetchone()[0]})"
         else:
             cursor.execute("select sqlite_version()")
             db = "SQLite " + cursor.fetchone()[0]
