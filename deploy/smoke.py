@@ -43,6 +43,12 @@ def main(base, username, password):
     check("create a purchase", status == 201 and json.loads(body)["price"] == "49.90", body)
     status, _, body = request("GET", f"{base}/api/purchases?search=smoke", headers=auth)
     check("list finds it", status == 200 and json.loads(body)["total"] == 1, body)
+    pid = json.loads(body)["items"][0]["id"]
+    status, _, body = request("GET", f"{base}/api/export/csv?search=smoke", headers=auth)
+    lines = body.decode("utf-8-sig").splitlines() if status == 200 else []
+    check("CSV export streams the header and the purchase", len(lines) == 2 and "Smoke Kettle" in lines[1], body[:300])
+    status, _, body = request("GET", f"{base}/api/purchases/{pid}", headers=auth)
+    check("detail after the export (its connection is free again)", status == 200, body)
 
     status, _, body = request("GET", f"{base}/api/nope", headers=auth)
     check("unknown API path is a JSON 404", status == 404 and json.loads(body)["code"] == "not_found", body)
