@@ -63,3 +63,25 @@ def test_evicted_versions_start_afresh(counting):
     assert analytics_cache.cached_answer(7, *key, lambda: "first", today=TODAY) == "first"
     cache.delete(analytics_cache._user_key(7))  # evicted: the stored answer's version can never match again
     assert analytics_cache.cached_answer(7, *key, lambda: "second", today=TODAY) == "second"
+
+
+def test_json_answers_are_served_as_cached_bytes(owner_client, counting):
+    cold = owner_client.get("/api/analytics/dashboard")
+    assert cold.status_code == 200 and cold["Content-Type"] == "application/json"
+    counting.calls.clear()
+    warm = owner_client.get("/api/analytics/dashboard")
+    assert warm.status_code == 200 and warm["Content-Type"] == "application/json"
+    assert warm.content == cold.content  # the bytes DRF's JSON renderer made for the cold request
+    assert counting.calls == ["get_many"]
+    assert set(warm.json()) >= {"summary", "expiring_warranties"}
+    assert "Accept" in warm["Vary"]
+
+
+def test_indent_and_the_browsable_api_get_their_own_answers(owner_client):
+    plain = owner_client.get("/api/analytics/summary")
+    indented = owner_client.get("/api/analytics/summary", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.json() == plain.json()
+    assert b"\n  " in indented.content and b"\n" not in plain.content
+    html = owner_client.get("/api/analytics/summary", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    assert plain.json()["total_spent"] in html.content.decode()
