@@ -102,47 +102,137 @@ def _money(value: Decimal) -> str:
 
 
 def _timestamp(value: datetime.datetime | None) -> str | None:
-    # DRF's DateTimeField with DATETIME_FORMAT, in UTC (TIME_ZONE; no other time zone is ever activated).
-    return value.astimezone(_UTC).strftime(_DATETIME_FORMAT) if value else None
+    # DRF's DateTimeField with DATETIME_FORMAT, in UTC (TIME_ZONE; no other time zone is ever activated). A naive
+    # value is UTC (selectors.purchase_export_rows reads time stamps that way on PostgreSQL).
+    if not value:
+        return None
+    return (value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)).strftime(_DATETIME_FORMAT)
 
 
 def _date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+# Where each argument of `purchase_object` is in a `selectors.purchase_list` row, as a values_list() lookup: the JSON
+# export reads plain rows with these (no model instance per row).
+PURCHASE_OBJECT_LOOKUPS = {
+    "id": "id",
+    "product_name": "product_name",
+    "price": "price",
+    "currency_code": "currency_code",
+    "retailer_id": "retailer_id",
+    "retailer_name": "retailer__name",
+    "brand_id": "brand_id",
+    "brand_name": "brand__name",
+    "status": "status",
+    "purchase_date": "purchase_date",
+    "notes": "notes",
+    "attachment_count": "attachment_count",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "warranty_id": "warranty__id",
+    "warranty_start": "warranty__warranty_start",
+    "warranty_end": "warranty__warranty_end",
+    "warranty_type": "warranty__warranty_type",
+    "warranty_status": "warranty_effective_status",  # never null when there is a warranty
+    "warranty_days_remaining": "warranty_days_remaining",
+    "warranty_provider": "warranty__provider",
+    "warranty_notes": "warranty__notes",
+    "warranty_created_at": "warranty__created_at",
+    "warranty_updated_at": "warranty__updated_at",
+}
+
+
+def purchase_object(
+    *,
+    id,  # noqa: A002 - the field's name
+    product_name,
+    price,
+    currency_code,
+    retailer_id,
+    retailer_name,
+    brand_id,
+    brand_name,
+    status,
+    purchase_date,
+    notes,
+    attachment_count,
+    created_at,
+    updated_at,
+    warranty_id,
+    warranty_start,
+    warranty_end,
+    warranty_type,
+    warranty_status,
+    warranty_days_remaining,
+    warranty_provider,
+    warranty_notes,
+    warranty_created_at,
+    warranty_updated_at,
+) -> dict:
+    """PurchaseSerializer's output from plain values (ids as UUID or text; `warranty_status` the effective one)."""
+    purchase_id = str(id)
+    warranty = None
+    if warranty_id is not None:
+        warranty = {
+            "id": str(warranty_id),
+            "purchase_id": purchase_id,
+            "product_name": product_name,
+            "warranty_start": _date(warranty_start),
+            "warranty_end": _date(warranty_end),
+            "warranty_type": warranty_type,
+            "status": warranty_status,
+            "days_remaining": None if warranty_days_remaining is None else int(warranty_days_remaining),
+            "provider": warranty_provider,
+            "notes": warranty_notes,
+            "created_at": _timestamp(warranty_created_at),
+            "updated_at": _timestamp(warranty_updated_at),
+        }
+    return {
+        "id": purchase_id,
+        "product_name": product_name,
+        "price": _money(price),
+        "currency_code": currency_code,
+        "retailer_id": None if retailer_id is None else str(retailer_id),
+        "retailer_name": retailer_name,
+        "brand_id": None if brand_id is None else str(brand_id),
+        "brand_name": brand_name,
+        "status": status,
+        "purchase_date": _date(purchase_date),
+        "notes": notes,
+        "warranty": warranty,
+        "attachment_count": int(attachment_count),
+        "created_at": _timestamp(created_at),
+        "updated_at": _timestamp(updated_at),
+    }
+
+
 def purchase_read_representation(purchase: Purchase, warranty) -> dict:
     """PurchaseSerializer's output for a `selectors.purchase_list` row; `warranty` is the loaded one or None."""
     retailer, brand = purchase.retailer, purchase.brand
-    if warranty is not None:
-        days = purchase.warranty_days_remaining
-        warranty = {
-            "id": str(warranty.id),
-            "purchase_id": str(warranty.purchase_id),
-            "product_name": purchase.product_name,
-            "warranty_start": _date(warranty.warranty_start),
-            "warranty_end": _date(warranty.warranty_end),
-            "warranty_type": warranty.warranty_type,
-            "status": purchase.warranty_effective_status or warranty.status,
-            "days_remaining": None if days is None else int(days),
-            "provider": warranty.provider,
-            "notes": warranty.notes,
-            "created_at": _timestamp(warranty.created_at),
-            "updated_at": _timestamp(warranty.updated_at),
-        }
-    return {
-        "id": str(purchase.id),
-        "product_name": purchase.product_name,
-        "price": _money(purchase.price),
-        "currency_code": purchase.currency_code,
-        "retailer_id": None if retailer is None else str(retailer.pk),
-        "retailer_name": None if retailer is None else retailer.name,
-        "brand_id": None if brand is None else str(brand.pk),
-        "brand_name": None if brand is None else brand.name,
-        "status": purchase.status,
-        "purchase_date": _date(purchase.purchase_date),
-        "notes": purchase.notes,
-        "warranty": warranty,
-        "attachment_count": int(purchase.attachment_count),
-        "created_at": _timestamp(purchase.created_at),
-        "updated_at": _timestamp(purchase.updated_at),
-    }
+    return purchase_object(
+        id=purchase.id,
+        product_name=purchase.product_name,
+        price=purchase.price,
+        currency_code=purchase.currency_code,
+        retailer_id=None if retailer is None else retailer.pk,
+        retailer_name=None if retailer is None else retailer.name,
+        brand_id=None if brand is None else brand.pk,
+        brand_name=None if brand is None else brand.name,
+        status=purchase.status,
+        purchase_date=purchase.purchase_date,
+        notes=purchase.notes,
+        attachment_count=purchase.attachment_count,
+        created_at=purchase.created_at,
+        updated_at=purchase.updated_at,
+        warranty_id=None if warranty is None else warranty.id,
+        warranty_start=None if warranty is None else warranty.warranty_start,
+        warranty_end=None if warranty is None else warranty.warranty_end,
+        warranty_type=None if warranty is None else warranty.warranty_type,
+        warranty_status=None if warranty is None else purchase.warranty_effective_status or warranty.status,
+        warranty_days_remaining=None if warranty is None else purchase.warranty_days_remaining,
+        warranty_provider=None if warranty is None else warranty.provider,
+        warranty_notes=None if warranty is None else warranty.notes,
+        warranty_created_at=None if warranty is None else warranty.created_at,
+        warranty_updated_at=None if warranty is None else warranty.updated_at,
+    )

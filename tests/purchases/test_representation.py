@@ -140,3 +140,34 @@ def test_detail_and_list_over_http_match_the_generic_output(owner, owner_client,
         response = owner_client.get(f"/api/purchases/{pk}")
         assert response.status_code == 200
         assert _as_json(response.json()) == _as_json(item)
+
+
+def test_the_json_export_renders_plain_rows_like_drf(owner, varied_purchases, other_user):
+    """purchases_export_json builds its objects from plain rows (purchase_object); they equal DRF's output."""
+    from purchases import transfer
+
+    PurchaseFactory(owner=other_user, product_name="Not mine")
+    document = json.loads("".join(transfer.purchases_export_json(owner=owner)))
+    expected = [_generic(purchase) for purchase in selectors.purchase_list(owner=owner)]
+    assert len(document["purchases"]) == 6
+    assert _as_json(document["purchases"]) == _as_json(expected)
+
+
+def test_the_json_export_reports_progress_and_keeps_the_connection_usable(owner):
+    from django.db import connection
+
+    from purchases import transfer
+
+    PurchaseFactory.create_batch(3, owner=owner)
+    calls = []
+    monkey_chunk = transfer.EXPORT_CHUNK_SIZE
+    try:
+        transfer.EXPORT_CHUNK_SIZE = 2
+        text = "".join(transfer.purchases_export_json(owner=owner, progress=lambda *a: calls.append(a), total=3))
+    finally:
+        transfer.EXPORT_CHUNK_SIZE = monkey_chunk
+    assert len(json.loads(text)["purchases"]) == 3
+    assert calls == [("exporting", 2, 3)]
+    with connection.cursor() as cursor:  # the streamed read is finished: the connection takes queries again
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
