@@ -207,9 +207,26 @@ def purchase_object(
     }
 
 
+_NO_WARRANTY = dict.fromkeys((name for name in PURCHASE_OBJECT_LOOKUPS if name.startswith("warranty_")), None)
+
+
 def purchase_read_representation(purchase: Purchase, warranty) -> dict:
     """PurchaseSerializer's output for a `selectors.purchase_list` row; `warranty` is the loaded one or None."""
     retailer, brand = purchase.retailer, purchase.brand
+    covered = _NO_WARRANTY
+    if warranty is not None:
+        covered = {
+            "warranty_id": warranty.id,
+            "warranty_start": warranty.warranty_start,
+            "warranty_end": warranty.warranty_end,
+            "warranty_type": warranty.warranty_type,
+            "warranty_status": purchase.warranty_effective_status or warranty.status,
+            "warranty_days_remaining": purchase.warranty_days_remaining,
+            "warranty_provider": warranty.provider,
+            "warranty_notes": warranty.notes,
+            "warranty_created_at": warranty.created_at,
+            "warranty_updated_at": warranty.updated_at,
+        }
     return purchase_object(
         id=purchase.id,
         product_name=purchase.product_name,
@@ -225,14 +242,5 @@ def purchase_read_representation(purchase: Purchase, warranty) -> dict:
         attachment_count=purchase.attachment_count,
         created_at=purchase.created_at,
         updated_at=purchase.updated_at,
-        warranty_id=None if warranty is None else warranty.id,
-        warranty_start=None if warranty is None else warranty.warranty_start,
-        warranty_end=None if warranty is None else warranty.warranty_end,
-        warranty_type=None if warranty is None else warranty.warranty_type,
-        warranty_status=None if warranty is None else purchase.warranty_effective_status or warranty.status,
-        warranty_days_remaining=None if warranty is None else purchase.warranty_days_remaining,
-        warranty_provider=None if warranty is None else warranty.provider,
-        warranty_notes=None if warranty is None else warranty.notes,
-        warranty_created_at=None if warranty is None else warranty.created_at,
-        warranty_updated_at=None if warranty is None else warranty.updated_at,
+        **covered,
     )
