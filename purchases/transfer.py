@@ -684,25 +684,25 @@ def export_filename(extension: str, now: datetime.datetime | None = None) -> str
 
 # The CSV export reads plain tuples (selectors.purchase_export_rows) instead of a model instance and a
 # PurchaseSerializer representation per row: the serializer's field machinery was 59% of the time and model
-# instantiation 10% (cProfile, #10). The columns stay PurchaseResource's; this table only says where each column's
-# `source` (its path in PurchaseSerializer's output) is in a purchase_list row, and what kind of value it is.
+# instantiation 10% (cProfile, #10). The columns stay PurchaseResource's; this table only says, for each column's
+# `source` (its path in PurchaseSerializer's output), which `purchase_object` argument holds it (its values_list()
+# lookup is in PURCHASE_OBJECT_LOOKUPS, the one table of lookups for both exports) and what kind of value it is.
 _CSV_LOOKUPS = {
     "id": ("id", "uuid"),
     "product_name": ("product_name", "text"),
     "price": ("price", "money"),
     "currency_code": ("currency_code", "text"),
-    "retailer_name": ("retailer__name", "text"),
-    "brand_name": ("brand__name", "text"),
+    "retailer_name": ("retailer_name", "text"),
+    "brand_name": ("brand_name", "text"),
     "status": ("status", "text"),
     "purchase_date": ("purchase_date", "date"),
     "notes": ("notes", "text"),
-    "warranty.warranty_start": ("warranty__warranty_start", "date"),
-    "warranty.warranty_end": ("warranty__warranty_end", "date"),
-    "warranty.warranty_type": ("warranty__warranty_type", "text"),
-    # What the serializer shows: the effective status. purchase_list's CASE is never null when there is a warranty.
-    "warranty.status": ("warranty_effective_status", "text"),
-    "warranty.provider": ("warranty__provider", "text"),
-    "warranty.notes": ("warranty__notes", "text"),
+    "warranty.warranty_start": ("warranty_start", "date"),
+    "warranty.warranty_end": ("warranty_end", "date"),
+    "warranty.warranty_type": ("warranty_type", "text"),
+    "warranty.status": ("warranty_status", "text"),  # the effective status, as the serializer shows it
+    "warranty.provider": ("warranty_provider", "text"),
+    "warranty.notes": ("warranty_notes", "text"),
     "created_at": ("created_at", "datetime"),
     "updated_at": ("updated_at", "datetime"),
 }
@@ -853,7 +853,7 @@ def purchases_export_csv(*, queryset, progress: Progress | None = None, total: i
     so memory does not grow with the rows."""
 
     columns = PurchaseResource.columns()
-    lookups = [_CSV_LOOKUPS[column.source][0] for column in columns]
+    lookups = [PURCHASE_OBJECT_LOOKUPS[_CSV_LOOKUPS[column.source][0]] for column in columns]
     csv_rows = _csv_rows(_csv_column_steps(PurchaseSerializer(), columns))
     rows = selectors.purchase_export_rows(queryset=queryset, fields=lookups, chunk_size=EXPORT_CHUNK_SIZE)
     buffer = io.StringIO()
