@@ -10,6 +10,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -41,8 +42,26 @@ def _bump(key: str) -> None:
 def _bump_now_and_after_commit(key: str) -> None:
     # Bumping now hides the old answer at once. A reader running while the write's transaction is still
     # open may cache the *old* data under the new number, so bump once more when the transaction commits.
+    #
+    # Deleting 100,000 purchases sends 100,000 post_delete signals; two Redis calls each (one of them an on-commit
+    # hook) took minutes (#10). So within one transaction a key gets one on-commit hook, and its immediate bump is
+    # skipped when nothing can have been cached since the previous one: that bump happened in this transaction
+    # (its hook is still registered: a rolled-back savepoint drops its hooks) and no answer was read since.
+    connection = transaction.get_connection()
+    bumped = connection.__dict__.setdefault("analytics_bumped_keys", set())
+    if connection.in_atomic_block:
+        registered = any(
+            isinstance(hook, partial) and hook.func is _bump and hook.args == (key,)
+            for _, hook, _ in connection.run_on_commit
+        )
+        if registered and key in bumped:
+            return
+    else:
+        registered = False
     _bump(key)
-    transaction.on_commit(lambda: _bump(key))
+    bumped.add(key)
+    if not registered:
+        transaction.on_commit(partial(_bump, key))
 
 
 def bump_user_version(user_id) -> None:
@@ -72,6 +91,8 @@ def cached_answer(user_id, name: str, params: dict, compute: Callable[[], object
     used when it was computed under both current versions. `compute` must return plain JSON-able data (serializer
     output), which is what gets cached; it must use the same `today` (default: `clock.today()`).
     """
+    # A read ends the skipping of repeated bumps in a transaction (_bump_now_and_after_commit).
+    transaction.get_connection().__dict__.get("analytics_bumped_keys", set()).clear()
     version_keys = [_user_key(user_id), _CATALOG_KEY]
     key = _answer_key(user_id, name, params, today or clock.today())
     found = cache.get_many([*version_keys, key])

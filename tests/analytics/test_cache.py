@@ -85,3 +85,46 @@ def test_indent_and_the_browsable_api_get_their_own_answers(owner_client):
     html = owner_client.get("/api/analytics/summary", HTTP_ACCEPT="text/html")
     assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
     assert plain.json()["total_spent"] in html.content.decode()
+
+
+def test_a_transaction_bumps_each_key_once_now_and_once_on_commit(counting, django_capture_on_commit_callbacks):
+    """Deleting many purchases sends a post_delete signal per row; the owner's version is bumped once when the
+    first one arrives and once more on commit, not twice per row (100,000 rows took minutes)."""
+    from django.db import transaction
+
+    from purchases.models import Purchase
+    from tests.factories import PurchaseFactory, UserFactory
+
+    owner, other = UserFactory(), UserFactory()
+    for user in (owner, other):
+        analytics_cache.cached_answer(user.pk, "summary", {}, lambda: 0)  # sets their versions
+    before = {user.pk: cache.get(analytics_cache._user_key(user.pk)) for user in (owner, other)}
+    counting.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True) as hooks, transaction.atomic():
+        PurchaseFactory.create_batch(5, owner=owner)  # 5 post_save signals
+        PurchaseFactory(owner=other)
+        Purchase.objects.filter(owner=owner).delete()  # 5 post_delete signals
+        Purchase.objects.filter(owner=other).delete()  # another key: bumped on its own
+        analytics_cache.bump_user_version(owner.pk)  # again, same transaction: nothing more
+    assert len(hooks) == 2
+    assert counting.calls.count("incr") == 4  # owner and other: now and on commit
+    after = {user.pk: cache.get(analytics_cache._user_key(user.pk)) for user in (owner, other)}
+    assert after == {pk: version + 2 for pk, version in before.items()}
+
+
+def test_a_rolled_back_savepoint_does_not_swallow_the_next_bump(counting, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as hooks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                analytics_cache.bump_user_version(7)
+                raise RuntimeError("roll this savepoint back")
+        except RuntimeError:
+            pass
+        assert hooks == []  # the savepoint's hook went with it
+        version = cache.get(analytics_cache._user_key(7))
+        analytics_cache.bump_user_version(7)  # bumps now and registers again
+        assert cache.get(analytics_cache._user_key(7)) == version + 1
+    assert len(hooks) == 1
+    assert cache.get(analytics_cache._user_key(7)) == version + 2
