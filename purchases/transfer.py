@@ -248,6 +248,32 @@ def _update_rows(model, objects: list, names: list[str]) -> None:
             cursor.executemany(sql, params)
 
 
+def _insert_rows(model, objects: list, progress: Callable[[int], None] | None = None) -> None:
+    """Inserts new model instances in the current transaction: bulk_create batches, or on PostgreSQL one COPY.
+
+    At 100,000 rows bulk_create's INSERT ... UNNEST spent more time building and adapting its parameters than the
+    server spent inserting (#10); COPY streams the rows. Values are what bulk_create would send: each field's
+    pre_save (auto_now timestamps) and get_db_prep_save. The instances are marked saved, as bulk_create does."""
+    if connection.vendor != "postgresql":
+        done = 0
+        for batch in _chunked(objects, WRITE_BATCH_SIZE):
+            model.objects.bulk_create(batch)
+            done += len(batch)
+            if progress:
+                progress(done)
+        return
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"  # names from model metadata
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for done, obj in enumerate(objects, 1):
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+            obj._state.adding, obj._state.db = False, connection.alias
+            if progress and (done % WRITE_BATCH_SIZE == 0 or done == len(objects)):
+                progress(done)
+
+
 class _Importer:
     def __init__(
         self,
@@ -486,13 +512,8 @@ class _Importer:
             purchases.append(purchase)
             if values.get("warranty"):
                 warranties.append(Warranty(purchase_id=pk, **values["warranty"]))
-        done = 0
-        for batch in _chunked(purchases[::-1], WRITE_BATCH_SIZE):
-            Purchase.objects.bulk_create(batch)
-            done += len(batch)
-            self.progress("writing", done, len(purchases))
-        for batch in _chunked(warranties, WRITE_BATCH_SIZE):
-            Warranty.objects.bulk_create(batch)
+        _insert_rows(Purchase, purchases[::-1], lambda done: self.progress("writing", done, len(purchases)))
+        _insert_rows(Warranty, warranties)
 
         updated = [item for item in items if item.action == "update"]
         changed_purchases, new_warranties, changed_warranties, gone_warranties = [], [], [], []

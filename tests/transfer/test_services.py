@@ -109,6 +109,44 @@ def test_analytics_cache_is_invalidated_once_per_import_that_wrote(owner, monkey
     assert calls == [owner.pk]
 
 
+def test_written_rows_hold_exactly_the_files_values(owner, catalog):
+    """What the importer writes (COPY on PostgreSQL, bulk_create on SQLite) reads back as the file's values: text
+    that COPY's own format would misread (tabs, newlines, backslashes, its \\N null marker), exact decimals,
+    UTC timestamps set by the write, warranties linked to their purchase, instances marked saved."""
+    import csv
+    import io
+
+    from django.utils import timezone
+
+    notes = ["tab\there", "line\nbreak", "back\\slash", "\\N", "", "ünï 🧾 \"quoted\""]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["product_name", "price", "purchase_date", "notes", "retailer", "warranty_start", "warranty_end", "warranty_type"])
+    for i, note in enumerate(notes):
+        warranty = ("2025-02-01", "", "LIFETIME") if i % 2 else ("", "", "")
+        writer.writerow([f"Thing {i}", f"{i}.{i:02d}", f"2025-01-{i + 1:02d}", note, "Shop 1" if i else "", *warranty])
+    before = timezone.now()
+    outcome = transfer.purchases_import_detailed(owner=owner, table=transfer.parse_csv(buffer.getvalue().encode()))
+    after = timezone.now()
+    assert outcome.report["created"] == len(notes), outcome.report["errors"]
+    assert all(not row.instance._state.adding for row in outcome.rows)
+    rows = {p.product_name: p for p in Purchase.objects.filter(owner=owner).select_related("retailer")}
+    for i, note in enumerate(notes):
+        purchase = rows[f"Thing {i}"]
+        assert purchase.notes == note
+        assert purchase.price == Decimal(f"{i}.{i:02d}")
+        assert purchase.purchase_date == datetime.date(2025, 1, i + 1)
+        assert (purchase.retailer.name if purchase.retailer else None) == ("Shop 1" if i else None)
+        assert before <= purchase.created_at <= after and purchase.created_at.utcoffset() == datetime.timedelta(0)
+        assert purchase.updated_at >= purchase.created_at
+        warranty = Warranty.objects.filter(purchase=purchase).first()
+        if i % 2:
+            assert (warranty.warranty_start, warranty.warranty_end) == (datetime.date(2025, 2, 1), None)
+            assert before <= warranty.created_at <= after
+        else:
+            assert warranty is None
+
+
 def test_unknown_on_duplicate_is_refused(owner):
     with pytest.raises(ValueError):
         transfer.purchases_import(owner=owner, table=_table([]), on_duplicate="replace")
