@@ -118,10 +118,21 @@ def test_written_rows_hold_exactly_the_files_values(owner, catalog):
 
     from django.utils import timezone
 
-    notes = ["tab\there", "line\nbreak", "back\\slash", "\\N", "", "ünï 🧾 \"quoted\""]
+    notes = ["tab\there", "line\nbreak", "back\\slash", "\\N", "", 'ünï 🧾 "quoted"']
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["product_name", "price", "purchase_date", "notes", "retailer", "warranty_start", "warranty_end", "warranty_type"])
+    writer.writerow(
+        [
+            "product_name",
+            "price",
+            "purchase_date",
+            "notes",
+            "retailer",
+            "warranty_start",
+            "warranty_end",
+            "warranty_type",
+        ]
+    )
     for i, note in enumerate(notes):
         warranty = ("2025-02-01", "", "LIFETIME") if i % 2 else ("", "", "")
         writer.writerow([f"Thing {i}", f"{i}.{i:02d}", f"2025-01-{i + 1:02d}", note, "Shop 1" if i else "", *warranty])
