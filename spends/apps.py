@@ -7,6 +7,9 @@ class SpendsConfig(AppConfig):
     verbose_name = "Spends Tracker"
 
     def ready(self):
+        from spends.api import authentication
         from spends.db import install_sqlite_unicode_functions
+
+        authentication.connect()
 
         connection_created.connect(install_sqlite_unicode_functions, dispatch_uid="spends-sqlite-unicode")
