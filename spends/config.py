@@ -29,6 +29,15 @@ def check_secret_key(value: str, *, debug: bool) -> str:
     return value
 
 
+def cache_config(url: str) -> dict:
+    """CACHES['default'] from a CACHE_URL (django-environ's schemes); Redis URLs get spends.cache.SpendsRedisCache,
+    Django's Redis backend reusing one redis client (a new one per call cost ~0.13 ms)."""
+    cfg = environ.Env.cache_url_config(url)
+    if cfg["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cfg["BACKEND"] = "spends.cache.SpendsRedisCache"
+    return cfg
+
+
 def database_config(url: str, *, conn_max_age: int = 0, pool: bool = False, pool_max_size: int = 10) -> dict:
     """DATABASES['default'] from a DATABASE_URL, with the SQLite options that make the embedded default safe.
 

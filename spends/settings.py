@@ -101,7 +101,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://spends")}
+CACHES = {"default": config.cache_config(env.str("CACHE_URL", default="locmemcache://spends"))}
 # Seconds a token → user lookup is kept in the cache (spends.api.authentication; 0 = off). On by default only with a
 # cache every worker shares (Redis): a per-process cache could not learn that another worker revoked a token.
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
