@@ -248,6 +248,12 @@ def _update_rows(model, objects: list, names: list[str]) -> None:
             cursor.executemany(sql, params)
 
 
+def _psycopg3() -> bool:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3  # imports psycopg: PostgreSQL only
+
+    return is_psycopg3
+
+
 def _insert_rows(model, objects: list, progress: Callable[[int], None] | None = None) -> None:
     """Inserts new model instances in the current transaction: bulk_create batches, or on PostgreSQL one COPY.
 
@@ -257,7 +263,7 @@ def _insert_rows(model, objects: list, progress: Callable[[int], None] | None = 
     get_db_prep_save returns the validated Python values unchanged (uuid, str, Decimal, date; asserted in
     tests/transfer/test_services.py), and calling it per value cost 2.2 s of a 100,000-row import.
     The instances are marked saved, as bulk_create does."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _psycopg3():
         done = 0
         for batch in _chunked(objects, WRITE_BATCH_SIZE):
             model.objects.bulk_create(batch)
