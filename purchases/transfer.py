@@ -311,6 +311,7 @@ class _Importer:
         # One serializer validates every row (run_validation keeps no state): the API's field rules, reused.
         self.serializer = PurchaseSerializer(context={})
         self.name_field = RetailerSerializer().fields["name"]
+        self._names: dict[str, tuple[str | None, list[str]]] = {}  # raw catalog name → (validated, messages)
         self.warnings: list[dict] = []
 
     # -- validation (no writes) --
@@ -330,10 +331,11 @@ class _Importer:
         for kind in CATALOG_MODELS:
             name, ref = obj.get(f"{kind}_name"), obj.get(f"{kind}_id")
             if name not in (None, ""):
-                try:
-                    item.catalog[kind] = ("name", self.name_field.run_validation(name))
-                except DRFValidationError as exc:
-                    item.errors.extend((f"{kind}_name", message) for _, message in _flatten(exc.detail))
+                validated, messages = self._catalog_name(name)
+                if messages:
+                    item.errors.extend((f"{kind}_name", message) for message in messages)
+                else:
+                    item.catalog[kind] = ("name", validated)
             elif ref not in (None, ""):
                 try:
                     item.catalog[kind] = ("id", uuid.UUID(str(ref)))
@@ -350,6 +352,20 @@ class _Importer:
             item.values = self.serializer.run_validation(data)
         except DRFValidationError as exc:
             item.errors.extend(_flatten(exc.detail))
+
+    def _catalog_name(self, name) -> tuple[str | None, list[str]]:
+        """A catalog name through the catalog API's name field, once per distinct value of the file: a file names a
+        few hundred retailers and brands in up to twice as many cells as it has rows."""
+        key = name if isinstance(name, str) else None  # JSON may hold other types: validated every time
+        if key is not None and key in self._names:
+            return self._names[key]
+        try:
+            found = (self.name_field.run_validation(name), [])
+        except DRFValidationError as exc:
+            found = (None, [message for _, message in _flatten(exc.detail)])
+        if key is not None:
+            self._names[key] = found
+        return found
 
     def _resolve_catalog(self, items: list[_Item]) -> None:
         """Catalog names → ids, once per file: one query per model, matched case-insensitively in Python (SQLite's
@@ -608,6 +624,7 @@ class _Importer:
 def _csv_items(table: CsvTable) -> list[_Item]:
     width = len(table.headers)
     items = []
+    present_fields: dict[frozenset, set] = {}  # the keys a row provides follow from the header alone
     for number, cells in enumerate(table.rows, 1):
         if len(cells) != width:
             item = _Item(number=number, obj=None, present=set())
@@ -615,7 +632,10 @@ def _csv_items(table: CsvTable) -> list[_Item]:
             items.append(item)
             continue
         obj, present = PurchaseResource.row_to_object(dict(zip(table.headers, cells, strict=True)), table.headers)
-        items.append(_Item(number=number, obj=obj, present=_present_fields(present)))
+        key = frozenset(present)
+        if key not in present_fields:
+            present_fields[key] = _present_fields(present)
+        items.append(_Item(number=number, obj=obj, present=present_fields[key]))
     return items
 
 

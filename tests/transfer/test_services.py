@@ -165,6 +165,17 @@ def test_written_rows_hold_exactly_the_files_values(owner, catalog):
                 assert f.get_db_prep_save(value, connection) == value, (type(obj).__name__, f.name)
 
 
+def test_a_catalog_name_is_judged_the_same_in_every_row(owner):
+    """Catalog names are validated once per distinct value: a bad one is still an error in each row that has it."""
+    too_long = "x" * 101
+    rows = [f"Item {i},1.00,2025-01-0{i + 1},{too_long if i != 1 else 'Shop'}" for i in range(3)]
+    report = transfer.purchases_import(
+        owner=owner, table=_table(rows, header="product_name,price,purchase_date,retailer")
+    )
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(1, "retailer"), (3, "retailer")]
+    assert report["created"] == 0 and not Purchase.objects.filter(owner=owner).exists()
+
+
 def test_unknown_on_duplicate_is_refused(owner):
     with pytest.raises(ValueError):
         transfer.purchases_import(owner=owner, table=_table([]), on_duplicate="replace")
