@@ -44,24 +44,18 @@ def _bump_now_and_after_commit(key: str) -> None:
     # open may cache the *old* data under the new number, so bump once more when the transaction commits.
     #
     # Deleting 100,000 purchases sends 100,000 post_delete signals; two Redis calls each (one of them an on-commit
-    # hook) took minutes (#10). So within one transaction a key gets one on-commit hook, and its immediate bump is
-    # skipped when nothing can have been cached since the previous one: that bump happened in this transaction
-    # (its hook is still registered: a rolled-back savepoint drops its hooks) and no answer was read since.
+    # hook) took minutes (#10). So a key bumped earlier in this transaction, with no answer read since, is skipped
+    # while its hook is surely still registered: Django only appends to `run_on_commit` until a commit, a rollback
+    # or a savepoint rollback, each of which replaces the list. After a replaced list the key is bumped and hooked
+    # again (at worst one bump too many at commit). O(1) per call, however many hooks the transaction holds.
     connection = transaction.get_connection()
-    bumped = connection.__dict__.setdefault("analytics_bumped_keys", set())
-    if connection.in_atomic_block:
-        registered = any(
-            isinstance(hook, partial) and hook.func is _bump and hook.args == (key,)
-            for _, hook, _ in connection.run_on_commit
-        )
-        if registered and key in bumped:
-            return
-    else:
-        registered = False
+    bumped = connection.__dict__.setdefault("analytics_bumped_keys", {})  # key → the run_on_commit list it is in
+    if connection.in_atomic_block and bumped.get(key) is connection.run_on_commit:
+        return
     _bump(key)
-    bumped.add(key)
-    if not registered:
-        transaction.on_commit(partial(_bump, key))
+    transaction.on_commit(partial(_bump, key))
+    if connection.in_atomic_block:
+        bumped[key] = connection.run_on_commit
 
 
 def bump_user_version(user_id) -> None:
@@ -92,7 +86,7 @@ def cached_answer(user_id, name: str, params: dict, compute: Callable[[], object
     output), which is what gets cached; it must use the same `today` (default: `clock.today()`).
     """
     # A read ends the skipping of repeated bumps in a transaction (_bump_now_and_after_commit).
-    transaction.get_connection().__dict__.get("analytics_bumped_keys", set()).clear()
+    transaction.get_connection().__dict__.get("analytics_bumped_keys", {}).clear()
     version_keys = [_user_key(user_id), _CATALOG_KEY]
     key = _answer_key(user_id, name, params, today or clock.today())
     found = cache.get_many([*version_keys, key])

@@ -624,7 +624,6 @@ class _Importer:
 def _csv_items(table: CsvTable) -> list[_Item]:
     width = len(table.headers)
     items = []
-    present_fields: dict[frozenset, set] = {}  # the keys a row provides follow from the header alone
     for number, cells in enumerate(table.rows, 1):
         if len(cells) != width:
             item = _Item(number=number, obj=None, present=set())
@@ -632,10 +631,7 @@ def _csv_items(table: CsvTable) -> list[_Item]:
             items.append(item)
             continue
         obj, present = PurchaseResource.row_to_object(dict(zip(table.headers, cells, strict=True)), table.headers)
-        key = frozenset(present)
-        if key not in present_fields:
-            present_fields[key] = _present_fields(present)
-        items.append(_Item(number=number, obj=obj, present=present_fields[key]))
+        items.append(_Item(number=number, obj=obj, present=_present_fields(present)))
     return items
 
 

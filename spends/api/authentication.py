@@ -58,24 +58,27 @@ def _unpack(packed, key: str) -> Token | None:
     return token
 
 
+def _cache_call(method: str, *args, **kwargs):
+    """One call to the cache; an outage is logged and answers None: the database stays the source of truth (a miss
+    reads it, and an entry that cannot be dropped expires after AUTH_TOKEN_CACHE_SECONDS)."""
+    try:
+        return getattr(cache, method)(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - a cache outage must not become an authentication outage
+        logger.warning("token cache unavailable (%s)", method, exc_info=True)
+        return None
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         timeout = _timeout()
         if timeout <= 0:
             return super().authenticate_credentials(key)
         cache_key = _cache_key(key)
-        try:
-            packed = cache.get(cache_key)
-        except Exception:  # noqa: BLE001 - a cache outage must not become an authentication outage
-            logger.warning("token cache unavailable; reading the database", exc_info=True)
-            return super().authenticate_credentials(key)
+        packed = _cache_call("get", cache_key)
         token = _unpack(packed, key) if packed is not None else None
         if token is None or not token.user.is_active:  # inactive: entries are dropped on save; a second guard
             user, token = super().authenticate_credentials(key)  # 401 for unknown keys and inactive users
-            try:
-                cache.set(cache_key, _pack(token), timeout=timeout)
-            except Exception:  # noqa: BLE001
-                logger.warning("token cache unavailable; not caching", exc_info=True)
+            _cache_call("set", cache_key, _pack(token), timeout=timeout)
             return user, token
         return token.user, token
 
@@ -83,15 +86,8 @@ class CachedTokenAuthentication(TokenAuthentication):
 def forget_token(key: str) -> None:
     """Drop the cached lookup of this token key, now and when the current transaction commits."""
     cache_key = _cache_key(key)
-
-    def forget():
-        try:
-            cache.delete(cache_key)
-        except Exception:  # noqa: BLE001
-            logger.warning("token cache unavailable; entry expires on its own", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget)
+    _cache_call("delete", cache_key)
+    transaction.on_commit(lambda: _cache_call("delete", cache_key))
 
 
 def _token_changed(sender, instance, **kwargs):
