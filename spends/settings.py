@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "WarrantyTypeEnum": "warranties.choices.WarrantyType",
         "WarrantyWriteStatusEnum": "warranties.choices.WarrantyStatus",
         "WarrantyEffectiveStatusEnum": "warranties.choices.EffectiveStatus",
+        "HealthCheckEnum": "spends.api.serializers.HEALTH_CHECK_CHOICES",  # database and cache: ok | error
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
