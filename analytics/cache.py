@@ -4,22 +4,30 @@ Every cached answer is stored with the owner's version number and the catalog's 
 names appear in the answers) under a key of the owner, today's date (UTC), the endpoint and its parameters. Any
 write to one of the owner's purchases or warranties bumps the owner's version, so the next read finds a stale
 answer and recomputes it. Keys never need to be enumerated, which works on every cache backend (locmem, Redis).
+
+A cache that cannot be reached changes nothing but speed: answers are computed from the database and not stored,
+and a write's bump is skipped. A skipped bump could let the cache, once back with its old data (a network cut, or a
+Redis restarted from a snapshot), serve an answer from before that write, so this process then bumps the catalog's
+version (every answer of every user) before it reads an answer again. Another process that missed no bump cannot
+know; answers expire after ANSWER_TIMEOUT in any case.
 """
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
 
-from django.core.cache import cache
 from django.db import transaction
 
 from spends import clock
+from spends.cache import UNREACHABLE, cache_call
 
 ANSWER_TIMEOUT = 600  # seconds; invalidation does not rely on it, it only bounds memory
 _PREFIX = "analytics"
 _CATALOG_KEY = f"{_PREFIX}:v:catalog"
+_missed_bumps = threading.Event()  # set when a bump could not reach the cache (see the module's docstring)
 
 
 def _user_key(user_id) -> str:
@@ -32,11 +40,23 @@ def _fresh_version() -> int:
     return time.time_ns()
 
 
-def _bump(key: str) -> None:
+def _bump(key: str) -> bool:
     try:
-        cache.incr(key)
+        done = cache_call("incr", key, fallback=UNREACHABLE)
     except ValueError:  # missing: any answer cached under the old number becomes unreachable as well
-        cache.set(key, _fresh_version(), timeout=None)
+        done = cache_call("set", key, _fresh_version(), timeout=None, fallback=UNREACHABLE)
+    if done is UNREACHABLE:
+        _missed_bumps.set()
+        return False
+    return True
+
+
+def _bump_missed() -> bool:
+    """After a bump missed the cache, bump the catalog's version (it invalidates every answer) before reading."""
+    if not _missed_bumps.is_set():
+        return True
+    _missed_bumps.clear()  # before the bump: a bump missed meanwhile sets it again
+    return _bump(_CATALOG_KEY)
 
 
 def _bump_now_and_after_commit(key: str) -> None:
@@ -87,19 +107,25 @@ def cached_answer(user_id, name: str, params: dict, compute: Callable[[], object
     """
     # A read ends the skipping of repeated bumps in a transaction (_bump_now_and_after_commit).
     transaction.get_connection().__dict__.get("analytics_bumped_keys", {}).clear()
+    if not _bump_missed():
+        return compute()  # the cache is still unreachable
     version_keys = [_user_key(user_id), _CATALOG_KEY]
     key = _answer_key(user_id, name, params, today or clock.today())
-    found = cache.get_many([*version_keys, key])
+    found = cache_call("get_many", [*version_keys, key], fallback=UNREACHABLE)
+    if found is UNREACHABLE:
+        return compute()
     versions = []
     for version_key in version_keys:
         if found.get(version_key) is None:  # never set, or evicted: start a fresh number
-            cache.add(version_key, _fresh_version(), timeout=None)
-            found[version_key] = cache.get(version_key)
+            cache_call("add", version_key, _fresh_version(), timeout=None)
+            found[version_key] = cache_call("get", version_key, fallback=UNREACHABLE)
+            if found[version_key] in (None, UNREACHABLE):
+                return compute()  # no version to store the answer under
         versions.append(found[version_key])
     stored = found.get(key)
     if isinstance(stored, tuple) and len(stored) == 3 and list(stored[:2]) == versions:
         return stored[2]
     # Versions read *before* computing: a write that lands meanwhile bumps them, so this answer is never reused.
     value = compute()
-    cache.set(key, (*versions, value), timeout=ANSWER_TIMEOUT)
+    cache_call("set", key, (*versions, value), timeout=ANSWER_TIMEOUT)
     return value

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from dbbackup.db.base import get_connector
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
@@ -30,6 +29,7 @@ from django.utils import timezone
 from backups import archive
 from backups.choices import BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
+from spends.cache import clear_cache
 from spends.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -398,7 +398,7 @@ def backup_restore(*, path: Path, restored_from: str, user=None, progress=None) 
                 restored, skipped = archive.extract_uploads(source_path, _media_root())
                 report.files_restored += restored
                 report.files_skipped += skipped
-    cache.clear()  # every cached analytics answer may describe the replaced data
+    clear_cache()  # every cached answer may describe the replaced data (later if the cache is down now)
     say("checking integrity")
     report.problems = integrity_problems()
     return report.as_dict()

@@ -101,7 +101,16 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": config.cache_config(env.str("CACHE_URL", default="locmemcache://spends"))}
+CACHES = {
+    "default": config.cache_config(
+        env.str("CACHE_URL", default="locmemcache://spends"),
+        # Seconds: a Redis that does not connect or answer within these fails fast, and is then skipped for
+        # CACHE_RETRY_AFTER seconds; the app works without it meanwhile (spends.cache).
+        connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+        retry_after=env.float("CACHE_RETRY_AFTER", default=5.0),
+    )
+}
 # Seconds a token → user lookup is kept in the cache (spends.api.authentication; 0 = off). On by default only with a
 # cache every worker shares (Redis): a per-process cache could not learn that another worker revoked a token.
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
@@ -250,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "WarrantyTypeEnum": "warranties.choices.WarrantyType",
         "WarrantyWriteStatusEnum": "warranties.choices.WarrantyStatus",
         "WarrantyEffectiveStatusEnum": "warranties.choices.EffectiveStatus",
+        "HealthCheckEnum": "spends.api.serializers.HEALTH_CHECK_CHOICES",  # database and cache: ok | error
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

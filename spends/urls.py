@@ -7,9 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from spends import frontend
 from spends.api import views
+from spends.api.health import HealthView
 
 api_patterns = [
-    re_path(r"^health/?$", views.HealthView.as_view(), name="health"),
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^auth/token/?$", views.TokenView.as_view(), name="auth-token"),
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
     re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),

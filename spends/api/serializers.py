@@ -81,7 +81,13 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "is_staff"]
 
 
+HEALTH_CHECK_CHOICES = ["ok", "error"]
+
+
 class HealthSerializer(serializers.Serializer):
     status = serializers.CharField()
-    database = serializers.ChoiceField(choices=["ok", "error"])
+    database = serializers.ChoiceField(choices=HEALTH_CHECK_CHOICES, help_text="`error`: unreachable (503).")
+    cache = serializers.ChoiceField(
+        choices=HEALTH_CHECK_CHOICES, help_text="`error`: unreachable; the app works without it (still 200)."
+    )
     version = serializers.CharField()

@@ -2,9 +2,7 @@
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.db import connection
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,7 +19,6 @@ from spends.api.parsers import SafeJSONParser
 from spends.api.serializers import (
     CredentialsSerializer,
     ErrorSerializer,
-    HealthSerializer,
     TokenSerializer,
     UserSerializer,
 )
@@ -31,27 +28,6 @@ logger = logging.getLogger(__name__)
 ERRORS_400 = OpenApiResponse(ErrorSerializer, description="Wrong credentials or malformed body.")
 ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not signed in.")
 ERROR_429 = OpenApiResponse(ErrorSerializer, description="Too many attempts.")
-
-
-class HealthView(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        tags=["health"],
-        summary="Liveness and database check",
-        responses={200: HealthSerializer, 503: HealthSerializer},
-    )
-    def get(self, request):
-        database = "ok"
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except Exception:  # any database failure is a 503, never a 500
-            logger.exception("Health check: database unreachable")
-            database = "error"
-        body = {"status": "ok" if database == "ok" else "error", "database": database, "version": settings.VERSION}
-        return Response(body, status=200 if database == "ok" else 503)
 
 
 class CredentialsView(APIView):

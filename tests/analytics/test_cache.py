@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from analytics import cache as analytics_cache
+from spends import cache as spends_cache
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 3, 1)
@@ -30,7 +31,7 @@ class CountingCache:
 @pytest.fixture
 def counting(monkeypatch):
     wrapper = CountingCache(cache)
-    monkeypatch.setattr(analytics_cache, "cache", wrapper)
+    monkeypatch.setattr(spends_cache, "cache", wrapper)  # analytics calls the cache through spends.cache
     return wrapper
 
 
