@@ -16,9 +16,10 @@ from spends.config import trusted_proxies
 
 def _address(value: str):
     try:
-        return ipaddress.ip_address(value.strip().strip("[]"))
+        address = ipaddress.ip_address(value.strip().strip("[]"))
     except ValueError:
         return None
+    return getattr(address, "ipv4_mapped", None) or address  # ::ffff:10.0.0.5 (a dual-stack socket) is 10.0.0.5
 
 
 def _trusted(address, networks) -> bool:

@@ -48,6 +48,7 @@ def _admin_sign_in(client, username="boss", password="wrong", xff=None):
         pytest.param(["10.0.0.5"], "10.0.0.5", "", "10.0.0.5", id="trusted proxy without XFF"),
         pytest.param(["10.0.0.5"], "10.0.0.5", "1.1.1.1, nonsense", "10.0.0.5", id="garbage: stop at the proxy"),
         pytest.param(["::1"], "::1", "2001:db8::1", "2001:db8::1", id="IPv6"),
+        pytest.param(["10.0.0.5"], "::ffff:10.0.0.5", "198.51.100.1", "198.51.100.1", id="IPv4-mapped proxy"),
     ],
 )
 def test_client_ip(settings, trusted, remote, xff, expected):
@@ -99,6 +100,14 @@ def test_a_trusted_proxys_x_forwarded_for_is_honoured(anon_client, owner, settin
     assert _sign_in(anon_client, username="user-x", xff="198.51.100.7").status_code == 429
     # Another client behind the same proxy has its own allowance.
     assert _sign_in(anon_client, password=PASSWORD, xff="198.51.100.8").status_code == 200
+
+
+def test_the_calendar_feed_throttle_ignores_x_forwarded_for_too(anon_client):
+    codes = [
+        anon_client.get("/api/reminders/calendar.ics?token=nope", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(61)
+    ]
+    assert codes[:60] == [404] * 60 and codes[60] == 429
 
 
 # --- lockout (django-axes), for the API and the admin ----------------------------------------------------------------
