@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# `make dev` listens on this machine only; HOST=0.0.0.0 make dev opens it to the network (README "Quick start").
+HOST ?= 127.0.0.1
 # Tests need no .env: a throwaway secret with DEBUG off, like production.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
 
@@ -34,12 +36,15 @@ env: .env
 migrate: install env
 	$(BIN)/python manage.py migrate --no-input
 
+# The demo user's password: random, made once and kept in .env (also for a .env made before it existed).
 seed: migrate
+	@grep -q '^DEMO_PASSWORD=' .env || { echo "Adding a random DEMO_PASSWORD to .env"; \
+	  echo "DEMO_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" >> .env; }
 	$(BIN)/python manage.py seed_data
 
 dev: seed
-	@echo "Serving on http://localhost:$(PORT)  (admin: /admin/, API docs: /api/docs)"
-	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)  (admin: /admin/, API docs: /api/docs)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

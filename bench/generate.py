@@ -10,6 +10,7 @@ Deterministic for a given --seed. Only a database whose name starts with `spends
 import argparse
 import datetime
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -297,11 +298,13 @@ def recreate_sqlite(path: Path) -> None:
 
 
 def create_users_and_catalog(other_users: int, retailers: list[str], brands: list[str], rng: random.Random):
-    """Users (with API tokens), retailers and brands through the ORM; returns (user ids, retailer ids, brand ids)."""
+    """Users (each with an API token, stored hashed), retailers and brands through the ORM; returns (user ids,
+    retailer ids, brand ids). The bench run issues its own token for the main user (a stored hash cannot be read)."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from catalog.models import Brand, Retailer
+    from spends.models import ApiToken
+    from spends.tokens import token_digest
 
     user_model = get_user_model()
     main = user_model.objects.create_user(MAIN_USER, password=MAIN_PASSWORD)
@@ -309,7 +312,10 @@ def create_users_and_catalog(other_users: int, retailers: list[str], brands: lis
     for user in others:
         user.set_unusable_password()
     others = user_model.objects.bulk_create(others)
-    Token.objects.bulk_create([Token(user=user, key=Token.generate_key()) for user in [main, *others]])
+    # Token rows like real users have (the lookup's index size); their keys are thrown away.
+    ApiToken.objects.bulk_create(
+        [ApiToken(user=user, name="bench", digest=token_digest(secrets.token_urlsafe(32))) for user in [main, *others]]
+    )
     retailer_objs = Retailer.objects.bulk_create(
         [
             Retailer(id=_uuid(rng), name=name, url=f"https://{name.lower().replace(' ', '-')}.example")
@@ -370,7 +376,7 @@ def load_postgres(url: str, plan: list[tuple[int, int]], maker: RowMaker) -> int
         # The production stack's planner setting (docker-compose.yml: SSD storage), for every later connection.
         conn.execute(f'ALTER DATABASE "{conn.info.dbname}" SET random_page_cost = {RANDOM_PAGE_COST}')
         started = time.monotonic()
-        for table in ("purchases_purchase", "warranties_warranty", "auth_user", "authtoken_token"):
+        for table in ("purchases_purchase", "warranties_warranty", "auth_user", "spends_apitoken"):
             conn.execute(f"VACUUM ANALYZE {table}")
         print(f"vacuum analyze in {time.monotonic() - started:.1f}s")
     return total

@@ -238,14 +238,17 @@ def run_engine(args, engine: str) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from analytics.cache import bump_user_version
     from purchases.models import Purchase
+    from spends.models import ApiToken
+    from spends.tokens import token_issue
 
     user_model = get_user_model()
     main = user_model.objects.get(username=MAIN_USER)
-    token = Token.objects.get(user=main).key
+    # Only hashes of tokens are stored: each run issues its own token (and drops the previous runs').
+    ApiToken.objects.filter(user=main, name="bench").delete()
+    token = token_issue(user=main, name="bench")[1]
     n_main = Purchase.objects.filter(owner=main).count()
     n_all = Purchase.objects.count()
     info = machine_info(db_url)
@@ -467,10 +470,11 @@ IMPORT_HEADER = [
 
 def _fresh_user(prefix: str):
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+
+    from spends.tokens import token_issue
 
     user = get_user_model().objects.create_user(f"{prefix}_{uuid.uuid4().hex[:8]}")
-    return user, Token.objects.create(user=user).key
+    return user, token_issue(user=user, name="bench")[1]
 
 
 def import_csv_text(rows: int) -> str:
@@ -632,10 +636,11 @@ def export_bench(args, env: dict, main, token: str, import_user: str | None) -> 
     targets = [(import_user, None), (main.username, token)] if import_user else [(main.username, token)]
     for username, user_token in targets:
         from django.contrib.auth import get_user_model
-        from rest_framework.authtoken.models import Token
+
+        from spends.tokens import token_issue
 
         user = get_user_model().objects.get(username=username)
-        user_token = user_token or Token.objects.get_or_create(user=user)[0].key
+        user_token = user_token or token_issue(user=user, name="bench")[1]
         count = Purchase.objects.filter(owner=user).count()
         lines, size, http_s = stream_lines(args.port, "/api/export/csv", user_token)
         cmd_s, peak_mb = _export_process(env, username)

@@ -34,9 +34,14 @@ def main(base, username, password):
     check("health is 200 with the database ok", status == 200 and json.loads(body)["database"] == "ok", body)
     check("responses carry a request id", "X-Request-ID" in headers or "X-Request-Id" in headers)
 
-    status, _, body = request("POST", f"{base}/api/auth/token", {"username": username, "password": password})
+    credentials = {"username": username, "password": password, "name": "smoke"}
+    status, _, body = request("POST", f"{base}/api/auth/token", credentials)
     check("token for the smoke user", status == 200, body)
-    auth = {"Authorization": f"Token {json.loads(body)['token']}"}
+    key = json.loads(body)["token"]
+    auth = {"Authorization": f"Token {key}"}
+    status, _, body = request("GET", f"{base}/api/auth/tokens", headers=auth)
+    names = [token["name"] for token in json.loads(body)["items"]] if status == 200 else []
+    check("the token is listed, without its key", names == ["smoke"] and key.encode() not in body, body)
 
     purchase = {"product_name": "Smoke Kettle", "price": "49.90", "purchase_date": "2025-03-01"}
     status, _, body = request("POST", f"{base}/api/purchases", purchase, auth)

@@ -1,5 +1,7 @@
 """Small, tested parsers for settings values (kept out of settings.py so they can be unit-tested)."""
 
+import functools
+import ipaddress
 import os
 from pathlib import Path
 
@@ -92,3 +94,20 @@ def check_currency(code: str) -> str:
             f"DEFAULT_CURRENCY={code!r} is not an ISO 4217 currency code (for example USD, EUR)."
         )
     return code
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_proxies(values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """TRUSTED_PROXIES entries ("10.0.0.5", "172.16.0.0/12", "::1") as networks; a bad entry stops the start-up."""
+    networks = []
+    for value in values:
+        value = value.strip()
+        if not value:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {value!r} is not an IP address or network (for example 10.0.0.5 or 172.16.0.0/12)."
+            ) from None
+    return tuple(networks)

@@ -1,4 +1,8 @@
-"""Demo data for `manage.py seed_data`: a demo login and realistic purchases with warranties."""
+"""Demo data for `manage.py seed_data`: a demo login (with a fresh API token) and realistic purchases with warranties.
+
+The password is the caller's (`make dev` keeps a random one in `.env` as DEMO_PASSWORD); there is no fixed demo
+password.
+"""
 
 import datetime
 import random
@@ -7,18 +11,19 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from analytics.cache import bump_user_version
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import clock
+from spends.models import ApiToken
+from spends.tokens import token_issue
 from warranties.choices import WarrantyStatus, WarrantyType
 from warranties.models import Warranty
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "spends-demo-2026"
+DEMO_TOKEN_NAME = "demo"
 
 # (product, brand, price range, warranty months or None)
 PRODUCTS = [
@@ -56,15 +61,20 @@ class DemoResult:
     purchases_total: int
 
 
-def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD):
-    """The demo login (staff, so it can use the admin), with the documented password and an API token."""
+def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str):
+    """The demo login (a superuser, so it can use the admin) with `password`, and a fresh API token named "demo".
+
+    Only a hash of a token is stored, so the key of an earlier run cannot be shown again: each run revokes the previous
+    demo token and issues a new one. Returns (user, token key, user created).
+    """
     user, created = get_user_model().objects.get_or_create(username=username)
     user.is_staff = True
     user.is_superuser = True
     user.set_password(password)
     user.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token, created
+    ApiToken.objects.filter(user=user, name=DEMO_TOKEN_NAME).delete()
+    _, key = token_issue(user=user, name=DEMO_TOKEN_NAME)
+    return user, key, created
 
 
 @transaction.atomic
@@ -74,7 +84,7 @@ def demo_data_create(
     seed: int | None = None,
     months: int = 18,
     username: str = DEMO_USERNAME,
-    password: str = DEMO_PASSWORD,
+    password: str,
     progress=None,
 ) -> DemoResult:
     """Ensure the demo user exists and owns at least `purchases` purchases (idempotent: tops up, never duplicates).
@@ -82,7 +92,7 @@ def demo_data_create(
     With `seed`, the generated data is the same every time. Dates spread over the last `months` months;
     about 60% of the purchases get a warranty.
     """
-    user, token, user_created = demo_user_ensure(username=username, password=password)
+    user, key, user_created = demo_user_ensure(username=username, password=password)
     existing = Purchase.objects.filter(owner=user).count()
     missing = max(0, purchases - existing)
     rng = random.Random(seed)
@@ -130,7 +140,7 @@ def demo_data_create(
     return DemoResult(
         username=username,
         password=password,
-        token=token.key,
+        token=key,
         user_created=user_created,
         purchases_created=missing,
         purchases_total=existing + missing,

@@ -3,6 +3,7 @@
 Every variable is listed with its default in `.env.example`. Non-trivial parsing lives in `spends/config.py`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "analytics",
     "backups",
     "reminders",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last (django-axes): answers a locked-out admin sign-in with 429
 ]
 
 ROOT_URLCONF = "spends.urls"
@@ -115,6 +118,23 @@ CACHES = {
 # cache every worker shares (Redis): a per-process cache could not learn that another worker revoked a token.
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
 AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=60 if _SHARED_CACHE else 0)
+
+# Proxies whose X-Forwarded-For is believed (comma-separated IPs or networks, e.g. 172.16.0.0/12); none by default.
+# The client address (throttles, sign-in lockout) is REMOTE_ADDR unless it is one of these (spends.api.client_ip).
+TRUSTED_PROXIES = [str(n) for n in config.trusted_proxies(tuple(env.list("TRUSTED_PROXIES", default=[])))]
+
+# Sign-in lockout (django-axes, spends.lockout): after AXES_FAILURE_LIMIT failed sign-ins from one client address, or
+# for one username from anywhere, that address or username is refused for AXES_COOLOFF_MINUTES (admin and API alike).
+# Attempts are kept in the database, not the cache (which may be down). `manage.py axes_reset` unlocks everyone.
+AUTHENTICATION_BACKENDS = ["spends.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "spends.api.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "spends.lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_DISABLE_ACCESS_LOG = True  # failed attempts only: no table of every sign-in's address growing forever
+AXES_VERBOSE = False  # no start-up banner in every manage.py command's output
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,6 +193,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Spends Tracker <nore
 # The public address of this site, for links in emails (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
+# Password `manage.py seed_data` gives the demo user; `make dev` writes a random one into .env on first set-up.
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+
 DEFAULT_CURRENCY = config.check_currency(env.str("DEFAULT_CURRENCY", default="USD"))
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=25 * 1024 * 1024)  # attachments
 IMPORT_MAX_UPLOAD_SIZE = env.int("IMPORT_MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)  # CSV/JSON import files
@@ -230,7 +253,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "spends.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "spends.api.schema.ContractAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
-        "auth": env.str("AUTH_THROTTLE_RATE", default="10/minute"),
+        "auth": env.str("AUTH_THROTTLE_RATE", default="10/minute"),  # sign-ins per client address
+        "auth_username": env.str("AUTH_USERNAME_THROTTLE_RATE", default="10/minute"),  # per username, any address
         "auth_me": env.str("AUTH_ME_THROTTLE_RATE", default="120/minute"),
         "calendar": env.str("CALENDAR_THROTTLE_RATE", default="60/minute"),
     },

@@ -8,6 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from spends import frontend
 from spends.api import views
 from spends.api.health import HealthView
+from spends.api.routers import OptionalSlashRouter
+from spends.api.tokens import ApiTokenViewSet
+
+token_router = OptionalSlashRouter()
+token_router.register("auth/tokens", ApiTokenViewSet, basename="auth-tokens")
 
 api_patterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
@@ -15,6 +20,7 @@ api_patterns = [
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
     re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
     re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
+    path("", include(token_router.urls)),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(

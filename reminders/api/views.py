@@ -9,12 +9,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from reminders import selectors, services
 from reminders.calendar import warranty_calendar
 from spends.api.serializers import ErrorSerializer
+from spends.api.throttling import ScopedClientThrottle
 
 from .serializers import CalendarTokenSerializer, ReminderSettingsReadSerializer, ReminderSettingsSerializer
 
@@ -78,7 +78,7 @@ class CalendarFeedView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     renderer_classes = [ICalendarRenderer]  # errors switch to JSON in handle_exception
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedClientThrottle]  # per client address (never X-Forwarded-For from outside)
     throttle_scope = "calendar"
 
     @extend_schema(

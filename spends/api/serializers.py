@@ -71,8 +71,25 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
 
+class TokenRequestSerializer(CredentialsSerializer):
+    name = TrimmedCharField(
+        max_length=100, required=False, allow_blank=True, help_text="A name to tell this token apart (optional)."
+    )
+
+
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The new API token: send it as `Authorization: Token <token>`. Shown once.")
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """One of the caller's API tokens; never its key (only a hash of it is stored)."""
+
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Recorded at most once a minute; null until first used."
+    )
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -7,58 +7,73 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from spends import lockout, tokens
 from spends.api.exceptions import json_error
 from spends.api.parsers import SafeJSONParser
 from spends.api.serializers import (
     CredentialsSerializer,
     ErrorSerializer,
+    TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
 )
+from spends.api.throttling import ScopedClientThrottle, SignInAddressThrottle, SignInUsernameThrottle
 
 logger = logging.getLogger(__name__)
 
 ERRORS_400 = OpenApiResponse(ErrorSerializer, description="Wrong credentials or malformed body.")
 ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not signed in.")
-ERROR_429 = OpenApiResponse(ErrorSerializer, description="Too many attempts.")
+ERROR_429 = OpenApiResponse(
+    ErrorSerializer,
+    description="Too many attempts from this address or for this username, or the sign-in is locked out (throttled).",
+)
 
 
 class CredentialsView(APIView):
-    """Shared by the token and login endpoints: JSON only, so a cross-site HTML form cannot post here."""
+    """Shared by the token and login endpoints: JSON only, so a cross-site HTML form cannot post here.
+
+    Throttled per client address and per username (spends.api.throttling); a username or address locked out after
+    repeated failures (django-axes, spends.lockout) is 429 as well, before its password is even checked.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
     parser_classes = [SafeJSONParser]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [SignInAddressThrottle, SignInUsernameThrottle]
+    serializer_class = CredentialsSerializer
 
     def authenticated_user(self, request):
-        serializer = CredentialsSerializer(data=request.data)
+        serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, **serializer.validated_data)
+        data = serializer.validated_data
+        user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None and lockout.is_locked_out(request):
+            raise Throttled(wait=lockout.retry_after(request), detail=lockout.MESSAGE)
         if user is None:
             raise ValidationError({"non_field_errors": ["Unable to sign in with the provided credentials."]})
-        return user
+        return user, data
 
 
 class TokenView(CredentialsView):
+    serializer_class = TokenRequestSerializer
+
     @extend_schema(
         tags=["auth"],
-        summary="Obtain an API token",
-        request=CredentialsSerializer,
+        summary="Obtain a new API token",
+        description="Every successful call issues a NEW token (optionally named). Only a hash of it is stored, so the "
+        "key is shown in this answer only; list and revoke tokens with /api/auth/tokens.",
+        request=TokenRequestSerializer,
         responses={200: TokenSerializer, 400: ERRORS_400, 429: ERROR_429},
     )
     def post(self, request):
-        user = self.authenticated_user(request)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        user, data = self.authenticated_user(request)
+        _, key = tokens.token_issue(user=user, name=data.get("name", ""))
+        return Response({"token": key})
 
 
 class LoginView(CredentialsView):
@@ -69,7 +84,7 @@ class LoginView(CredentialsView):
         responses={200: UserSerializer, 400: ERRORS_400, 429: ERROR_429},
     )
     def post(self, request):
-        user = self.authenticated_user(request)
+        user, _ = self.authenticated_user(request)
         login(request, user)
         return Response(UserSerializer(user).data)
 
@@ -86,7 +101,7 @@ class LogoutView(APIView):
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedClientThrottle]
     throttle_scope = "auth_me"
 
     @extend_schema(

@@ -1,7 +1,8 @@
 """Token and session authentication (API.md § Authentication, § Browser sessions)."""
 
+import hashlib
+
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, PurchaseFactory
@@ -12,7 +13,10 @@ pytestmark = pytest.mark.django_db
 def test_token_for_valid_credentials(anon_client, owner):
     response = anon_client.post("/api/auth/token", {"username": "owner", "password": PASSWORD}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=owner).key}
+    key = response.json()["token"]
+    assert list(response.json()) == ["token"] and len(key) >= 40
+    # Only the SHA-256 of the key is stored.
+    assert list(owner.api_tokens.values_list("digest", flat=True)) == [hashlib.sha256(key.encode()).hexdigest()]
 
 
 def test_token_opens_the_api(anon_client, owner):

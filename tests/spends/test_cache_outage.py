@@ -157,11 +157,6 @@ def test_every_request_works_while_the_cache_is_down_and_answers_are_fresh_when_
     assert _health(client)["cache"] == "ok"
 
 
-@pytest.mark.xfail(
-    strict=True,  # passes once the throttles are guarded (another branch of #18): then drop this marker
-    reason="DRF's throttles call the cache unguarded: /api/auth/me, /api/auth/token, /api/auth/login and the "
-    "calendar feed answer 500",
-)
 def test_signing_in_me_and_the_calendar_feed_work_while_the_cache_is_down(redis_server):
     user = UserFactory(username="alice")
     client = token_client(user)

@@ -1,9 +1,11 @@
 """manage.py seed_data and the seeded catalog."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from catalog.models import Brand, Retailer
 from purchases.models import Purchase
@@ -18,15 +20,44 @@ def test_default_retailers_and_brands_are_seeded_by_migration():
     assert Brand.objects.filter(name="Apple").exists()
 
 
-def test_seed_data_prints_a_working_login_and_token(capsys, client):
+def _printed(out: str, label: str) -> str:
+    return re.search(rf"^\s+{label}: (\S+)", out, re.MULTILINE).group(1)
+
+
+def _api_status(key: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client.get("/api/purchases").status_code
+
+
+def test_seed_data_prints_a_working_login_and_token(capsys, client, settings):
+    settings.DEMO_PASSWORD = "kept-in-dot-env-0123"
     call_command("seed_data", "--purchases", "25", "--seed", "7")
     out = capsys.readouterr().out
     user = get_user_model().objects.get(username="demo")
-    token = Token.objects.get(user=user)
-    assert "username: demo" in out and "password: spends-demo-2026" in out and token.key in out
-    assert user.check_password("spends-demo-2026") and user.is_staff
-    assert client.login(username="demo", password="spends-demo-2026")
-    assert client.get("/admin/").status_code == 200
+    assert "username: demo" in out and _printed(out, "password") == "kept-in-dot-env-0123"
+    assert user.check_password("kept-in-dot-env-0123") and user.is_staff
+    credentials = {"username": "demo", "password": "kept-in-dot-env-0123", "next": "/admin/"}
+    signed_in = client.post("/admin/login/", credentials)
+    assert signed_in.status_code == 302 and client.get("/admin/").status_code == 200
+    key = _printed(out, "API token")
+    assert _api_status(key) == 200
+    assert not user.api_tokens.filter(digest=key).exists()  # stored hashed, never in clear
+
+    call_command("seed_data", "--purchases", "25")  # each run prints a fresh working token; the last one is revoked
+    again = _printed(capsys.readouterr().out, "API token")
+    assert again != key and _api_status(again) == 200 and _api_status(key) == 401
+    assert list(user.api_tokens.values_list("name", flat=True)) == ["demo"]
+
+
+def test_seed_data_without_a_configured_password_generates_one(capsys, settings):
+    settings.DEMO_PASSWORD = ""
+    call_command("seed_data", "--purchases", "0")
+    out = capsys.readouterr().out
+    password = _printed(out, "password")
+    assert len(password) >= 16 and "spends-demo" not in password
+    assert get_user_model().objects.get(username="demo").check_password(password)
+    assert "set DEMO_PASSWORD" in out
 
 
 def test_seed_data_is_idempotent_and_tops_up():

@@ -7,11 +7,11 @@ import os
 import pytest
 import redis
 from django.core.cache import cache, caches
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from spends import config
 from spends.cache import SpendsRedisCache
+from spends.tokens import token_issue
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 pytestmark = pytest.mark.django_db
@@ -58,9 +58,9 @@ def test_one_client_serves_every_call(redis_cache):
 
 
 def test_cached_answers_and_tokens_over_redis(redis_cache, owner):
-    token = Token.objects.create(user=owner)
+    token, key = token_issue(user=owner)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     first = client.get("/api/analytics/summary")
     assert first.status_code == 200 and first.json()["item_count"] == 0
     created = client.post(
