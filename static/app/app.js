@@ -248,11 +248,18 @@
       fieldError(field) {
         return api.fieldErrors(this.errors, field);
       },
+      /** Where to go after signing in: the server's checked `next` (data-next), and only if it stays on this origin. */
       nextUrl() {
-        const next = new URLSearchParams(window.location.search).get("next") || "/";
-        // Only a path on this site (not "//host" or "/\host").
-        const safe = next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-        return safe.includes("#") ? safe : safe + window.location.hash;
+        const origin = window.location.origin;
+        let target;
+        try {
+          target = new URL(this.$root.dataset.next || "/", origin); // resolved as the browser will (tabs, "\", "..")
+        } catch (exc) {
+          target = null;
+        }
+        if (!target || target.origin !== origin || target.pathname.startsWith("//")) target = new URL("/", origin);
+        if (!target.hash) target.hash = window.location.hash; // /sign-in#/purchases: back to that screen
+        return target.href; // absolute, so nothing is re-read relative to the page
       },
       async submit() {
         this.busy = true;
