@@ -2,15 +2,30 @@
 
 Both are plain templates. Everything they show and change goes through the REST API with the session
 (API.md § Browser sessions); these views only decide which page to send and make sure the csrftoken cookie is set.
+The sign-in page also checks where to go afterwards (`?next=`): only a path on this site, never another origin.
 """
 
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 SIGN_IN_URL = "/sign-in"
+
+
+def safe_next(request) -> str:
+    r"""The `next` parameter when it is a path on this site, else "/".
+
+    Django's own check refuses other hosts and schemes, `//host`, `/\host` and the tab/newline tricks browsers
+    strip (`/<TAB>/evil.example` is `//evil.example` to them). The page checks the value once more before it goes.
+    """
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and target.startswith("/") else "/"
 
 
 @method_decorator([ensure_csrf_cookie, never_cache], name="dispatch")
@@ -35,6 +50,9 @@ class SignInView(TemplateView):
         if request.user.is_authenticated:
             return redirect("/")
         return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "next": safe_next(self.request)}
 
 
 app = AppView.as_view()

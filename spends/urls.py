@@ -1,9 +1,11 @@
 """URLs: the admin, the API (each app's router), the OpenAPI schema and docs, a JSON 404 for the rest of /api/,
 and the web dashboard's pages (`/`, `/sign-in`)."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from spends import frontend
 from spends.api import views
@@ -22,10 +24,18 @@ api_patterns = [
     re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
     path("", include(token_router.urls)),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Swagger UI's set-up script is a second request (?script), not inline, so the page needs no 'unsafe-inline'.
+    re_path(
+        r"^docs/?$",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="spends/swagger_ui.html"),
+        name="docs",
+    ),
+    # ReDoc writes its styles into <style> elements as it renders: inline styles (not scripts) are allowed there.
     re_path(
         r"^redoc/?$",
-        SpectacularRedocView.as_view(url_name="schema", template_name="spends/redoc.html"),
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularRedocView.as_view(url_name="schema", template_name="spends/redoc.html")
+        ),
         name="redoc",
     ),
     path("", include("catalog.api.urls")),

@@ -140,6 +140,8 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A Content-Security-Policy violation is only a console message; it fails the test like a JavaScript error.
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.base_url = live_server.url
     yield page
     context.close()

@@ -2,6 +2,8 @@
  *
  * Loaded before Alpine (both deferred, this one first), so the components are registered on `alpine:init`.
  * All data come from the REST API through window.SpendsApi; user data are only ever rendered with x-text.
+ * Alpine is its CSP build: an expression in a template may only read properties, call methods and use simple operators
+ * (no arrow functions, `??`, `;`-separated statements or globals such as window); anything more is a method here.
  */
 (function () {
   "use strict";
@@ -248,11 +250,18 @@
       fieldError(field) {
         return api.fieldErrors(this.errors, field);
       },
+      /** Where to go after signing in: the server's checked `next` (data-next), and only if it stays on this origin. */
       nextUrl() {
-        const next = new URLSearchParams(window.location.search).get("next") || "/";
-        // Only a path on this site (not "//host" or "/\host").
-        const safe = next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-        return safe.includes("#") ? safe : safe + window.location.hash;
+        const origin = window.location.origin;
+        let target;
+        try {
+          target = new URL(this.$root.dataset.next || "/", origin); // resolved as the browser will (tabs, "\", "..")
+        } catch (exc) {
+          target = null;
+        }
+        if (!target || target.origin !== origin || target.pathname.startsWith("//")) target = new URL("/", origin);
+        if (!target.hash) target.hash = window.location.hash; // /sign-in#/purchases: back to that screen
+        return target.href; // absolute, so nothing is re-read relative to the page
       },
       async submit() {
         this.busy = true;
@@ -331,6 +340,9 @@
           this.loading = false;
         }
       },
+      onResize() {
+        this.width = window.innerWidth;
+      },
       switchCurrency() {
         writeHash("dashboard", { currency: this.currency });
         this.load();
@@ -349,10 +361,11 @@
       drawWarranties(el) {
         if (this.data && this.width) charts.warranties(el, this.data.warranty_timeline);
       },
-      /** Bar length for a top-retailer/brand row, relative to the largest row (the number shown is the share). */
+      /** Bar length for a top-retailer/brand row, relative to the largest row (the number shown is the share).
+       * An object, so Alpine sets it through el.style (a style attribute would need 'unsafe-inline' styles). */
       barWidth(rows, row) {
         const max = Math.max(...rows.map((item) => Number(item.percentage)), 0);
-        return max > 0 ? `width: ${(Number(row.percentage) / max) * 100}%` : "width: 0";
+        return { width: max > 0 ? `${(Number(row.percentage) / max) * 100}%` : "0" };
       },
       get spendingTotal() {
         return this.data ? this.data.spending.reduce((sum, row) => sum + Number(row.total_amount), 0) : 0;
@@ -413,6 +426,10 @@
       /* add / edit / delete */
       err(field) {
         return api.fieldErrors(this.formErrors, field);
+      },
+      /** "Retailer · Brand", either alone, or a dash. */
+      sources(purchase) {
+        return [purchase.retailer_name, purchase.brand_name].filter(Boolean).join(" · ") || "—";
       },
       openNew() {
         this.editing = null;
@@ -552,6 +569,10 @@
           this.files.loading = false;
         }
       },
+      dropFiles(event) {
+        this.files.dragging = false;
+        return this.uploadFiles(event.dataTransfer.files);
+      },
       async uploadFiles(list) {
         const chosen = Array.from(list || []);
         if (!chosen.length) return;
@@ -639,6 +660,10 @@
         this.checked = false;
         this.error = "";
         this.errors = {};
+      },
+      /** A report line's row number, or "File" for a problem with the whole file. */
+      rowLabel(item) {
+        return item.row ?? "File";
       },
       get format() {
         return this.file && /\.json$/i.test(this.file.name) ? "json" : "csv";
@@ -732,5 +757,4 @@
     }));
   });
 
-  window.SpendsFormat = fmt;
 })();
