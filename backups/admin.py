@@ -1,11 +1,12 @@
 """The admin's "Data management" page: backups, downloads, restore behind a confirmation page, the schedule."""
 
+import functools
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -25,6 +26,18 @@ from warranties.models import Warranty
 PENDING_RESTORE_SESSION_KEY = "backups_pending_restore"
 
 
+def _superuser_only(view):
+    """403 for a signed-in staff user who is not a superuser (admin_view already sends others to the login)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_superuser):
+            raise PermissionDenied("Only a superuser may manage backups: an archive holds every user's data.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _pending_dir() -> Path:
     directory = Path(settings.BACKUP_DIR) / ".pending-restores"
     directory.mkdir(parents=True, exist_ok=True)
@@ -41,14 +54,21 @@ class BackupAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # An archive holds every user's data (and restoring one replaces it): superusers only, staff included in the
+    # refusal. Every custom view below goes through _superuser_view (403 for anyone else).
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return request.user.is_active and request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
+        def wrap(view):
+            return self.admin_site.admin_view(_superuser_only(view))
+
         return [
             path("backup-now/", wrap(self.backup_now), name="backups_backup_now"),
             path("<uuid:backup_id>/download/", wrap(self.download), name="backups_backup_download"),
@@ -81,6 +101,8 @@ class BackupAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "backups/admin/data_management.html", context)
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied("Only a superuser may manage backups: an archive holds every user's data.")
         return self._page(request)
 
     def backup_now(self, request):

@@ -1,4 +1,4 @@
-"""Backups, staff only (API.md § Backups). Views parse and answer; backups.services does the work."""
+"""Backups, superusers only (API.md § Backups). Views parse and answer; backups.services does the work."""
 
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,7 +12,7 @@ from backups import services
 from backups.models import Backup, BackupSettings
 from spends.api.pagination import SkipLimitPagination
 from spends.api.parsers import SafeJSONParser
-from spends.api.permissions import IsStaff
+from spends.api.permissions import IsSuperuser
 from spends.api.viewsets import UUID_REGEX
 
 from .serializers import (
@@ -30,7 +30,7 @@ TAGS = ["backups"]
 
 
 class BackupViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsStaff]
+    permission_classes = [IsSuperuser]
     serializer_class = BackupSerializer
     pagination_class = SkipLimitPagination
     queryset = Backup.objects.none()

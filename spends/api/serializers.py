@@ -78,7 +78,7 @@ class TokenSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "is_staff"]
+        fields = ["id", "username", "is_staff", "is_superuser"]
 
 
 class HealthSerializer(serializers.Serializer):

@@ -680,7 +680,7 @@
       },
     }));
 
-    /* ---------------------------------------------------------------- Backups (staff) */
+    /* ---------------------------------------------------------------- Backups (superusers) */
     Alpine.data("backups", () => ({
       items: [],
       total: 0,
@@ -691,7 +691,7 @@
       lastSuccessful: null,
 
       init() {
-        if (Alpine.store("ui").user && !Alpine.store("ui").user.is_staff) return;
+        if (Alpine.store("ui").user && !Alpine.store("ui").user.is_superuser) return;
         this.load();
       },
       async load() {
