@@ -127,6 +127,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"  # never routed: files are served by the app's own download views only
 MEDIA_ROOT = env_path("MEDIA_ROOT", DATA_DIR / "media")
 BACKUP_DIR = env_path("BACKUP_DIR", DATA_DIR / "backups")
+# HMAC key that signs backup archives; unset = derived from SECRET_KEY (rotating SECRET_KEY without listing the old one
+# in SECRET_KEY_FALLBACKS makes older archives "foreign": restoring them needs allow_foreign). README "Backups".
+BACKUP_SIGNING_KEY = env.str("BACKUP_SIGNING_KEY", default="")
+# Seconds POST /api/backup/restore waits for the restore (run by the task runner) before answering 202.
+BACKUP_RESTORE_WAIT_SECONDS = env.float("BACKUP_RESTORE_WAIT_SECONDS", default=30)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -250,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "WarrantyTypeEnum": "warranties.choices.WarrantyType",
         "WarrantyWriteStatusEnum": "warranties.choices.WarrantyStatus",
         "WarrantyEffectiveStatusEnum": "warranties.choices.EffectiveStatus",
+        "BackupStatusEnum": "backups.choices.BackupStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
