@@ -128,27 +128,29 @@ def _parent_archives(manifest: dict) -> list[Backup]:
 
 
 # --- the database and the records that survive it ------------------------------------------------------------------
-def _snapshot_records() -> tuple[list[dict], list[dict], list[dict]]:
-    return (
-        list(Backup.objects.values()),
-        list(BackupSettings.objects.values()),
-        list(RestoreJob.objects.values()),
-    )
+def _kept_models() -> list:
+    """What describes this installation rather than its data, kept as it is across a restore: the backup and
+    restore records and the task queue (the worker running this restore must find its own task afterwards)."""
+    return [Backup, BackupSettings, RestoreJob, *services.task_queue_models()]
 
 
-def _reinstate_records(backups: list[dict], backup_settings: list[dict], jobs: list[dict]) -> None:
-    """Backup and restore records describe the backup storage, not the data: they survive a restore unchanged."""
+def _snapshot_records() -> dict:
+    return {model: list(model.objects.values()) for model in _kept_models()}
+
+
+def _reinstate_records(records: dict) -> None:
+    """Put the kept rows back exactly (raw saves keep auto_now_add values); parents after children are gone."""
     with transaction.atomic():
         Backup.objects.filter(parent__isnull=False).update(parent=None)
-        Backup.objects.all().delete()
-        BackupSettings.objects.all().delete()
-        RestoreJob.objects.all().delete()
-        Backup.objects.bulk_create([Backup(**{**row, "parent_id": None}) for row in backups])
-        for row in backups:
-            # update() keeps the values: created_at is auto_now_add, which a create would overwrite.
-            Backup.objects.filter(pk=row["id"]).update(parent_id=row["parent_id"], created_at=row["created_at"])
-        BackupSettings.objects.bulk_create([BackupSettings(**row) for row in backup_settings])
-        RestoreJob.objects.bulk_create([RestoreJob(**row) for row in jobs])
+        for model in records:
+            model.objects.all().delete()
+        for model, rows in records.items():
+            for row in rows:
+                fields = {**row, "parent_id": None} if model is Backup else row
+                model(**fields).save_base(raw=True, force_insert=True)
+        for row in records[Backup]:
+            if row["parent_id"]:
+                Backup.objects.filter(pk=row["id"]).update(parent_id=row["parent_id"])
 
 
 def _restore_database(dump: Path) -> None:
@@ -180,7 +182,7 @@ def _replace_database(path: Path, job: RestoreJob, say) -> None:
         _restore_database(dump)
     say("applying migrations")  # before the records go back: an older archive may lack their tables
     call_command("migrate", interactive=False, verbosity=0)
-    _reinstate_records(*records)
+    _reinstate_records(records)
     recovery.clear_journal()
     recovery.rescan_storage()
 

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from dbbackup.db.base import get_connector
+from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
@@ -38,8 +39,21 @@ from spends.exceptions import Conflict
 logger = logging.getLogger(__name__)
 
 # Never in a backup: a session key is a live credential, and a restore would sign everyone back in as whoever the
-# archive's sessions belonged to. Users sign in again after a restore.
+# archive's sessions belonged to (users sign in again after a restore). The task queue is this installation's state,
+# not data: an archive's queue would re-run old tasks, and a restore keeps the current one (backups.restore).
 EXCLUDED_TABLES = ["django_session"]
+
+
+def task_queue_models() -> list:
+    if not apps.is_installed("django_tasks_db"):
+        return []
+    from django_tasks_db.models import DBTaskResult
+
+    return [DBTaskResult]
+
+
+def excluded_tables() -> list[str]:
+    return [*EXCLUDED_TABLES, *(model._meta.db_table for model in task_queue_models())]
 
 
 def _applied_migrations() -> list[str]:
@@ -77,7 +91,7 @@ def _dump_database(target: Path) -> None:
         copy = sqlite3.connect(target)
         try:
             connection.connection.backup(copy)
-            for table in EXCLUDED_TABLES:
+            for table in excluded_tables():
                 copy.execute(f'DELETE FROM "{table}"')  # noqa: S608 (a constant table name)
             copy.commit()
             copy.execute("VACUUM")  # no deleted row stays readable in a free page of the copy
@@ -85,7 +99,7 @@ def _dump_database(target: Path) -> None:
             copy.close()
         return
     connector = get_connector()  # pg_dump -Fc, with --exclude-table-data for each excluded table
-    connector.exclude = [*connector.exclude, *EXCLUDED_TABLES]
+    connector.exclude = [*connector.exclude, *excluded_tables()]
     dump = connector.create_dump()
     try:
         dump.seek(0)

@@ -19,6 +19,7 @@ ENDPOINTS = [
     ("post", "/api/backup/restore"),
     ("get", "/api/backup/00000000-0000-0000-0000-000000000000/download"),
     ("delete", "/api/backup/00000000-0000-0000-0000-000000000000"),
+    ("get", "/api/backup/restore/00000000-0000-0000-0000-000000000000"),
 ]
 
 

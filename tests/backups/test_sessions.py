@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from backups import archive, restore, services
 from tests.factories import PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+TASKS_TABLE = DBTaskResult._meta.db_table
 
 
 def dump_bytes(settings, backup) -> bytes:
@@ -31,6 +33,11 @@ def signed_in(client):
 def test_the_dump_holds_no_session_row(settings, signed_in, tmp_path):
     _, session_key = signed_in
     PurchaseFactory(product_name="Kept")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from backups.tasks import run_backup
+
+    run_backup.enqueue("00000000-0000-0000-0000-000000000000")  # a queued task: the worker's, not the archive's
+    assert DBTaskResult.objects.count() == 1
     backup = services.backup_create()
     assert backup.status == "succeeded", backup.error
     dump = dump_bytes(settings, backup)
@@ -43,6 +50,7 @@ def test_the_dump_holds_no_session_row(settings, signed_in, tmp_path):
         db = sqlite3.connect(copy)
         try:
             assert db.execute("SELECT count(*) FROM django_session").fetchone() == (0,)
+            assert db.execute(f"SELECT count(*) FROM {TASKS_TABLE}").fetchone() == (0,)
             assert db.execute("SELECT count(*) FROM purchases_purchase").fetchone() == (1,)
         finally:
             db.close()
@@ -52,6 +60,8 @@ def test_the_dump_holds_no_session_row(settings, signed_in, tmp_path):
         toc = subprocess.run(["pg_restore", "-l", str(copy)], capture_output=True, text=True, check=True).stdout
         assert "TABLE public django_session" in toc  # the table is there, empty after a restore
         assert "TABLE DATA public django_session" not in toc
+        assert f"TABLE public {TASKS_TABLE}" in toc
+        assert f"TABLE DATA public {TASKS_TABLE}" not in toc  # the task queue is not data either
         assert "TABLE DATA public purchases_purchase" in toc
 
 
