@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dbbackup.db.base import get_connector
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -182,6 +183,7 @@ def _replace_database(path: Path, job: RestoreJob, say) -> None:
         _restore_database(dump)
     say("applying migrations")  # before the records go back: an older archive may lack their tables
     call_command("migrate", interactive=False, verbosity=0)
+    Session.objects.all().delete()  # an archive from before sessions were left out: everyone signs in again
     _reinstate_records(records)
     recovery.clear_journal()
     recovery.rescan_storage()

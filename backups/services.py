@@ -11,6 +11,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from dbbackup import settings as dbbackup_settings
 from dbbackup.db.base import get_connector
 from django.apps import apps
 from django.conf import settings
@@ -98,6 +99,7 @@ def _dump_database(target: Path) -> None:
         finally:
             copy.close()
         return
+    Path(dbbackup_settings.TMP_DIR).mkdir(parents=True, exist_ok=True)  # DBBACKUP_TMP_DIR: where pg_dump spills
     connector = get_connector()  # pg_dump -Fc, with --exclude-table-data for each excluded table
     connector.exclude = [*connector.exclude, *excluded_tables()]
     dump = connector.create_dump()

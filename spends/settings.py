@@ -147,6 +147,9 @@ STORAGES = {
     },
 }
 
+# pg_dump's output spills to disk here past 10 MB (anonymous files): the backup folder's disk, not the system temp one.
+DBBACKUP_TMP_DIR = str(BACKUP_DIR / "tmp")
+
 # Background tasks (backups). The immediate backend runs a task in the request's process, so `make dev` needs one
 # process; production sets TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}

@@ -71,3 +71,24 @@ def test_after_a_restore_everyone_signs_in_again(settings, signed_in):
     restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="x")
     assert not Session.objects.exists()
     assert client.get("/api/auth/me").status_code == 401
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="edits a SQLite dump")
+def test_sessions_in_an_older_archive_are_not_restored(settings, signed_in, tmp_path):
+    from tests.backups.test_signing import rewrite
+
+    client, session_key = signed_in
+    backup = services.backup_create()
+    copy = tmp_path / "dump.sqlite3"
+    copy.write_bytes(dump_bytes(settings, backup))
+    import sqlite3
+
+    db = sqlite3.connect(copy)  # an archive made before sessions were left out holds them
+    db.execute("INSERT INTO django_session VALUES (?, ?, '2999-01-01 00:00:00')", (session_key, "x"))
+    db.commit()
+    db.close()
+    older = tmp_path / "older.zip"
+    rewrite(Path(settings.BACKUP_DIR) / backup.filename, older, dump=copy.read_bytes())
+    restore.backup_restore(path=older, restored_from="older", allow_foreign=True)
+    assert not Session.objects.exists()
+    assert client.get("/api/auth/me").status_code == 401
