@@ -234,12 +234,15 @@ def _job_archive(job: RestoreJob, path: Path | None):
             yield local
 
 
-def _failure(exc: Exception) -> dict:
+def _failure(exc: Exception, job: RestoreJob) -> dict:
     if isinstance(exc, ValidationError):
         return {"error": " ".join(exc.messages), "error_kind": RestoreJob.ErrorKind.VALIDATION}
     if isinstance(exc, BackupError):
         return {"error": str(exc), "error_kind": RestoreJob.ErrorKind.CONFLICT}
-    message = f"The restore failed: {exc or exc.__class__.__name__}"
+    # Not the exception's text: a pg_restore error quotes its command line, database URL included.
+    message = f"The restore failed ({exc.__class__.__name__}; the server log has the details)."
+    if job.restore_point_id:
+        message += f" The data from before it is in restore point {job.restore_point_id}."
     return {"error": message, "error_kind": RestoreJob.ErrorKind.CONFLICT}
 
 
@@ -257,7 +260,7 @@ def _run_job(job: RestoreJob, *, path: Path | None = None, progress=None) -> dic
     except Exception as exc:
         if not isinstance(exc, ValidationError | BackupError):
             logger.exception("Restore %s failed", job.pk)
-        outcome.update(_failure(exc))
+        outcome.update(_failure(exc, job))
         raise
     finally:
         outcome["finished_at"] = timezone.now()

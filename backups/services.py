@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dbbackup import settings as dbbackup_settings
 from dbbackup.db.base import get_connector
+from dbbackup.db.exceptions import CommandConnectorError
 from django.apps import apps
 from django.conf import settings
 from django.core.files import File
@@ -144,7 +145,12 @@ def backup_run(backup_id, *, progress=None) -> Backup:
     except Exception as exc:  # recorded on the backup, so a failure is visible and never silent
         logger.exception("Backup %s failed", backup.pk)
         backup.status = BackupStatus.FAILED
-        backup.error = str(exc) or exc.__class__.__name__
+        # Not a dump command's text: it quotes the command line, database URL and password included.
+        backup.error = (
+            f"The database dump failed ({exc.__class__.__name__}); the server log has the details."
+            if isinstance(exc, CommandConnectorError)
+            else str(exc) or exc.__class__.__name__
+        )
     backup.finished_at = timezone.now()
     backup.save()
     return backup
