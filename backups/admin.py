@@ -1,11 +1,13 @@
 """The admin's "Data management" page: backups, downloads, restore behind a confirmation page, the schedule."""
 
+import functools
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -14,21 +16,28 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from backups import services
+from backups import recovery, restore, services
 from backups.choices import BackupStatus
+from backups.common import pending_dir
 from backups.forms import BackupNowForm, BackupSettingsForm, RestoreUploadForm
 from backups.management.commands._output import human_size
-from backups.models import Backup, BackupSettings
+from backups.models import Backup, BackupSettings, RestoreJob
 from purchases.models import Purchase
 from warranties.models import Warranty
 
 PENDING_RESTORE_SESSION_KEY = "backups_pending_restore"
 
 
-def _pending_dir() -> Path:
-    directory = Path(settings.BACKUP_DIR) / ".pending-restores"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+def _superuser_only(view):
+    """403 for a signed-in staff user who is not a superuser (admin_view already sends others to the login)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_superuser):
+            raise PermissionDenied("Only a superuser may manage backups: an archive holds every user's data.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 @admin.register(Backup)
@@ -41,14 +50,21 @@ class BackupAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # An archive holds every user's data (and restoring one replaces it): superusers only, staff included in the
+    # refusal. Every custom view below goes through _superuser_view (403 for anyone else).
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return request.user.is_active and request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
+        def wrap(view):
+            return self.admin_site.admin_view(_superuser_only(view))
+
         return [
             path("backup-now/", wrap(self.backup_now), name="backups_backup_now"),
             path("<uuid:backup_id>/download/", wrap(self.download), name="backups_backup_download"),
@@ -59,6 +75,7 @@ class BackupAdmin(admin.ModelAdmin):
         ]
 
     def _page(self, request, **extra):
+        recovery.recover_if_idle()  # a backup or restore whose process died shows as failed, not running
         status = services.backup_status()
         last = status["last_successful"]
         context = {
@@ -73,6 +90,7 @@ class BackupAdmin(admin.ModelAdmin):
                 else None
             ),
             "backups": Backup.objects.order_by("-created_at")[:50],
+            "restores": RestoreJob.objects.order_by("-created_at")[:10],
             "backup_form": BackupNowForm(),
             "restore_form": RestoreUploadForm(),
             "schedule_form": BackupSettingsForm(instance=BackupSettings.load()),
@@ -81,6 +99,8 @@ class BackupAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "backups/admin/data_management.html", context)
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied("Only a superuser may manage backups: an archive holds every user's data.")
         return self._page(request)
 
     def backup_now(self, request):
@@ -108,12 +128,17 @@ class BackupAdmin(admin.ModelAdmin):
         form = RestoreUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self._page(request, restore_form=form)
-        pending = _pending_dir() / f"{uuid.uuid4().hex}.zip"
+        pending = pending_dir() / f"{uuid.uuid4().hex}.zip"
         with open(pending, "wb") as out:
             for chunk in form.cleaned_data["file"].chunks():
                 out.write(chunk)
+        foreign = ""
         try:
-            manifest = services.backup_validate(pending)
+            try:
+                manifest = restore.backup_validate(pending)
+            except restore.ForeignArchive as exc:  # offered behind a second, explicit confirmation
+                foreign = " ".join(exc.messages)
+                manifest = restore.backup_validate(pending, allow_foreign=True)
         except ValidationError as exc:
             pending.unlink(missing_ok=True)
             messages.error(request, "This file cannot be restored, nothing was changed: " + " ".join(exc.messages))
@@ -121,6 +146,7 @@ class BackupAdmin(admin.ModelAdmin):
         request.session[PENDING_RESTORE_SESSION_KEY] = {
             "name": pending.name,
             "filename": form.cleaned_data["file"].name,
+            "foreign": bool(foreign),
         }
         current = {
             "purchases": Purchase.objects.count(),
@@ -132,6 +158,7 @@ class BackupAdmin(admin.ModelAdmin):
             "title": "Replace all data with this backup?",
             "opts": self.model._meta,
             "manifest": manifest,
+            "foreign": foreign,
             "filename": form.cleaned_data["file"].name,
             "current": current,
             "upload_count": sum(1 for m in manifest["members"] if m["path"].startswith("uploads/")),
@@ -143,19 +170,46 @@ class BackupAdmin(admin.ModelAdmin):
         pending = request.session.pop(PENDING_RESTORE_SESSION_KEY, None)
         if request.method != "POST" or not pending:
             return redirect("admin:backups_backup_changelist")
-        path = _pending_dir() / Path(pending["name"]).name
+        path = pending_dir() / Path(pending["name"]).name
         if request.POST.get("confirm") != "yes":
             path.unlink(missing_ok=True)
             messages.info(request, "Restore cancelled. Nothing was changed.")
             return redirect("admin:backups_backup_changelist")
-        try:
-            report = services.backup_restore(path=path, restored_from=pending["filename"], user=request.user)
-        except (ValidationError, services.BackupError) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, f"Restore refused, nothing was changed: {text}")
-            return redirect("admin:backups_backup_changelist")
-        finally:
+        if pending.get("foreign") and request.POST.get("allow_foreign") != "yes":
             path.unlink(missing_ok=True)
+            messages.error(
+                request,
+                "Restore refused, nothing was changed: this archive is not signed by this installation (changed "
+                "after it was written, or made elsewhere) and the second confirmation was not given.",
+            )
+            return redirect("admin:backups_backup_changelist")
+        with transaction.atomic():  # the task runner picks it up once this commits
+            job = restore.restore_request(
+                restored_from=pending["filename"],
+                user=request.user,
+                upload=path,
+                allow_foreign=bool(pending.get("foreign")),
+            )
+        self._restore_message(request, restore.restore_wait(job.pk) or job)
+        if not request.session.exists(request.session.session_key):
+            # Sessions are not in backups: the restore signed everyone out, this admin included.
+            logout(request)
+            messages.info(request, "Sessions are not kept in backups: sign in again.")
+        return redirect("admin:backups_backup_changelist")
+
+    @staticmethod
+    def _restore_message(request, job: RestoreJob) -> None:
+        if job.status == BackupStatus.FAILED:
+            messages.error(request, f"Restore refused or failed: {job.error}")
+            return
+        if job.status != BackupStatus.SUCCEEDED:
+            messages.info(
+                request,
+                f"The restore is running in the background (restore {job.pk}); it is listed below with its status. "
+                "When it has finished, everyone signs in again.",
+            )
+            return
+        report = job.result
         level = messages.SUCCESS if report["integrity"]["ok"] else messages.WARNING
         messages.add_message(
             request,
@@ -165,7 +219,6 @@ class BackupAdmin(admin.ModelAdmin):
             + ("ok" if report["integrity"]["ok"] else "; ".join(report["integrity"]["problems"]))
             + f". The previous data is kept as restore point {report['restore_point_id']}.",
         )
-        return redirect("admin:backups_backup_changelist")
 
     def schedule(self, request):
         if request.method != "POST":

@@ -1,13 +1,18 @@
 """Backup archives: one `.zip` with `manifest.json`, the database dump and the uploads. Pure functions over paths.
 
 The manifest records the format version, app version, creation time, database engine, applied migrations and,
-for every other member, its path, size and SHA-256. Nothing here touches the database or Django's storages.
+for every other member, its path, size and SHA-256; it is signed with HMAC-SHA256 over its canonical JSON (everything
+but the signature itself, so the signature covers every member's SHA-256). Reading never trusts the sizes the zip or
+the manifest declare: a member is read only up to the size its manifest declares (a zip bomb stops there), and the
+declared total must fit on the disk. Nothing here touches the database or Django's storages.
 """
 
 import datetime
 import hashlib
+import hmac
 import json
 import os
+import shutil
 import stat
 import tempfile
 import zipfile
@@ -22,6 +27,10 @@ MANIFEST_NAME = "manifest.json"
 DATABASE_MEMBER = "database/dump"
 UPLOADS_PREFIX = "uploads/"
 CHUNK = 1024 * 1024
+SIGNATURE = "signature"
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
+# Free space kept aside when checking that an archive's declared content fits on the disk.
+DISK_MARGIN = 64 * 1024 * 1024
 
 
 class ArchiveError(Exception):
@@ -45,6 +54,30 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def canonical_manifest(manifest: dict) -> bytes:
+    """The signed content: the manifest without its signature, as sorted, compact, ASCII JSON."""
+    unsigned = {key: value for key, value in manifest.items() if key != SIGNATURE}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def manifest_signature(manifest: dict, key: bytes) -> str:
+    return hmac.new(key, canonical_manifest(manifest), hashlib.sha256).hexdigest()
+
+
+def signature_state(manifest: dict, keys: Iterable[bytes]) -> str:
+    """ "valid" (made with one of `keys`), "missing" (unsigned: another installation or an older version), or
+    "invalid" (changed after it was written, or signed with another key)."""
+    signature = manifest.get(SIGNATURE)
+    if not isinstance(signature, dict) or not isinstance(signature.get("value"), str):
+        return "missing"
+    if signature.get("algorithm") != SIGNATURE_ALGORITHM:
+        return "invalid"
+    for key in keys:
+        if hmac.compare_digest(manifest_signature(manifest, key), signature["value"]):
+            return "valid"
+    return "invalid"
+
+
 def _check_member_name(name: str) -> None:
     """Refuse anything that could land outside the target folder when extracted."""
     path = PurePosixPath(name)
@@ -58,8 +91,9 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
-def write_archive(target: Path, *, meta: dict, members: Iterable[Member]) -> dict:
+def write_archive(target: Path, *, meta: dict, members: Iterable[Member], signing_key: bytes | None = None) -> dict:
     """Write the archive to a temporary name beside `target`, re-read and verify it, then rename it into place.
+    With `signing_key` the manifest carries its HMAC-SHA256 signature.
 
     Returns the manifest written. Raises ArchiveError if verification fails (the temporary file is removed).
     """
@@ -84,6 +118,11 @@ def write_archive(target: Path, *, meta: dict, members: Iterable[Member]) -> dic
                 **meta,
                 "members": entries,
             }
+            if signing_key is not None:
+                manifest[SIGNATURE] = {
+                    "algorithm": SIGNATURE_ALGORITHM,
+                    "value": manifest_signature(manifest, signing_key),
+                }
             archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True))
         verify_archive(tmp)  # re-read everything we wrote before it may count as a backup
         os.replace(tmp, target)
@@ -121,49 +160,107 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
         for m in members
     ):
         raise ArchiveError("The backup's manifest lists its files in an unreadable form.")
+    if any(m["size"] < 0 for m in members):
+        raise ArchiveError("The backup's manifest declares a negative file size.")
     return manifest
 
 
-def verify_archive(path: Path) -> dict:
-    """Check structure, paths and every member's size and SHA-256 against the manifest. Returns the manifest.
-
-    Raises ArchiveError naming the first problem found. Reads every byte; changes nothing.
-    """
+def _open(path: Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ArchiveError(f"The file is not a readable .zip archive ({exc}).") from None
-    with archive:
-        infos = archive.infolist()
-        names = set()
-        for info in infos:
-            _check_member_name(info.filename)
-            if _is_symlink(info):
-                raise ArchiveError(f"The archive holds a symbolic link: {info.filename!r}.")
-            if info.filename in names:
-                raise ArchiveError(f"The archive holds {info.filename!r} twice.")
-            names.add(info.filename)
-        manifest = read_manifest(archive)
-        listed = {m["path"]: m for m in manifest["members"]}
-        for name in listed:
-            _check_member_name(name)
-        unlisted = sorted(n for n in names - set(listed) - {MANIFEST_NAME} if not n.endswith("/"))
-        if unlisted:
-            raise ArchiveError(f"The archive holds files its manifest does not list: {', '.join(unlisted[:5])}.")
-        for name, entry in listed.items():
-            if name not in names:
-                raise ArchiveError(f"The archive is missing {name!r}, which its manifest lists.")
+
+
+def _check_structure(archive: zipfile.ZipFile, free_bytes: int | None) -> dict:
+    """Names, links, duplicates, manifest, and each member's zip header against its manifest entry. Reads no
+    member data except the manifest."""
+    infos = {}
+    for info in archive.infolist():
+        _check_member_name(info.filename)
+        if _is_symlink(info):
+            raise ArchiveError(f"The archive holds a symbolic link: {info.filename!r}.")
+        if info.filename in infos:
+            raise ArchiveError(f"The archive holds {info.filename!r} twice.")
+        infos[info.filename] = info
+    manifest = read_manifest(archive)
+    listed = {m["path"]: m for m in manifest["members"]}
+    for name in listed:
+        _check_member_name(name)
+    unlisted = sorted(n for n in set(infos) - set(listed) - {MANIFEST_NAME} if not n.endswith("/"))
+    if unlisted:
+        raise ArchiveError(f"The archive holds files its manifest does not list: {', '.join(unlisted[:5])}.")
+    declared = sum(entry["size"] for entry in listed.values())
+    if free_bytes is not None and declared > free_bytes:
+        raise ArchiveError(
+            f"The backup declares {declared:,} bytes of content, more than the free disk space "
+            f"({free_bytes:,} bytes): it cannot be restored here (or its manifest lies)."
+        )
+    for name, entry in listed.items():
+        if name not in infos:
+            raise ArchiveError(f"The archive is missing {name!r}, which its manifest lists.")
+        if infos[name].file_size != entry["size"]:
+            raise ArchiveError(
+                f"{name!r} in the archive does not match its checksum: the zip says {infos[name].file_size:,} "
+                f"bytes where the manifest declares {entry['size']:,}."
+            )
+    return manifest
+
+
+def free_space(folder: Path) -> int:
+    """Bytes an archive's content may take in `folder` (its disk's free space less a margin)."""
+    folder = Path(folder)
+    while not folder.exists():
+        folder = folder.parent
+    return max(0, shutil.disk_usage(folder).free - DISK_MARGIN)
+
+
+def bounded_chunks(archive: zipfile.ZipFile, name: str, declared_size: int):
+    """A member's bytes, refused as soon as they exceed the size its manifest declares (never decompressed in
+    full: a zip bomb stops there)."""
+    size = 0
+    try:
+        with archive.open(name) as handle:
+            while chunk := handle.read(min(CHUNK, declared_size - size + 1)):
+                size += len(chunk)
+                if size > declared_size:
+                    raise ArchiveError(
+                        f"{name!r} in the archive holds more than the {declared_size:,} bytes its manifest "
+                        "declares: the archive is damaged or hostile."
+                    )
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:  # CRC, inflate, truncation
+        raise ArchiveError(f"{name!r} in the archive is damaged ({exc}).") from None
+
+
+def inspect_archive(path: Path, *, free_bytes: int | None = None) -> dict:
+    """The quick checks (structure, manifest, declared sizes, disk space), reading no member's data. Returns the
+    manifest; raises ArchiveError."""
+    with _open(path) as archive:
+        return _check_structure(archive, free_bytes)
+
+
+def verify_archive(path: Path, *, free_bytes: int | None = None) -> dict:
+    """Check structure, paths and every member's size and SHA-256 against the manifest. Returns the manifest.
+
+    Raises ArchiveError naming the first problem found. Reads every byte (no more than declared); changes nothing.
+    """
+    with _open(path) as archive:
+        manifest = _check_structure(archive, free_bytes)
+        for entry in manifest["members"]:
             digest, size = hashlib.sha256(), 0
-            try:
-                with archive.open(name) as handle:
-                    while chunk := handle.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:  # CRC, inflate, truncation
-                raise ArchiveError(f"{name!r} in the archive is damaged ({exc}).") from None
+            for chunk in bounded_chunks(archive, entry["path"], entry["size"]):
+                digest.update(chunk)
+                size += len(chunk)
             if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
-                raise ArchiveError(f"{name!r} in the archive does not match its checksum: the file is damaged.")
+                raise ArchiveError(
+                    f"{entry['path']!r} in the archive does not match its checksum: the file is damaged."
+                )
         return manifest
+
+
+def _declared_sizes(archive: zipfile.ZipFile) -> dict[str, int]:
+    return {m["path"]: m["size"] for m in read_manifest(archive)["members"]}
 
 
 def extract_uploads(path: Path, target_dir: Path, *, names: Iterable[str] | None = None) -> tuple[int, int]:
@@ -174,10 +271,13 @@ def extract_uploads(path: Path, target_dir: Path, *, names: Iterable[str] | None
     """
     target_dir = Path(target_dir)
     restored = skipped = 0
-    with zipfile.ZipFile(path) as archive:
+    with _open(path) as archive:
+        declared = _declared_sizes(archive)
         wanted = names if names is not None else [n for n in archive.namelist() if n.startswith(UPLOADS_PREFIX)]
         for name in wanted:
             _check_member_name(name)
+            if name not in declared:
+                raise ArchiveError(f"{name!r} is not listed in the archive's manifest.")
             destination = target_dir / name
             if destination.exists():
                 skipped += 1
@@ -185,8 +285,8 @@ def extract_uploads(path: Path, target_dir: Path, *, names: Iterable[str] | None
             destination.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=".partial-", dir=destination.parent)
             try:
-                with os.fdopen(fd, "wb") as out, archive.open(name) as src:
-                    while chunk := src.read(CHUNK):
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in bounded_chunks(archive, name, declared[name]):
                         out.write(chunk)
                 os.replace(tmp_name, destination)
             finally:
@@ -197,11 +297,15 @@ def extract_uploads(path: Path, target_dir: Path, *, names: Iterable[str] | None
 
 
 def extract_member(path: Path, name: str, destination: Path) -> None:
-    """Copy one member (e.g. the database dump) out of a verified archive."""
+    """Copy one member (e.g. the database dump) out of a verified archive, no more than its declared size."""
     _check_member_name(name)
-    with zipfile.ZipFile(path) as archive, archive.open(name) as src, open(destination, "wb") as out:
-        while chunk := src.read(CHUNK):
-            out.write(chunk)
+    with _open(path) as archive:
+        declared = _declared_sizes(archive)
+        if name not in declared:
+            raise ArchiveError(f"{name!r} is not listed in the archive's manifest.")
+        with open(destination, "wb") as out:
+            for chunk in bounded_chunks(archive, name, declared[name]):
+                out.write(chunk)
 
 
 def utc_timestamp(moment: datetime.datetime) -> str:

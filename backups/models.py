@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from backups.choices import BackupFrequency, BackupKind, BackupStatus
 
@@ -37,6 +38,40 @@ class Backup(models.Model):
 
     def __str__(self):
         return self.filename or f"backup {self.id}"
+
+
+class RestoreJob(models.Model):
+    """One restore, run by the task runner (API.md § Backups). Like Backup records it describes the backup storage,
+    not the data, so it survives the restore that replaces the database (backups.restore reinstates it)."""
+
+    class ErrorKind(models.TextChoices):
+        VALIDATION = "validation"  # the archive was refused before anything changed (400)
+        CONFLICT = "conflict"  # could not be done now, or failed (409)
+        INTERRUPTED = "interrupted"  # its process died
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=16, choices=BackupStatus.choices, default=BackupStatus.PENDING)
+    # Not auto_now_add: a reinstated row keeps its value.
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    restored_from = models.CharField(max_length=255)
+    # The source: a stored backup, or an uploaded archive waiting in BACKUP_DIR/.pending-restores.
+    backup_id = models.UUIDField(null=True, blank=True)
+    upload_name = models.CharField(max_length=255, blank=True, default="")
+    allow_foreign = models.BooleanField(default=False)
+    # A username, not a foreign key: the restore replaces the users.
+    requested_by = models.CharField(max_length=150, blank=True, default="")
+    restore_point_id = models.UUIDField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    error_kind = models.CharField(max_length=16, choices=ErrorKind.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"restore from {self.restored_from} ({self.status})"
 
 
 class BackupSettings(models.Model):

@@ -158,6 +158,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"  # never routed: files are served by the app's own download views only
 MEDIA_ROOT = env_path("MEDIA_ROOT", DATA_DIR / "media")
 BACKUP_DIR = env_path("BACKUP_DIR", DATA_DIR / "backups")
+# HMAC key that signs backup archives; unset = derived from SECRET_KEY (rotating SECRET_KEY without listing the old one
+# in SECRET_KEY_FALLBACKS makes older archives "foreign": restoring them needs allow_foreign). README "Backups".
+BACKUP_SIGNING_KEY = env.str("BACKUP_SIGNING_KEY", default="")
+# Seconds POST /api/backup/restore waits for the restore (run by the task runner) before answering 202.
+BACKUP_RESTORE_WAIT_SECONDS = env.float("BACKUP_RESTORE_WAIT_SECONDS", default=30)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -172,6 +177,9 @@ STORAGES = {
         "OPTIONS": {"location": str(BACKUP_DIR)},
     },
 }
+
+# pg_dump's output spills to disk here past 10 MB (anonymous files): the backup folder's disk, not the system temp one.
+DBBACKUP_TMP_DIR = str(BACKUP_DIR / "tmp")
 
 # Background tasks (backups). The immediate backend runs a task in the request's process, so `make dev` needs one
 # process; production sets TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs `manage.py db_worker`.
@@ -301,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "WarrantyWriteStatusEnum": "warranties.choices.WarrantyStatus",
         "WarrantyEffectiveStatusEnum": "warranties.choices.EffectiveStatus",
         "HealthCheckEnum": "spends.api.serializers.HEALTH_CHECK_CHOICES",  # database and cache: ok | error
+        "BackupStatusEnum": "backups.choices.BackupStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

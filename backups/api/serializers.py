@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backups.choices import BackupFrequency, BackupKind
+from backups.choices import BackupFrequency, BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
 from spends.api.filters import TRUE_VALUES
 
@@ -67,6 +67,13 @@ class RestoreRequestSerializer(serializers.Serializer):
         default=False,
         help_text="Must be true: all current data will be replaced (also as ?confirm=true).",
     )
+    allow_foreign = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Restore an archive whose signature does not verify with this installation's backup key (changed "
+        "after it was written, made by another installation, or made before archives were signed). Also as "
+        "?allow_foreign=true. Without it such an archive is refused with 400 on `file`.",
+    )
 
     def validate(self, attrs):
         if bool(attrs.get("file")) == bool(attrs.get("backup_id")):
@@ -91,3 +98,22 @@ class RestoreReportSerializer(serializers.Serializer):
     files_restored = serializers.IntegerField()
     files_skipped = serializers.IntegerField()
     integrity = IntegritySerializer()
+
+
+class RestoreAcceptedSerializer(serializers.Serializer):
+    restore_id = serializers.UUIDField(help_text="Poll GET /api/backup/restore/{restore_id} until it ends.")
+    status = serializers.ChoiceField(choices=BackupStatus.choices)
+
+
+class RestoreJobSerializer(serializers.Serializer):
+    restore_id = serializers.UUIDField(source="id")
+    status = serializers.ChoiceField(choices=BackupStatus.choices)
+    restored_from = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    restore_point_id = serializers.UUIDField(
+        allow_null=True, help_text="The full backup of the data from before this restore, once it is made."
+    )
+    result = RestoreReportSerializer(allow_null=True, help_text="The restore's report once it has succeeded.")
+    error = serializers.CharField(help_text="Why it failed (empty otherwise).")

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     re_path(r"^backup/restore/?$", BackupViewSet.as_view({"post": "restore"}), name="backup-restore"),
     re_path(
+        rf"^backup/restore/(?P<restore_id>{UUID_REGEX})/?$",
+        BackupViewSet.as_view({"get": "restore_status"}),
+        name="backup-restore-status",
+    ),
+    re_path(
         rf"^backup/(?P<pk>{UUID_REGEX})/download/?$",
         BackupViewSet.as_view({"get": "download"}),
         name="backup-download",

@@ -1,6 +1,8 @@
-"""Backups, staff only (API.md § Backups). Views parse and answer; backups.services does the work."""
+"""Backups, superusers only (API.md § Backups). Views parse and answer; backups.services does the work."""
 
+from django.db import transaction
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -8,12 +10,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from backups import services
-from backups.models import Backup, BackupSettings
+from backups import recovery, restore, services
+from backups.choices import BackupStatus
+from backups.models import Backup, BackupSettings, RestoreJob
 from spends.api.pagination import SkipLimitPagination
 from spends.api.parsers import SafeJSONParser
-from spends.api.permissions import IsStaff
+from spends.api.permissions import IsSuperuser
 from spends.api.viewsets import UUID_REGEX
+from spends.exceptions import Conflict
 
 from .serializers import (
     BackupCreateSerializer,
@@ -21,6 +25,8 @@ from .serializers import (
     BackupSettingsSerializer,
     BackupStatusQuerySerializer,
     BackupStatusSerializer,
+    RestoreAcceptedSerializer,
+    RestoreJobSerializer,
     RestoreReportSerializer,
     RestoreRequestSerializer,
     confirmed,
@@ -30,7 +36,7 @@ TAGS = ["backups"]
 
 
 class BackupViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsStaff]
+    permission_classes = [IsSuperuser]
     serializer_class = BackupSerializer
     pagination_class = SkipLimitPagination
     queryset = Backup.objects.none()
@@ -43,6 +49,7 @@ class BackupViewSet(viewsets.GenericViewSet):
     @extend_schema(tags=TAGS, summary="List backups, newest first", responses=BackupSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="list")
     def list_backups(self, request):
+        recovery.recover_if_idle()  # a backup or restore whose process died shows as failed, not running
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(BackupSerializer(page, many=True).data)
 
@@ -69,6 +76,7 @@ class BackupViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], url_path="status")
     def backup_status(self, request):
+        recovery.recover_if_idle()
         query = BackupStatusQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         if "id" in query.validated_data:
@@ -114,11 +122,20 @@ class BackupViewSet(viewsets.GenericViewSet):
     @extend_schema(
         tags=TAGS,
         summary="Restore from an uploaded .zip or a stored backup (replaces all current data)",
-        description="Needs confirm=true (query or body). The archive is validated before anything changes; "
-        "a restore point (a full backup of the current data) is made first and stays listed.",
-        parameters=[OpenApiParameter("confirm", bool, description="Must be true.")],
+        description="Needs confirm=true (query or body). The archive is checked before anything changes (400 on "
+        "`file` otherwise, including an archive whose signature does not verify unless allow_foreign=true). The "
+        "restore runs in the background task runner: the request waits up to BACKUP_RESTORE_WAIT_SECONDS (30) and "
+        "answers 200 with the report when it is done, else 202 with the restore_id to poll. A restore point (a full "
+        "backup of the current data) is made first and stays listed. Sessions are not restored: everyone signs in "
+        "again.",
+        parameters=[
+            OpenApiParameter("confirm", bool, description="Must be true."),
+            OpenApiParameter(
+                "allow_foreign", bool, description="Restore an archive this installation did not sign (see the body)."
+            ),
+        ],
         request={"multipart/form-data": RestoreRequestSerializer, "application/json": RestoreRequestSerializer},
-        responses={200: RestoreReportSerializer},
+        responses={200: RestoreReportSerializer, 202: RestoreAcceptedSerializer},
     )
     @action(detail=False, methods=["post"])
     def restore(self, request):
@@ -133,17 +150,54 @@ class BackupViewSet(viewsets.GenericViewSet):
                     ]
                 }
             )
+        allow_foreign = confirmed(request.query_params.get("allow_foreign")) or body.validated_data["allow_foreign"]
         upload = body.validated_data.get("file")
         if upload is not None:
-            path = services.save_upload_to_temp(upload)
-            try:
-                report = services.backup_restore(path=path, restored_from=upload.name, user=request.user)
-            finally:
-                path.unlink(missing_ok=True)
+            job = self._request_upload_restore(request, upload, allow_foreign)
         else:
             backup = Backup.objects.filter(pk=body.validated_data["backup_id"], status="succeeded").first()
             if backup is None:
                 raise NotFound("No successful backup with this id.")
-            with services._local_copy(backup) as path:
-                report = services.backup_restore(path=path, restored_from=str(backup.pk), user=request.user)
-        return Response(RestoreReportSerializer(report).data)
+            with transaction.atomic():  # enqueued on commit
+                job = restore.restore_request(
+                    restored_from=str(backup.pk), user=request.user, backup=backup, allow_foreign=allow_foreign
+                )
+        return self._restore_answer(restore.restore_wait(job.pk) or job)
+
+    def _request_upload_restore(self, request, upload, allow_foreign):
+        path = restore.save_upload(upload)
+        try:
+            restore.backup_check(path, allow_foreign=allow_foreign)  # quick: reads no member (400 on `file`)
+            with transaction.atomic():  # enqueued on commit
+                return restore.restore_request(
+                    restored_from=upload.name, user=request.user, upload=path, allow_foreign=allow_foreign
+                )
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
+    @staticmethod
+    def _restore_answer(job: RestoreJob) -> Response:
+        if job.status == BackupStatus.SUCCEEDED:
+            return Response(RestoreReportSerializer(job.result).data)
+        if job.status == BackupStatus.FAILED:
+            if job.error_kind == RestoreJob.ErrorKind.VALIDATION:
+                raise ValidationError({"file": [job.error]})
+            raise Conflict(job.error)
+        body = {"restore_id": job.pk, "status": job.status}
+        return Response(RestoreAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A restore's progress and, once it has ended, its report or error",
+        description="status is pending, running, succeeded (result holds the report) or failed (error says why; an "
+        "interrupted restore is failed, never left running).",
+        parameters=[OpenApiParameter("restore_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={200: RestoreJobSerializer},
+    )
+    def restore_status(self, request, restore_id=None):
+        recovery.recover_if_idle()
+        job = RestoreJob.objects.filter(pk=restore_id).first()
+        if job is None:
+            raise NotFound("No restore with this id.")
+        return Response(RestoreJobSerializer(job).data)

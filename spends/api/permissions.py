@@ -15,3 +15,13 @@ class IsStaffOrReadCreate(BasePermission):
 class IsStaff(BasePermission):
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class IsSuperuser(BasePermission):
+    """Backups: an archive holds every user's data, so only superusers (not staff) may touch one."""
+
+    message = "Only a superuser may manage backups: an archive holds every user's data."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.is_superuser)

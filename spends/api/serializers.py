@@ -95,7 +95,7 @@ class ApiTokenSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "is_staff"]
+        fields = ["id", "username", "is_staff", "is_superuser"]
 
 
 HEALTH_CHECK_CHOICES = ["ok", "error"]

@@ -705,7 +705,7 @@
       },
     }));
 
-    /* ---------------------------------------------------------------- Backups (staff) */
+    /* ---------------------------------------------------------------- Backups (superusers) */
     Alpine.data("backups", () => ({
       items: [],
       total: 0,
@@ -716,7 +716,7 @@
       lastSuccessful: null,
 
       init() {
-        if (Alpine.store("ui").user && !Alpine.store("ui").user.is_staff) return;
+        if (Alpine.store("ui").user && !Alpine.store("ui").user.is_superuser) return;
         this.load();
       },
       async load() {

@@ -29,6 +29,16 @@ def test_non_staff_cannot_open_it(client):
     assert client.get(PAGE).status_code == 302  # to the admin login
 
 
+def test_staff_who_is_not_a_superuser_gets_403_and_no_link(client, settings):
+    client.force_login(UserFactory(username="staffer", is_staff=True))
+    assert PAGE.encode() not in client.get("/admin/").content
+    backup = Backup.objects.create(status="succeeded", filename="x.zip")
+    for path in ("", "backup-now/", "restore/", "restore/confirm/", "schedule/", f"{backup.id}/download/"):
+        assert client.get(PAGE + path).status_code == 403, path
+        assert client.post(PAGE + path, {"kind": "full", "enabled": "on", "keep_last": "3"}).status_code == 403, path
+    assert Backup.objects.count() == 1 and not BackupSettings.objects.filter(enabled=True).exists()
+
+
 def test_backup_now_download_and_restore_with_confirmation(admin_client, settings):
     PurchaseFactory(product_name="Kept")
     admin_client.post(PAGE + "backup-now/", {"kind": "full"})

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from backups import archive, services
+from backups import archive, restore, services
 from backups.choices import BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
@@ -66,7 +66,7 @@ def test_full_backup_wipe_restore_brings_back_every_row_and_file(settings, data)
         path.unlink()
     PurchaseFactory(product_name="Added after the backup")
 
-    report = services.backup_restore(path=zip_path, restored_from=backup.filename)
+    report = restore.backup_restore(path=zip_path, restored_from=backup.filename)
     assert snapshot() == before
     assert {p: p.read_bytes() for p in uploads} == contents
     assert report["files_restored"] == 2 and report["files_skipped"] == 0
@@ -81,10 +81,10 @@ def test_restore_point_undoes_a_restore(settings, data):
     backup = services.backup_create()
     PurchaseFactory(product_name="Newer purchase")
     state_before_restore = snapshot()
-    report = services.backup_restore(path=stored_path(settings, backup), restored_from="x")
+    report = restore.backup_restore(path=stored_path(settings, backup), restored_from="x")
     assert not Purchase.objects.filter(product_name="Newer purchase").exists()
     point = Backup.objects.get(pk=report["restore_point_id"])
-    services.backup_restore(path=stored_path(settings, point), restored_from=str(point.pk))
+    restore.backup_restore(path=stored_path(settings, point), restored_from=str(point.pk))
     assert snapshot() == state_before_restore
 
 
@@ -97,7 +97,7 @@ def test_flipped_byte_is_rejected_and_nothing_changes(settings, data):
     PurchaseFactory(product_name="Must survive")
     before, backups_before = snapshot(), Backup.objects.count()
     with pytest.raises(ValidationError, match="damaged"):
-        services.backup_restore(path=path, restored_from="x")
+        restore.backup_restore(path=path, restored_from="x")
     assert snapshot() == before
     assert Backup.objects.count() == backups_before  # not even a restore point was made
 
@@ -118,7 +118,7 @@ def test_archive_of_the_other_engine_is_refused(settings, data, tmp_path):
                 data_bytes = json.dumps(manifest).encode()
             dst.writestr(info.filename, data_bytes)
     with pytest.raises(ValidationError, match=f"{other} database"):
-        services.backup_restore(path=target, restored_from="x")
+        restore.backup_restore(path=target, restored_from="x", allow_foreign=True)
 
 
 def test_incremental_holds_only_new_uploads_and_restores_through_its_chain(settings, data):
@@ -134,7 +134,7 @@ def test_incremental_holds_only_new_uploads_and_restores_through_its_chain(setti
 
     for path in [*uploads, new_upload]:
         path.unlink()
-    report = services.backup_restore(path=stored_path(settings, incremental), restored_from="inc")
+    report = restore.backup_restore(path=stored_path(settings, incremental), restored_from="inc")
     assert report["files_restored"] == 3
     assert all(p.exists() for p in [*uploads, new_upload])
 
@@ -145,7 +145,7 @@ def test_incremental_with_missing_parent_says_which(settings, data):
     parent = incremental.parent
     (Path(settings.BACKUP_DIR) / parent.filename).unlink()
     with pytest.raises(ValidationError, match=str(parent.pk)):
-        services.backup_restore(path=stored_path(settings, incremental), restored_from="inc")
+        restore.backup_restore(path=stored_path(settings, incremental), restored_from="inc")
 
 
 def test_incremental_without_any_backup_fails_clearly(data):
@@ -216,7 +216,7 @@ def test_backup_while_another_thread_writes_restores_to_a_consistent_database(se
         stop.set()
         thread.join()
     assert not errors and backup.status == BackupStatus.SUCCEEDED
-    services.backup_restore(path=stored_path(settings, backup), restored_from="x")
+    restore.backup_restore(path=stored_path(settings, backup), restored_from="x")
     # Every concurrent purchase was written with its warranty in one go: the dump must never split them.
     concurrent = Purchase.objects.filter(product_name="Concurrent")
     assert concurrent.filter(warranty__isnull=True).count() <= 1  # at most the one between its two inserts

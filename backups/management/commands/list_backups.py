@@ -1,7 +1,9 @@
-"""manage.py list_backups: the backup records, newest first."""
+"""manage.py list_backups [--rescan]: the backup records, newest first."""
 
 from django.core.management.base import BaseCommand
 
+from backups import recovery
+from backups.common import BackupError, exclusive_lock
 from backups.models import Backup
 
 from ._output import human_size
@@ -10,7 +12,23 @@ from ._output import human_size
 class Command(BaseCommand):
     help = "List backups, newest first."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rescan",
+            action="store_true",
+            help="First rebuild missing records from the signed archives in the backup storage, mark backups and "
+            "restores whose process died as failed, and remove temporary and partial files.",
+        )
+
     def handle(self, *args, **options):
+        if options["rescan"]:
+            try:
+                with exclusive_lock(wait=30):
+                    recovery.recover()
+            except BackupError as exc:
+                self.stderr.write(f"Not rescanned: {exc}")
+        else:
+            recovery.recover_if_idle()
         backups = Backup.objects.order_by("-created_at")
         if not backups:
             self.stdout.write("No backups yet. Make one with: python manage.py backup")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from backups import services
+from backups import restore
 
 
 class Command(BaseCommand):
@@ -13,13 +13,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--allow-foreign", action="store_true", help="Check an archive this installation did not sign as well."
+        )
 
     def handle(self, *args, **options):
         path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            manifest = services.backup_validate(path)
+            manifest = restore.backup_validate(path, allow_foreign=options["allow_foreign"])
         except ValidationError as exc:
             raise CommandError("Invalid backup: " + " ".join(exc.messages)) from None
         self.stdout.write(
