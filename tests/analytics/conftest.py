@@ -13,6 +13,22 @@ D = datetime.date
 UTC = datetime.UTC
 
 
+# Every analytics endpoint under /api/analytics/ (the cache-outage tests in tests/spends use this list too).
+ENDPOINTS = [
+    "spending",
+    "spending/by-period",
+    "summary",
+    "warranties/timeline",
+    "warranties/summary",
+    "retailers",
+    "brands",
+    "top-products",
+    "recent-purchases",
+    "recent-warranties",
+    "dashboard",
+]
+
+
 def buy(owner, day, price, currency="USD", *, name="Thing", status=PurchaseStatus.RECEIVED, **fields):
     return PurchaseFactory(
         owner=owner,

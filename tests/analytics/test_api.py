@@ -7,24 +7,10 @@ import time_machine
 
 from analytics.cache import bump_user_version
 from purchases.models import Purchase
-from tests.analytics.conftest import UTC, D, buy, warranty
+from tests.analytics.conftest import ENDPOINTS, UTC, D, buy, warranty
 from tests.factories import RetailerFactory, WarrantyFactory
 
 pytestmark = pytest.mark.django_db
-
-ENDPOINTS = [
-    "spending",
-    "spending/by-period",
-    "summary",
-    "warranties/timeline",
-    "warranties/summary",
-    "retailers",
-    "brands",
-    "top-products",
-    "recent-purchases",
-    "recent-warranties",
-    "dashboard",
-]
 
 
 def at(*args):

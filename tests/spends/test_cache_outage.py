@@ -18,24 +18,13 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from spends import config
+from tests.analytics.conftest import ENDPOINTS
 from tests.conftest import token_client
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 RETRY_AFTER = 0.3  # the breaker's pause in these tests (5 s by default)
-ANALYTICS = [
-    "spending",
-    "spending/by-period",
-    "summary",
-    "warranties/timeline",
-    "warranties/summary",
-    "retailers",
-    "brands",
-    "top-products",
-    "recent-purchases",
-    "recent-warranties",
-    "dashboard",
-]
+ANALYTICS = ENDPOINTS
 
 
 def _free_port() -> int:
