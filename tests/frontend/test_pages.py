@@ -1,5 +1,6 @@
 """The two server-rendered pages of the web dashboard (spends/frontend.py): who gets which page."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,25 @@ from django.conf import settings
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def scripts(html):
+    """The page's script files in the order they run (all deferred or modules), Alpine last."""
+    found = re.findall(r'<script (?:defer|type="module") src="/static/([^"]+)"></script>', html)
+    assert len(found) == html.count("<script"), "a script that is neither deferred nor a module"
+    return found
+
+
+ALPINE = "vendor/alpinejs-csp/3.17.4/alpine-csp.min.js"
+SCREEN_SCRIPTS = ["dashboard", "purchase_dialog", "attachments", "purchases", "warranties", "transfer", "backups"]
+SHELL_SCRIPTS = [
+    "app/api.js",
+    "app/core.js",
+    "app/charts.js",
+    "app/shell.js",
+    *(f"app/{name}.js" for name in SCREEN_SCRIPTS),
+    ALPINE,
+]
 
 
 def test_root_redirects_a_signed_out_visitor_to_sign_in(client):
@@ -35,7 +55,28 @@ def test_root_serves_the_app_shell_to_a_signed_in_user(client):
     assert 'x-data="shell"' in html
     for screen in ("dashboard", "purchases", "warranties", "transfer", "backups"):
         assert f'x-data="{screen}"' in html
-    assert "/static/app/api.js" in html and "/static/app/app.js" in html
+    assert scripts(html) == SHELL_SCRIPTS
+
+
+def test_sign_in_page_loads_only_what_signing_in_needs(client):
+    assert scripts(client.get("/sign-in").content.decode()) == ["app/api.js", "app/core.js", "app/sign_in.js", ALPINE]
+
+
+def test_template_comments_stay_out_of_the_pages(client):
+    """Django's {# #} is one line only; a longer one would be sent to the browser as text."""
+    signed_out = client.get("/sign-in").content.decode()
+    client.force_login(UserFactory())
+    for html in (signed_out, client.get("/").content.decode()):
+        assert "{#" not in html and "{%" not in html and "#}" not in html
+
+
+def test_every_script_of_the_app_is_loaded_and_none_is_over_500_lines():
+    """The dashboard's code is split by screen (issue #19): each file is loaded by a page and stays small."""
+    folder = Path(settings.BASE_DIR) / "static" / "app"
+    files = {f"app/{script.name}" for script in folder.glob("*.js")}
+    assert files == {*SHELL_SCRIPTS, "app/sign_in.js"} - {ALPINE}
+    for name in files:
+        assert len((folder / name.removeprefix("app/")).read_text().splitlines()) <= 500, name
 
 
 def test_sign_in_page_sends_a_signed_in_user_to_the_app(client):

@@ -1,0 +1,152 @@
+/* Spends Tracker web dashboard: the add/edit purchase dialog (templates/app/screens/purchase_dialog.html), a mixin of
+ * the Purchases screen (purchases.js): its form, the retailer and brand typed by name, saving and the field errors.
+ */
+const api = window.SpendsApi;
+const { today, compose } = window.SpendsApp;
+
+function blankWarranty() {
+  return { warranty_start: today(), warranty_end: "", warranty_type: "LIMITED", provider: "", status: "ACTIVE", notes: "" };
+}
+
+function blankPurchase() {
+  return {
+    product_name: "",
+    price: "",
+    currency_code: "",
+    purchase_date: today(),
+    status: "RECEIVED",
+    retailer_name: "",
+    brand_name: "",
+    notes: "",
+    has_warranty: false,
+    warranty: blankWarranty(),
+  };
+}
+
+/** The form's values for a purchase from the list. */
+function formOf(purchase) {
+  const warranty = purchase.warranty;
+  return {
+    product_name: purchase.product_name,
+    price: purchase.price,
+    currency_code: purchase.currency_code,
+    purchase_date: purchase.purchase_date,
+    status: purchase.status,
+    retailer_name: purchase.retailer_name || "",
+    brand_name: purchase.brand_name || "",
+    notes: purchase.notes,
+    has_warranty: !!warranty,
+    warranty: warranty
+      ? {
+          warranty_start: warranty.warranty_start,
+          warranty_end: warranty.warranty_end || "",
+          warranty_type: warranty.warranty_type,
+          provider: warranty.provider,
+          status: warranty.status === "VOIDED" ? "VOIDED" : "ACTIVE",
+          notes: warranty.notes,
+        }
+      : blankWarranty(),
+  };
+}
+
+/** The dialog's methods; the Purchases screen provides retailers, brands and load(). */
+const dialogMethods = {
+  err(field) {
+    return api.fieldErrors(this.formErrors, field);
+  },
+  openNew() {
+    this.editing = null;
+    this.form = blankPurchase();
+    this.openForm();
+  },
+  openEdit(purchase) {
+    this.editing = purchase;
+    this.form = formOf(purchase);
+    this.openForm();
+  },
+  openForm() {
+    this.formErrors = {};
+    this.formError = "";
+    this.saving = false;
+    this.$refs.purchaseDialog.showModal();
+    this.$nextTick(() => this.$refs.productName.focus());
+  },
+  closeForm() {
+    this.$refs.purchaseDialog.close();
+  },
+  /** The catalog id for a typed name: an existing one (any case), or a new retailer/brand made now. */
+  async catalogId(kind, name) {
+    const trimmed = name.trim();
+    if (!trimmed) return null;
+    const list = kind === "retailer" ? this.retailers : this.brands;
+    const found = list.find((item) => item.name.toLowerCase() === trimmed.toLowerCase());
+    if (found) return found.id;
+    try {
+      const created = await api.post(kind === "retailer" ? "/api/retailers" : "/api/brands", { name: trimmed });
+      list.push(created);
+      list.sort((a, b) => a.name.localeCompare(b.name));
+      return created.id;
+    } catch (err) {
+      const messages = api.fieldErrors(err.errors, "name") || err.detail;
+      throw new api.ApiError(400, { detail: "Please correct the marked fields.", errors: { [`${kind}_name`]: [messages] } });
+    }
+  },
+  payload(retailerId, brandId) {
+    const form = this.form;
+    const body = {
+      product_name: form.product_name,
+      price: form.price === "" || form.price === null ? "" : String(form.price),
+      purchase_date: form.purchase_date,
+      status: form.status,
+      retailer_id: retailerId,
+      brand_id: brandId,
+      notes: form.notes,
+    };
+    if (form.currency_code.trim()) body.currency_code = form.currency_code.trim();
+    if (form.has_warranty) {
+      body.warranty = { ...form.warranty, warranty_end: form.warranty.warranty_end || null };
+    } else if (this.editing) {
+      body.warranty = null; // unticked: remove the warranty
+    }
+    return body;
+  },
+  async save() {
+    this.saving = true;
+    this.formErrors = {};
+    this.formError = "";
+    try {
+      const retailerId = await this.catalogId("retailer", this.form.retailer_name);
+      const brandId = await this.catalogId("brand", this.form.brand_name);
+      const body = this.payload(retailerId, brandId);
+      const saved = this.editing
+        ? await api.put(`/api/purchases/${this.editing.id}`, body)
+        : await api.post("/api/purchases", body);
+      this.closeForm();
+      window.Alpine.store("ui").notify(`${this.editing ? "Saved" : "Added"} “${saved.product_name}”.`);
+      this.load();
+    } catch (err) {
+      this.showFormErrors(err);
+    } finally {
+      this.saving = false;
+    }
+  },
+  /** A refused save: the general message on top, the field messages at their fields, the first of them focused. */
+  showFormErrors(err) {
+    this.formErrors = err.errors;
+    const general = [api.fieldErrors(err.errors, "non_field_errors"), api.fieldErrors(err.errors, "warranty.non_field_errors")]
+      .filter(Boolean)
+      .join(" ");
+    const fields = Object.keys(err.errors).filter((key) => key !== "non_field_errors");
+    this.formError = general || (fields.length ? "Please correct the marked fields." : err.detail);
+    this.$nextTick(() => {
+      const invalid = this.$refs.purchaseDialog.querySelector("[aria-invalid=true]");
+      if (invalid) invalid.focus();
+    });
+  },
+};
+
+/** Mixin for the Purchases screen: the dialog's state and methods. */
+window.SpendsApp.purchaseDialog = function purchaseDialog() {
+  const state = { form: blankPurchase(), editing: null, formErrors: {}, formError: "", saving: false };
+  return compose(state, dialogMethods);
+};
