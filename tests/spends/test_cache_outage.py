@@ -242,7 +242,7 @@ def test_the_cache_helper_degrades_and_the_backend_times_out(redis_server):
 
 @pytest.mark.django_db(transaction=True)  # a restore replaces the database: no wrapping test transaction
 def test_a_restore_with_the_cache_down_succeeds_and_empties_the_cache_once_it_is_back(redis_server, settings):
-    from backups import services
+    from backups import restore, services
     from spends.cache import cache_call
 
     client = token_client(UserFactory())
@@ -252,7 +252,7 @@ def test_a_restore_with_the_cache_down_succeeds_and_empties_the_cache_once_it_is
     assert _summary(client)["total_spent"] == "30.00"  # cached
     redis_server.client().save()
     redis_server.kill()
-    report = services.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="x")
+    report = restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="x")
     assert report["integrity"]["ok"]
     redis_server.start()
     assert redis_server.client().dbsize() > 0  # the answers from before the restore are back
