@@ -6,9 +6,3 @@ from django.apps import AppConfig
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Analytics"
-
-    def ready(self):
-        # Cache invalidation on every write to purchases, warranties and the catalog.
-        from analytics import signals
-
-        signals.connect()

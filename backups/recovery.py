@@ -16,7 +16,7 @@ import time
 import zipfile
 
 from django.core import serializers
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from backups import archive
@@ -32,6 +32,7 @@ from backups.common import (
     storage,
 )
 from backups.models import Backup, BackupSettings, RestoreJob
+from spends import data_versions
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,9 @@ def _replay_journal() -> None:
     path = backup_dir() / JOURNAL_NAME
     if not path.exists():
         return
+    # A restore stopped after it may have replaced the database: cached answers may carry its numbers.
+    with contextlib.suppress(DatabaseError):
+        data_versions.renew_all()
     try:
         objects = list(serializers.deserialize("json", path.read_text()))
         with transaction.atomic():

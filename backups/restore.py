@@ -26,6 +26,7 @@ from backups.choices import BackupKind, BackupStatus
 from backups.common import BackupError, engine, media_root, pending_dir, signing_keys, temp_dir, tmp_root
 from backups.integrity import integrity_problems
 from backups.models import Backup, BackupSettings, RestoreJob
+from spends import data_versions
 from spends.cache import clear_cache
 
 logger = logging.getLogger(__name__)
@@ -185,6 +186,8 @@ def _replace_database(path: Path, job: RestoreJob, say) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     Session.objects.all().delete()  # an archive from before sessions were left out: everyone signs in again
     _reinstate_records(records)
+    # The restored table holds the numbers of the archive's time, which cached answers of later data may carry.
+    data_versions.renew_all()
     recovery.clear_journal()
     recovery.rescan_storage()
 
@@ -210,7 +213,7 @@ def _restore_locked(path: Path, job: RestoreJob, say) -> dict:
             restored, skipped = archive.extract_uploads(source_path, media_root())
             report.files_restored += restored
             report.files_skipped += skipped
-    clear_cache()  # every cached analytics answer may describe the replaced data (later, if the cache is down)
+    clear_cache()  # frees what described the replaced data (answers are already unreachable: renew_all above)
     say("checking integrity")
     report.problems = integrity_problems()
     return report.as_dict()

@@ -3,7 +3,7 @@
 Serves the app with gunicorn and the production settings (DEBUG off, connection pool, Redis cache) on the bench
 database (`python -m bench.generate` makes it; `--generate` runs it first), then measures, sequentially and over real
 HTTP to 127.0.0.1 only: median and p95 latency of the purchase list (default page, `search`, three filters), the
-detail, warranties `expiring`, every analytics endpoint and `dashboard` cold (the user's cache version bumped before
+detail, warranties `expiring`, every analytics endpoint and `dashboard` cold (the owner's data version bumped before
 each request) and warm, and the detail's throughput with concurrent clients. In the same run it captures the SQL each
 endpoint runs (in-process, CaptureQueriesContext) and replays it through the raw DB-API cursor: the floor. A bare
 Django view returning a constant is the framework floor. Then a 100k-row CSV import through the API (vs a raw bulk
@@ -239,8 +239,8 @@ def run_engine(args, engine: str) -> dict:
     from django.core.cache import cache
     from django.db import connection
 
-    from analytics.cache import bump_user_version
     from purchases.models import Purchase
+    from spends import data_versions
     from spends.models import ApiToken
     from spends.tokens import token_issue
 
@@ -270,7 +270,7 @@ def run_engine(args, engine: str) -> dict:
     today = datetime.date.today()
     three_years = (today - datetime.timedelta(days=3 * 365)).isoformat()
     cache.clear()  # the bench's own Redis database (BENCH_CACHE_URL)
-    bump = lambda: bump_user_version(main.pk)  # noqa: E731
+    bump = lambda: data_versions.bump(data_versions.owner_scope(main.pk))  # noqa: E731
 
     p = "/api"
     endpoints = [

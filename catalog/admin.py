@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.db.models import Count
 
 from catalog.models import Brand, Retailer
+from catalog.services import CATALOG_SCOPE
 from purchases.resources import BrandResource, RetailerResource
-from spends.admin_mixins import ImportExportForUserAdmin
+from spends.admin_mixins import DataVersionAdminMixin, ImportExportForUserAdmin
 
 
-class CatalogEntryAdmin(ImportExportForUserAdmin):
+class CatalogEntryAdmin(DataVersionAdminMixin, ImportExportForUserAdmin):
     list_display = ["name", "url", "purchases_total", "created_at"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -14,6 +15,9 @@ class CatalogEntryAdmin(ImportExportForUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(purchases_total=Count("purchases"))
+
+    def data_version_scopes(self, queryset) -> set[str]:
+        return {CATALOG_SCOPE}  # names appear in every owner's answers
 
     @admin.display(description="Purchases (all users)", ordering="purchases_total")
     def purchases_total(self, obj):

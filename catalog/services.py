@@ -3,6 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from spends import data_versions
+
+CATALOG_SCOPE = "catalog"  # the data version of the shared catalog: names appear in every owner's answers
+
 
 def _duplicate_error(model):
     return ValidationError({"name": [f"A {model._meta.verbose_name} with this name already exists."]})
@@ -24,14 +28,17 @@ def catalog_entry_save(*, instance, **fields):
     try:
         with transaction.atomic():
             instance.save()
+            data_versions.bump(CATALOG_SCOPE)
     except IntegrityError as exc:
         raise _duplicate_error(model) from exc
     return instance
 
 
+@transaction.atomic
 def catalog_entry_delete(*, instance):
     """Delete a retailer/brand. A referenced one raises ProtectedError (answered 409): nothing is lost silently."""
     instance.delete()
+    data_versions.bump(CATALOG_SCOPE)
 
 
 def catalog_get_or_create_by_name(*, model, name: str):

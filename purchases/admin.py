@@ -14,8 +14,8 @@ from purchases.api.attachment_views import file_response
 from purchases.choices import AttachmentKind
 from purchases.models import Attachment, Purchase
 from purchases.resources import PurchaseResource
-from spends import clock
-from spends.admin_mixins import ImportExportForUserAdmin
+from spends import clock, data_versions
+from spends.admin_mixins import DataVersionAdminMixin, ImportExportForUserAdmin
 from warranties.choices import EffectiveStatus
 from warranties.models import Warranty
 
@@ -80,7 +80,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ImportExportForUserAdmin):
+class PurchaseAdmin(DataVersionAdminMixin, ImportExportForUserAdmin):
     resource_classes = [PurchaseResource]
     change_form_template = "purchases/admin/purchase_change_form.html"
     list_display = ["product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "owner"]
@@ -97,6 +97,10 @@ class PurchaseAdmin(ImportExportForUserAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(owner=request.user)
+
+    def data_version_scopes(self, queryset) -> set[str]:
+        owners = queryset.order_by().values_list("owner_id", flat=True).distinct()
+        return {data_versions.owner_scope(owner_id) for owner_id in owners}
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}

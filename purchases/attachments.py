@@ -18,6 +18,7 @@ from django.db import transaction
 
 from purchases.choices import AttachmentKind
 from purchases.models import FILENAME_MAX_LENGTH, UPLOADS_DIR, Attachment, Purchase, upload_name
+from spends import data_versions
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +214,7 @@ def attachment_upload(*, purchase: Purchase, uploaded_file, kind: str = Attachme
             sha256=scanned.sha256,
             available=True,
         )
+        data_versions.bump(data_versions.owner_scope(purchase.owner_id))  # attachment counts show in answers
         transaction.on_commit(lambda: _ensure_stored(name, uploaded_file), robust=True)
     return attachment
 
@@ -227,7 +229,9 @@ def attachment_delete(*, attachment: Attachment) -> None:
     """Delete an attachment. Its file is removed after the transaction commits, and only when no other attachment
     (of any user) has the same content; a rollback keeps it. Deleting a purchase does the same for each of its
     attachments: the removal is scheduled by `purchases.models`' post_delete receiver, whatever deleted the row."""
+    owner_id = attachment.purchase.owner_id
     attachment.delete()
+    data_versions.bump(data_versions.owner_scope(owner_id))  # attachment counts show in answers
 
 
 def attachment_file_release(*, sha256: str) -> bool:

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from purchases.models import Purchase
+from spends import data_versions
 from warranties import services as warranty_services
 from warranties.models import Warranty
 
@@ -20,18 +21,26 @@ def _validate_and_save(purchase: Purchase) -> Purchase:
     return purchase
 
 
-def _apply_warranty(purchase: Purchase, warranty) -> None:
+def _bump(owner_id) -> None:
+    data_versions.bump(data_versions.owner_scope(owner_id))
+
+
+def _apply_warranty(purchase: Purchase, warranty) -> bool:
+    """Returns whether a warranty service ran (it bumped the owner's data version, after the purchase's write)."""
     if warranty is UNSET:
-        return
+        return False
     existing = Warranty.objects.filter(purchase=purchase).first()
+    if existing is not None:
+        existing.purchase = purchase  # the warranty service finds the owner without a query
     if warranty is None:
-        if existing is not None:
-            warranty_services.warranty_delete(warranty=existing)
-        return
-    if existing is None:
+        if existing is None:
+            return False
+        warranty_services.warranty_delete(warranty=existing)
+    elif existing is None:
         warranty_services.warranty_create(purchase=purchase, field_prefix=WARRANTY_PREFIX, **warranty)
     else:
         warranty_services.warranty_update(warranty=existing, field_prefix=WARRANTY_PREFIX, **warranty)
+    return True
 
 
 @transaction.atomic
@@ -41,17 +50,22 @@ def purchase_create(*, owner, warranty=None, **fields) -> Purchase:
     Atomic: a warranty that fails validation (ValidationError nested under "warranty") leaves no purchase.
     """
     purchase = _validate_and_save(Purchase(owner=owner, **fields))
-    _apply_warranty(purchase, UNSET if warranty is None else warranty)
+    if not _apply_warranty(purchase, UNSET if warranty is None else warranty):
+        _bump(purchase.owner_id)  # else the warranty service did, in this transaction
     return purchase
 
 
 @transaction.atomic
 def purchase_update(*, purchase: Purchase, warranty=UNSET, **fields) -> Purchase:
     """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it."""
+    previous_owner_id = purchase.owner_id
     for key, value in fields.items():
         setattr(purchase, key, value)
     _validate_and_save(purchase)
-    _apply_warranty(purchase, warranty)
+    if not _apply_warranty(purchase, warranty):
+        _bump(purchase.owner_id)  # else the warranty service did, in this transaction
+    if previous_owner_id != purchase.owner_id:
+        _bump(previous_owner_id)
     return purchase
 
 
@@ -63,3 +77,4 @@ def purchase_delete(*, purchase: Purchase) -> None:
     each deleted attachment row schedules `purchases.attachments.attachment_file_release` via `on_commit`.
     """
     purchase.delete()
+    _bump(purchase.owner_id)

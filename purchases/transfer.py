@@ -21,7 +21,6 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.settings import api_settings
 from rest_framework.utils.encoders import JSONEncoder
 
-from analytics.cache import bump_user_version
 from catalog.api.serializers import RetailerSerializer
 from catalog.models import Brand, Retailer
 from catalog.services import catalog_entry_save
@@ -29,6 +28,7 @@ from purchases import selectors
 from purchases.api.serializers import PURCHASE_OBJECT_LOOKUPS, PurchaseSerializer, purchase_object
 from purchases.models import Purchase
 from purchases.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, cell_text, neutralise
+from spends import data_versions
 from warranties.models import Warranty
 
 EXPORT_FORMAT = "spends-tracker"
@@ -576,7 +576,7 @@ class _Importer:
         _update_rows(Warranty, changed_warranties, [*WARRANTY_FIELDS, "updated_at"])
         if purchases or updated:
             # Bulk writes send no signals: invalidate the owner's cached analytics once.
-            bump_user_version(self.owner.pk)
+            data_versions.bump(data_versions.owner_scope(self.owner.pk))
 
     def run(self, items: list[_Item], file_warnings: list[dict]) -> ImportOutcome:
         total = len(items)

@@ -1,7 +1,10 @@
 """Admin pieces shared by the apps."""
 
+from django.db import transaction
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
+
+from spends import data_versions
 
 
 class ImportExportForUserAdmin(ImportExportModelAdmin):
@@ -16,3 +19,38 @@ class ImportExportForUserAdmin(ImportExportModelAdmin):
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+
+class DataVersionAdminMixin:
+    """Admin writes bump the data versions of what they change (spends.data_versions), in the write's transaction:
+    Django runs the change form and the delete view in one; the bulk delete action is given one here.
+
+    Subclasses name the scopes of a queryset's rows in `data_version_scopes(queryset)`.
+    """
+
+    def data_version_scopes(self, queryset) -> set[str]:
+        raise NotImplementedError
+
+    def _scopes_of(self, obj) -> set[str]:
+        return self.data_version_scopes(self.model.objects.filter(pk=obj.pk)) if obj.pk else set()
+
+    def save_model(self, request, obj, form, change):
+        before = self._scopes_of(obj) if change else set()  # a row moved to another owner changes both
+        super().save_model(request, obj, form, change)
+        _bump_all(before | self._scopes_of(obj))  # inlines are saved later in the same transaction
+
+    def delete_model(self, request, obj):
+        scopes = self._scopes_of(obj)
+        super().delete_model(request, obj)
+        _bump_all(scopes)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            scopes = self.data_version_scopes(queryset)
+            super().delete_queryset(request, queryset)
+            _bump_all(scopes)
+
+
+def _bump_all(scopes) -> None:
+    for scope in sorted(scopes):  # one order everywhere: concurrent transactions never wait on each other in a cycle
+        data_versions.bump(scope)

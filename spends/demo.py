@@ -12,11 +12,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from analytics.cache import bump_user_version
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
-from spends import clock
+from spends import clock, data_versions
 from spends.models import ApiToken
 from spends.tokens import token_issue
 from warranties.choices import WarrantyStatus, WarrantyType
@@ -136,7 +135,7 @@ def demo_data_create(
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)
     Warranty.objects.bulk_create(new_warranties, batch_size=1000)
     if missing:
-        bump_user_version(user.pk)  # bulk_create sends no signals: invalidate cached analytics ourselves
+        data_versions.bump(data_versions.owner_scope(user.pk))  # once for the whole bulk write
     return DemoResult(
         username=username,
         password=password,

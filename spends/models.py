@@ -29,3 +29,18 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name or 'API token'} ({self.user})"
+
+
+class DataVersion(models.Model):
+    """The data version of one scope (a data owner, the shared catalog, the installation): a number that changes
+    in the same transaction as every write to that scope's data. Cached answers are keyed by it (spends.data_versions).
+    """
+
+    scope = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"{self.scope}: {self.version}"

@@ -1,4 +1,8 @@
-"""factory_boy factories for every model (no fixtures with hard-coded keys)."""
+"""factory_boy factories for every model (no fixtures with hard-coded keys).
+
+The purchase, warranty and catalog factories write as the write services do: each created row bumps the data
+version of its scope (spends.data_versions), so a cached analytics answer read before it is not served after it.
+"""
 
 import datetime
 from decimal import Decimal
@@ -7,8 +11,10 @@ import factory
 from django.contrib.auth import get_user_model
 
 from catalog.models import Brand, Retailer
+from catalog.services import CATALOG_SCOPE
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
+from spends import data_versions
 from warranties.choices import WarrantyStatus, WarrantyType
 from warranties.models import Warranty
 
@@ -30,23 +36,41 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class RetailerFactory(factory.django.DjangoModelFactory):
+class _BumpingFactory(factory.django.DjangoModelFactory):
+    """Bumps `_scope(created row)` after the insert, as the row's write service would."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        created = super()._create(model_class, *args, **kwargs)
+        data_versions.bump(cls._scope(created))
+        return created
+
+    @staticmethod
+    def _scope(created) -> str:
+        return CATALOG_SCOPE
+
+
+class RetailerFactory(_BumpingFactory):
     class Meta:
         model = Retailer
 
     name = factory.Sequence(lambda n: f"Retailer {n}")
 
 
-class BrandFactory(factory.django.DjangoModelFactory):
+class BrandFactory(_BumpingFactory):
     class Meta:
         model = Brand
 
     name = factory.Sequence(lambda n: f"Brand {n}")
 
 
-class PurchaseFactory(factory.django.DjangoModelFactory):
+class PurchaseFactory(_BumpingFactory):
     class Meta:
         model = Purchase
+
+    @staticmethod
+    def _scope(created) -> str:
+        return data_versions.owner_scope(created.owner_id)
 
     owner = factory.SubFactory(UserFactory)
     product_name = factory.Sequence(lambda n: f"Product {n}")
@@ -56,9 +80,13 @@ class PurchaseFactory(factory.django.DjangoModelFactory):
     purchase_date = datetime.date(2025, 1, 15)
 
 
-class WarrantyFactory(factory.django.DjangoModelFactory):
+class WarrantyFactory(_BumpingFactory):
     class Meta:
         model = Warranty
+
+    @staticmethod
+    def _scope(created) -> str:
+        return data_versions.owner_scope(created.purchase.owner_id)
 
     purchase = factory.SubFactory(PurchaseFactory)
     warranty_start = factory.LazyAttribute(lambda w: w.purchase.purchase_date)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from spends import data_versions
+from spends.admin_mixins import DataVersionAdminMixin
 from warranties.models import Warranty
 
 
 @admin.register(Warranty)
-class WarrantyAdmin(admin.ModelAdmin):
+class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
     list_display = ["purchase", "warranty_type", "warranty_start", "warranty_end", "status", "provider"]
     list_filter = ["status", "warranty_type", "warranty_end"]
     search_fields = ["purchase__product_name", "provider", "notes"]
@@ -16,3 +18,7 @@ class WarrantyAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(purchase__owner=request.user)
+
+    def data_version_scopes(self, queryset) -> set[str]:
+        owners = queryset.order_by().values_list("purchase__owner_id", flat=True).distinct()
+        return {data_versions.owner_scope(owner_id) for owner_id in owners}

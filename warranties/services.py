@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from spends import data_versions
 from warranties.models import Warranty
 
 WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
@@ -17,7 +18,14 @@ def _save(warranty: Warranty, *, field_prefix: str | None) -> Warranty:
         exc.field_prefix = field_prefix  # errors of a purchase's nested warranty nest under "warranty"
         raise
     warranty.save()
+    data_versions.bump(data_versions.owner_scope(_owner_id(warranty)))
     return warranty
+
+
+def _owner_id(warranty: Warranty):
+    # The purchase is usually loaded already (the API's and the nested write's); else one query.
+    purchase = warranty.purchase
+    return purchase.owner_id
 
 
 def _already_has_warranty(purchase) -> bool:
@@ -58,4 +66,6 @@ def warranty_update(*, warranty: Warranty, field_prefix: str | None = None, **fi
 
 @transaction.atomic
 def warranty_delete(*, warranty: Warranty) -> None:
+    owner_id = _owner_id(warranty)
     warranty.delete()
+    data_versions.bump(data_versions.owner_scope(owner_id))

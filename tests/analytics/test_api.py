@@ -5,8 +5,8 @@ import datetime
 import pytest
 import time_machine
 
-from analytics.cache import bump_user_version
 from purchases.models import Purchase
+from spends import data_versions
 from tests.analytics.conftest import ENDPOINTS, UTC, D, buy, warranty
 from tests.factories import RetailerFactory, WarrantyFactory
 
@@ -292,13 +292,13 @@ def test_recent_lists_use_the_purchase_and_warranty_objects(owner_client, timeli
 # --- caching --------------------------------------------------------------------------------------------------
 
 
-def test_cache_is_used_and_bump_user_version_invalidates_it(owner_client, spending_data, leap_today):
+def test_cache_is_used_and_a_data_version_bump_invalidates_it(owner_client, spending_data, leap_today):
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "193.50"
-    # A write that bypasses model signals (like a bulk import) leaves the cached answer in place...
+    # A write that bumps no data version (no service wrote it) leaves the cached answer in place...
     Purchase.objects.filter(owner=owner_client.user, price="100.00").update(price="200.00")
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "193.50"
-    # ...until the writer bumps the owner's version, as bulk writers must.
-    bump_user_version(owner_client.user.pk)
+    # ...until the owner's data version is bumped, as every write service does in the write's transaction.
+    data_versions.bump(data_versions.owner_scope(owner_client.user.pk))
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "293.50"
 
 
@@ -430,9 +430,9 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # --- query counts ---------------------------------------------------------------------------------------------
 
-# 1 token lookup + spending 1 + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1
-# + top products 1 + recent purchases 1 + recent warranties 1.
-DASHBOARD_QUERIES = 13
+# 1 token lookup + 1 data versions (the cache key) + spending 1 + summary 2 + timeline 1 + warranty summary 1
+# + retailers 1 + brands 1 + top products 1 + recent purchases 1 + recent warranties 1.
+DASHBOARD_QUERIES = 14
 
 
 def _add_rows(owner, count):
@@ -460,5 +460,5 @@ def test_dashboard_query_count_is_constant(owner_client, django_assert_num_queri
     assert body["summary"]["item_count"] == 42
     assert len(body["recent_purchases"]) == 10
 
-    with django_assert_num_queries(1):  # cached: only the token lookup
+    with django_assert_num_queries(2):  # cached: the token lookup and the data versions (#19)
         assert owner_client.get("/api/analytics/dashboard").json() == body

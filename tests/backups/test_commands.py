@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
+from spends import data_versions
 from tests.factories import PurchaseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,3 +58,40 @@ def test_scheduled_backup_only_when_due(capsys):
     call_command("backup", "--scheduled")
     assert Backup.objects.count() == 1
     assert "No backup due" in capsys.readouterr().out
+
+
+def test_a_restore_in_another_process_shows_in_the_next_dashboard(owner_client, settings):
+    """`manage.py backup` and `manage.py restore` run in their own processes, each with its own per-process cache
+    (locmem); this process plays the running server, whose cache holds the dashboard from before the restore."""
+    import subprocess
+    import sys
+
+    from tests.backups.processes import ROOT, child_env
+
+    def run(*command):
+        env = {**child_env(settings), "CACHE_URL": "locmemcache://command"}  # same SECRET_KEY: signed archives
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def dashboard_count() -> int:
+        response = owner_client.get("/api/analytics/dashboard")
+        assert response.status_code == 200, response.content
+        return response.json()["summary"]["item_count"]
+
+    owner = owner_client.user
+    PurchaseFactory(owner=owner, product_name="In the backup", currency_code="USD")
+    assert dashboard_count() == 1  # cached under the versions of now, which the archive will hold
+    run("backup")
+    PurchaseFactory.create_batch(2, owner=owner, product_name="After the backup", currency_code="USD")
+    assert dashboard_count() == 3
+    assert dashboard_count() == 3  # cached
+
+    scopes = [data_versions.owner_scope(owner.pk), data_versions.INSTALLATION]
+    before = data_versions.read(scopes)
+    run("restore", str(Path(settings.BACKUP_DIR) / Backup.objects.get().filename), "--yes")
+    # The restored table held the archive's (older) numbers: every scope got one no answer was cached under.
+    assert all(new > old for new, old in zip(data_versions.read(scopes), before, strict=True))
+    assert list(Purchase.objects.filter(owner=owner).values_list("product_name", flat=True)) == ["In the backup"]
+    assert dashboard_count() == 1

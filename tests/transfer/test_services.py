@@ -13,6 +13,8 @@ from catalog.models import Brand, Retailer
 from purchases import transfer
 from purchases.models import Purchase
 from purchases.resources import BrandResource, PurchaseResource, RetailerResource, neutralise, unneutralise
+from spends import data_versions
+from spends.models import DataVersion
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
 from tests.transfer.conftest import HEADER
 from warranties.models import Warranty
@@ -99,14 +101,38 @@ def test_update_reads_a_constant_number_of_times_and_writes_in_batches(owner, ot
     assert not Purchase.objects.filter(brand__name="Brand 1").exists()
 
 
-def test_analytics_cache_is_invalidated_once_per_import_that_wrote(owner, monkeypatch):
-    calls = []
-    monkeypatch.setattr(transfer, "bump_user_version", calls.append)
-    transfer.purchases_import(owner=owner, table=_table(_many(5)))
-    assert calls == [owner.pk]
-    transfer.purchases_import(owner=owner, table=_table(_many(5)))  # all duplicates: nothing written
-    transfer.purchases_import(owner=owner, table=_table(_many(5)), dry_run=True, on_duplicate="update")
-    assert calls == [owner.pk]
+def _version_writes(queries) -> list[str]:
+    table = DataVersion._meta.db_table
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if table in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    ]
+
+
+def test_a_bulk_import_bumps_the_owners_data_version_once_in_its_transaction(owner, catalog):
+    scope = data_versions.owner_scope(owner.pk)
+    with CaptureQueriesContext(connection) as queries:
+        report = transfer.purchases_import(owner=owner, table=_table(_many(1000)))
+    assert report["created"] == 1000
+    first = _version_writes(queries)
+    assert len(first) == 2 and all(scope in sql for sql in first)  # the scope's first bump: UPDATE, then INSERT
+    (version,) = data_versions.read([scope])
+
+    rows = [row.replace("2026-01-01", "2027-01-01") for row in _many(1000)]
+    with CaptureQueriesContext(connection) as queries:
+        report = transfer.purchases_import(owner=owner, table=_table(rows), on_duplicate="update")
+    assert report["updated"] == 1000
+    assert len(_version_writes(queries)) == 1 and scope in _version_writes(queries)[0]
+    assert data_versions.read([scope])[0] > version
+
+    (version,) = data_versions.read([scope])
+    with CaptureQueriesContext(connection) as queries:
+        transfer.purchases_import(owner=owner, table=_table(rows))  # all duplicates: nothing written
+        transfer.purchases_import(owner=owner, table=_table(_many(5)), dry_run=True, on_duplicate="update")
+        refused = transfer.purchases_import(owner=owner, table=_table(["New,1.00,2025-01-01,,,,", "Bad,x,,,,,"]))
+    assert refused["created"] == 0 and refused["errors"]
+    assert _version_writes(queries) == [] and data_versions.read([scope]) == (version,)
 
 
 def test_written_rows_hold_exactly_the_files_values(owner, catalog):
