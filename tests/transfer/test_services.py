@@ -13,6 +13,7 @@ from catalog.models import Brand, Retailer
 from purchases import transfer
 from purchases.models import Purchase
 from purchases.resources import BrandResource, PurchaseResource, RetailerResource, neutralise, unneutralise
+from purchases.transfer import importing
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
 from tests.transfer.conftest import HEADER
 from warranties.models import Warranty
@@ -101,7 +102,7 @@ def test_update_reads_a_constant_number_of_times_and_writes_in_batches(owner, ot
 
 def test_analytics_cache_is_invalidated_once_per_import_that_wrote(owner, monkeypatch):
     calls = []
-    monkeypatch.setattr(transfer, "bump_user_version", calls.append)
+    monkeypatch.setattr(importing, "bump_user_version", calls.append)
     transfer.purchases_import(owner=owner, table=_table(_many(5)))
     assert calls == [owner.pk]
     transfer.purchases_import(owner=owner, table=_table(_many(5)))  # all duplicates: nothing written
