@@ -7,6 +7,7 @@ only what it needs of each row. A JSON document is parsed whole (json.load), onc
 
 import codecs
 import csv
+import decimal
 import io
 import itertools
 import json
@@ -173,6 +174,15 @@ def parse_csv(source) -> CsvTable:
     return CsvTable([_normalise_header(name) for name in header], records).checked()
 
 
+def _json_int(text: str):
+    """An integer literal of the document. Python refuses to convert one of more than sys.get_int_max_str_digits()
+    digits (4,300; ValueError): such a number is kept as a Decimal, so the field it is in says what is wrong."""
+    try:
+        return int(text)
+    except ValueError:
+        return decimal.Decimal(text)
+
+
 def parse_json(source) -> dict:
     """A JSON upload (bytes or a binary file) → the export document. Raises ImportFileError unless it is a
     spends-tracker document, version 1."""
@@ -180,7 +190,7 @@ def parse_json(source) -> dict:
     if not text.strip():
         raise ImportFileError("The file is empty.")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
