@@ -27,7 +27,7 @@ from purchases.transfer.writing import (
     WARRANTY_FIELDS,
     ImportWrite,
     chunked,
-    create_catalog_entry,
+    create_catalog_entries,
     fresh_ids,
 )
 
@@ -251,21 +251,22 @@ class _Importer:
 
     def _create_catalog(self, items: list[Item], urls: dict) -> None:
         """Creates the missing catalog entries that rows being written use; a warning each."""
+        missing = self._missing_catalog(items)
         created = {}
-        for kind, key, row in self._missing_catalog(items):
-            model = CATALOG_MODELS[kind]
-            name = self.pending[kind][key]
-            entry, new = create_catalog_entry(model, name, urls.get(kind, {}).get(key, ""))
-            created[kind, key] = entry.pk
-            if new:
-                label = model._meta.verbose_name.capitalize()
-                message = f'{label} "{name}" was not in the catalog and was created.'
+        for kind, model in CATALOG_MODELS.items():
+            wanted = [(self.pending[kind][key], urls.get(kind, {}).get(key, "")) for k, key, _ in missing if k == kind]
+            if wanted:
+                created[kind] = create_catalog_entries(model, wanted)
+        for kind, key, row in missing:
+            if created[kind][key][1]:
+                label = CATALOG_MODELS[kind]._meta.verbose_name.capitalize()
+                message = f'{label} "{self.pending[kind][key]}" was not in the catalog and was created.'
                 self.warnings.append({"row": row, "message": message})
-        for kind in CATALOG_MODELS:
+        for kind in created:
             for item in items:
                 ref = getattr(item, kind)
-                if ref and ref[0] == "name" and (kind, ref[1].casefold()) in created:
-                    self.catalog_ids[kind][ref] = created[kind, ref[1].casefold()]
+                if ref and ref[0] == "name" and ref[1].casefold() in created[kind]:
+                    self.catalog_ids[kind][ref] = created[kind][ref[1].casefold()][0]
 
     def _write(self, items: list[Item], urls: dict, ids: list, stamp: dict) -> bool:
         """Inside the write transaction: checks the decisions against the state they change, then writes. The catalog

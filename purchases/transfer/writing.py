@@ -15,7 +15,6 @@ from django.db import connection, connections
 from django.db.models import CharField, DecimalField, TextField
 from django.utils import timezone
 
-from catalog.services import catalog_entry_save
 from purchases.models import Purchase
 from purchases.transfer.reading import CATALOG_MODELS
 from warranties.models import Warranty
@@ -132,16 +131,31 @@ def update_rows(model, names: tuple, rows: list[tuple]) -> None:
             cursor.executemany(sql, _prepared(preparers, batch))
 
 
-def create_catalog_entry(model, name: str, url: str):
-    """The catalog entry named `name`, created (with `url` when it is valid) unless another writer made it meanwhile;
-    returns (entry, created)."""
-    try:
-        return catalog_entry_save(instance=model(), name=name, url=url), True
-    except ValidationError:  # an invalid url (use the name alone), or the name was taken meanwhile
-        existing = model.objects.filter(name__iexact=name).first()
-        if existing is not None:
-            return existing, False
-        return catalog_entry_save(instance=model(), name=name), True
+def create_catalog_entries(model, wanted: list[tuple[str, str]]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """Creates the catalog entries `wanted` ((name, url) pairs, names already validated by the catalog API's field and
+    distinct case-insensitively) in one INSERT; returns casefolded name → (entry id, created). An invalid url is
+    dropped (the name alone). An entry another writer made meanwhile (PostgreSQL; SQLite's write lock is held) is
+    left as it is and used: conflicts are ignored, then looked up by name."""
+    entries = []
+    for name, url in wanted:
+        entry = model(name=name, url=url)
+        try:
+            entry.full_clean(validate_unique=False, validate_constraints=False)  # no queries
+        except ValidationError:
+            entry.url = ""
+        entries.append(entry)
+    model.objects.bulk_create(entries, ignore_conflicts=True)
+    ours = set(model.objects.filter(pk__in=[entry.pk for entry in entries]).values_list("pk", flat=True))
+    found = {}
+    for entry in entries:
+        if entry.pk in ours:
+            found[entry.name.casefold()] = (entry.pk, True)
+        else:
+            found[entry.name.casefold()] = (
+                model.objects.filter(name__iexact=entry.name).values_list("pk")[0][0],
+                False,
+            )
+    return found
 
 
 def fresh_ids(count: int) -> list[uuid.UUID]:
