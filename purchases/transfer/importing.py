@@ -141,7 +141,8 @@ class _Importer:
 
     def _stamp(self) -> dict:
         """Changes whenever one of the owner's purchases or warranties is created, changed or deleted: every write
-        sets updated_at (auto_now, and the importer's updates), deletes lower a count. One scan of the owner's rows."""
+        sets updated_at (auto_now, and the importer's updates), deletes lower a count. One scan of the owner's rows.
+        (A queryset.update() of purchases or warranties that left updated_at alone would go unseen: there is none.)"""
         return Purchase.objects.owned_by(self.owner).aggregate(
             purchases=Count("pk"),
             changed=Max("updated_at"),
