@@ -210,7 +210,9 @@ class ImportView(APIView):
     permission_classes = [IsAuthenticated]
     kind = ""
 
-    def read_upload(self, request) -> bytes:
+    def read_upload(self, request):
+        """The uploaded file (read by the parsers in chunks; a large upload is a temporary file on disk), or the
+        request body's bytes."""
         limit = import_max_upload_size()
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -228,19 +230,22 @@ class ImportView(APIView):
             raise exceptions.ValidationError({"file": ['Send the file as the multipart form field "file".']})
         if upload.size > limit:
             raise PayloadTooLarge()
-        return upload.read()
+        return upload
 
     def post(self, request):
         query = ImportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         options = query.validated_data
-        data = self.read_upload(request)
+        upload = self.read_upload(request)
         try:
-            parsed = transfer.parse_csv(data) if self.kind == "csv" else transfer.parse_json(data)
-        except transfer.ImportFileError as exc:
+            if self.kind == "csv":
+                source = {"table": transfer.parse_csv(upload)}
+            else:
+                source = {"document": transfer.parse_json(upload)}
+            del upload  # a request body's bytes are not needed any more
+            outcome = transfer.purchases_import_detailed(owner=request.user, keep_rows=False, **source, **options)
+        except transfer.ImportFileError as exc:  # also while the rows of a CSV file are read: nothing was written
             return Response(error_body(400, exc.message, errors={"file": [exc.message]}), status=400)
-        source = {"table": parsed} if self.kind == "csv" else {"document": parsed}
-        outcome = transfer.purchases_import_detailed(owner=request.user, **source, **options)
         report = outcome.report
         if outcome.refused:
             count = len({error["row"] for error in report["errors"]})

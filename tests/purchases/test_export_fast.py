@@ -18,12 +18,13 @@ from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 
-from purchases import selectors, transfer
+from purchases import selectors
 from purchases.api.serializers import PurchaseSerializer
 from purchases.choices import PurchaseStatus
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from purchases.resources import PurchaseResource, neutralise
+from purchases.transfer import exporting
 from spends.clock import today
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
 from warranties.choices import WarrantyStatus, WarrantyType
@@ -57,7 +58,7 @@ def reference_csv(queryset, represent=_public) -> str:
 
 
 def fast_csv(queryset, **kwargs) -> str:
-    return "".join(transfer.purchases_export_csv(queryset=queryset, **kwargs))
+    return "".join(exporting.purchases_export_csv(queryset=queryset, **kwargs))
 
 
 def api_csv(client, **params) -> str:
@@ -140,7 +141,7 @@ def varied(owner, other_user):
 def test_export_is_byte_identical_to_the_serializer_rows(owner, varied, represent, rows_per_piece, monkeypatch):
     # Cells are formatted a batch (piece) at a time: one odd value sends its whole column of the batch down the
     # per-value path, so one-row batches take the column shortcuts wherever a row allows them.
-    monkeypatch.setattr(transfer, "STREAM_ROWS_PER_PIECE", rows_per_piece)
+    monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", rows_per_piece)
     expected = reference_csv(selectors.purchase_list(owner=owner), represent)
     assert fast_csv(selectors.purchase_list(owner=owner)) == expected
     # The fixture really reaches every branch: each effective status, empty warranty cells, neutralised cells.
@@ -199,9 +200,9 @@ def test_shortcuts_give_way_to_the_serializer_fields_when_settings_differ(owner,
 
 def test_money_and_time_stamp_cells_fall_back_to_the_serializer_field():
     fields = PurchaseSerializer().fields
-    money = transfer._money_cell(fields["price"])
+    money = exporting._money_cell(fields["price"])
     assert [money(Decimal(value)) for value in ("0.00", "5.5", "1E+2", "7")] == ["0.00", "5.50", "100.00", "7.00"]
-    stamp = transfer._datetime_cell(fields["created_at"])
+    stamp = exporting._datetime_cell(fields["created_at"])
     naive_utc = datetime.datetime(2025, 1, 2, 3, 4, 5, 678)
     assert stamp(naive_utc) == stamp(naive_utc.replace(tzinfo=datetime.UTC)) == "2025-01-02T03:04:05Z"
     assert stamp(datetime.datetime(999, 1, 2, tzinfo=datetime.UTC)) == fields["created_at"].to_representation(
@@ -212,7 +213,7 @@ def test_money_and_time_stamp_cells_fall_back_to_the_serializer_field():
 
 
 def test_every_resource_column_has_a_lookup():
-    assert {column.source for column in PurchaseResource.columns()} <= set(transfer._CSV_LOOKUPS)
+    assert {column.source for column in PurchaseResource.columns()} <= set(exporting._CSV_LOOKUPS)
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -258,11 +259,11 @@ def test_another_users_rows_never_appear(owner, other_user, owner_client, other_
 
 def test_progress_is_reported_every_chunk_of_rows(owner, monkeypatch):
     PurchaseFactory.create_batch(7, owner=owner)
-    monkeypatch.setattr(transfer, "EXPORT_CHUNK_SIZE", 2)
-    monkeypatch.setattr(transfer, "STREAM_ROWS_PER_PIECE", 3)
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK_SIZE", 2)
+    monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", 3)
     calls = []
     pieces = list(
-        transfer.purchases_export_csv(
+        exporting.purchases_export_csv(
             queryset=selectors.purchase_list(owner=owner), progress=lambda *args: calls.append(args), total=7
         )
     )
@@ -275,9 +276,9 @@ def test_a_query_while_the_rows_stream_fails_fast_and_closing_frees_the_connecti
     """psycopg's stream() holds the connection until the last row: on PostgreSQL another query in between raises at
     once instead of waiting forever. Closing the export early cancels the query; the transaction stays usable."""
     PurchaseFactory.create_batch(12, owner=owner)
-    monkeypatch.setattr(transfer, "EXPORT_CHUNK_SIZE", 2)
-    monkeypatch.setattr(transfer, "STREAM_ROWS_PER_PIECE", 1)
-    pieces = transfer.purchases_export_csv(queryset=selectors.purchase_list(owner=owner))
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK_SIZE", 2)
+    monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", 1)
+    pieces = exporting.purchases_export_csv(queryset=selectors.purchase_list(owner=owner))
     assert next(pieces) == "\ufeff"
     assert next(pieces).count("\r\n") == 2  # the header and the first row
     if connection.vendor == "postgresql":
@@ -294,12 +295,12 @@ def test_a_query_while_the_rows_stream_fails_fast_and_closing_frees_the_connecti
 def test_closing_the_export_while_the_query_runs_cancels_it_and_keeps_the_transaction(owner, monkeypatch):
     """The cancelled query would abort the enclosing transaction; the stream's savepoint is rolled back instead."""
     PurchaseFactory.create_batch(40, owner=owner)
-    monkeypatch.setattr(transfer, "EXPORT_CHUNK_SIZE", 2)
-    monkeypatch.setattr(transfer, "STREAM_ROWS_PER_PIECE", 1)
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK_SIZE", 2)
+    monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", 1)
     # 10 ms a row and no sort, so the query is still running when the export is closed.
     sleepy = RawSQL("pg_sleep(0.01) IS NOT NULL", (), output_field=BooleanField())
     slow = selectors.purchase_list(owner=owner).order_by().filter(sleepy)
-    pieces = transfer.purchases_export_csv(queryset=slow)
+    pieces = exporting.purchases_export_csv(queryset=slow)
     assert [next(pieces), next(pieces).count("\r\n")] == ["\ufeff", 2]
     pieces.close()
     assert Purchase.objects.filter(owner=owner).count() == 40

@@ -156,16 +156,16 @@ def test_the_json_export_renders_plain_rows_like_drf(owner, varied_purchases, ot
 def test_the_json_export_reports_progress_and_keeps_the_connection_usable(owner):
     from django.db import connection
 
-    from purchases import transfer
+    from purchases.transfer import exporting
 
     PurchaseFactory.create_batch(3, owner=owner)
     calls = []
-    monkey_chunk = transfer.EXPORT_CHUNK_SIZE
+    monkey_chunk = exporting.EXPORT_CHUNK_SIZE
     try:
-        transfer.EXPORT_CHUNK_SIZE = 2
-        text = "".join(transfer.purchases_export_json(owner=owner, progress=lambda *a: calls.append(a), total=3))
+        exporting.EXPORT_CHUNK_SIZE = 2
+        text = "".join(exporting.purchases_export_json(owner=owner, progress=lambda *a: calls.append(a), total=3))
     finally:
-        transfer.EXPORT_CHUNK_SIZE = monkey_chunk
+        exporting.EXPORT_CHUNK_SIZE = monkey_chunk
     assert len(json.loads(text)["purchases"]) == 3
     assert calls == [("exporting", 2, 3)]
     with connection.cursor() as cursor:  # the streamed read is finished: the connection takes queries again

@@ -19,8 +19,11 @@ class Progress:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         width = 30
-        filled = width * done // total if total else width
-        line = f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if total:
+            filled = width * done // total
+            line = f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        else:  # the total is not known yet (rows of a file being read)
+            line = f"\r{stage:<10} {done}"
         if line != self.last:
             self.stream.write(line)
             self.stream.flush()
@@ -50,23 +53,32 @@ class Command(BaseCommand):
         if kind not in ("csv", "json"):
             raise CommandError("Cannot tell the format from the file name: give --format csv or --format json.")
         try:
-            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+            stream = sys.stdin.buffer if path == "-" else Path(path).open("rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
-            parsed = transfer.parse_csv(data) if kind == "csv" else transfer.parse_json(data)
+            outcome = self._import(stream, kind, user, options)
         except transfer.ImportFileError as exc:
             raise CommandError(exc.message) from None
-        source = {"table": parsed} if kind == "csv" else {"document": parsed}
-        outcome = transfer.purchases_import_detailed(
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+        self.stdout.write(json.dumps(outcome.report, indent=2, ensure_ascii=False))
+        if outcome.refused:
+            count = len(outcome.report["errors"])
+            raise CommandError(f"{count} error(s); nothing was imported (--partial imports the valid rows).")
+
+    def _import(self, stream, kind: str, user, options) -> transfer.ImportOutcome:
+        """The file is read as the import goes (CSV row by row), not loaded first."""
+        source = {"table": transfer.parse_csv(stream)} if kind == "csv" else {"document": transfer.parse_json(stream)}
+        return transfer.purchases_import_detailed(
             owner=user,
             on_duplicate=options["on_duplicate"],
             dry_run=options["dry_run"],
             partial=options["partial"],
             progress=Progress(self.stderr._out),
+            keep_rows=False,
             **source,
         )
-        self.stdout.write(json.dumps(outcome.report, indent=2, ensure_ascii=False))
-        if outcome.refused:
-            count = len(outcome.report["errors"])
-            raise CommandError(f"{count} error(s); nothing was imported (--partial imports the valid rows).")

@@ -1,0 +1,275 @@
+"""The streamed exporters (API.md § Export and import): the CSV export, byte for byte the API's purchase objects
+through PurchaseResource's columns, and the JSON export document."""
+
+import csv
+import datetime
+import decimal
+import io
+import itertools
+import operator
+from collections.abc import Callable, Iterator, Sequence
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
+from rest_framework.utils.encoders import JSONEncoder
+
+from catalog.models import Brand, Retailer
+from purchases import selectors
+from purchases.api.serializers import PURCHASE_OBJECT_LOOKUPS, PurchaseSerializer, purchase_object
+from purchases.models import Purchase
+from purchases.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, neutralise
+from purchases.transfer.reading import EXPORT_FORMAT, EXPORT_VERSION, Progress
+
+EXPORT_CHUNK_SIZE = 1000  # rows fetched per round trip while streaming an export
+STREAM_ROWS_PER_PIECE = 200  # CSV rows per piece of the streamed body
+
+
+def export_filename(extension: str, now: datetime.datetime | None = None) -> str:
+    """spends-export-YYYYMMDD.<extension>, the date in UTC."""
+    now = (now or timezone.now()).astimezone(datetime.UTC)
+    return f"spends-export-{now:%Y%m%d}.{extension}"
+
+
+# The CSV export reads plain tuples (selectors.purchase_export_rows) instead of a model instance and a
+# PurchaseSerializer representation per row: the serializer's field machinery was 59% of the time and model
+# instantiation 10% (cProfile, #10). The columns stay PurchaseResource's; this table only says, for each column's
+# `source` (its path in PurchaseSerializer's output), which `purchase_object` argument holds it (its values_list()
+# lookup is in PURCHASE_OBJECT_LOOKUPS, the one table of lookups for both exports) and what kind of value it is.
+_CSV_LOOKUPS = {
+    "id": ("id", "uuid"),
+    "product_name": ("product_name", "text"),
+    "price": ("price", "money"),
+    "currency_code": ("currency_code", "text"),
+    "retailer_name": ("retailer_name", "text"),
+    "brand_name": ("brand_name", "text"),
+    "status": ("status", "text"),
+    "purchase_date": ("purchase_date", "date"),
+    "notes": ("notes", "text"),
+    "warranty.warranty_start": ("warranty_start", "date"),
+    "warranty.warranty_end": ("warranty_end", "date"),
+    "warranty.warranty_type": ("warranty_type", "text"),
+    "warranty.status": ("warranty_status", "text"),  # the effective status, as the serializer shows it
+    "warranty.provider": ("warranty_provider", "text"),
+    "warranty.notes": ("warranty_notes", "text"),
+    "created_at": ("created_at", "datetime"),
+    "updated_at": ("updated_at", "datetime"),
+}
+_unmapped = [column.source for column in PurchaseResource.columns() if column.source not in _CSV_LOOKUPS]
+if _unmapped:
+    raise ImproperlyConfigured(
+        f"purchases.transfer.exporting._CSV_LOOKUPS has no lookup for the CSV column(s) {_unmapped}."
+    )
+
+_CSV_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_UTC_OR_NAIVE = frozenset((datetime.UTC, None))  # purchase_export_rows' date-times: naive ones are UTC too
+_ONLY_DATETIMES = {datetime.datetime}
+_TZINFO, _YEAR = operator.attrgetter("tzinfo"), operator.attrgetter("year")
+_TO_SECONDS = operator.itemgetter(slice(0, 19))  # "YYYY-MM-DDTHH:MM:SS" of an isoformat()
+_FORMULA_STARTS = tuple(NEUTRALISE_FIRST_CHARACTERS)
+# Field renderings that give a stored string back as it is (CharField: str(); ChoiceField: the choice, a plain str).
+_TEXT_AS_IS = (serializers.CharField.to_representation, serializers.ChoiceField.to_representation)
+
+# The export formats a batch of rows a column at a time: each column's step takes the batch's values of that column
+# and returns its cells, mostly through C loops (map, filter, str methods) rather than a Python call per cell.
+
+
+def _serializer_field(serializer, source: str):
+    field = serializer
+    for name in source.split("."):
+        field = field.fields[name]
+    return field
+
+
+def _rendered_by(field) -> Callable:
+    """A cell as `object_to_row` writes the serializer field's output: the fallback of every shortcut below."""
+
+    def cell(value):
+        if value is None:
+            return None
+        value = field.to_representation(value)
+        return None if value is None else neutralise(str(value))
+
+    return cell
+
+
+def _money_cell(field) -> Callable:
+    rendered = _rendered_by(field)
+
+    def cell(value):
+        if value.__class__ is decimal.Decimal:
+            text = f"{value:f}"
+            if text[-3:-2] == "." and text[:1] != "-":  # already two decimals: DRF's quantize changes nothing
+                return text
+        return rendered(value)
+
+    return cell
+
+
+def _datetime_cell(field) -> Callable:
+    rendered = _rendered_by(field)
+
+    def cell(value):
+        # DRF renders the value in the current time zone (UTC, checked below; a naive value is taken to be in it) with
+        # strftime. For a UTC value with a four-digit year, the ISO form up to the seconds is the same text, faster.
+        if value.__class__ is datetime.datetime and value.tzinfo in _UTC_OR_NAIVE and value.year >= 1000:
+            return value.isoformat()[:19] + "Z"
+        return rendered(value)
+
+    return cell
+
+
+def _cells_step(cell: Callable) -> Callable[[tuple], list]:
+    def step(column: tuple) -> list:
+        return list(map(cell, column))
+
+    return step
+
+
+def _text_step(column: tuple) -> Sequence:
+    # One C-level scan finds whether any cell may look like a formula; nearly every column of a batch has none.
+    if any(map(str.startswith, filter(None, column), itertools.repeat(_FORMULA_STARTS))):
+        return [neutralise(value) if value else value for value in column]
+    return column
+
+
+def _datetime_step(field) -> Callable[[tuple], list]:
+    cell = _datetime_cell(field)
+
+    def step(column: tuple) -> list:
+        # _datetime_cell's checks, once for the whole column; then its shortcut without a Python call per value.
+        if (
+            set(map(type, column)) == _ONLY_DATETIMES
+            and set(map(_TZINFO, column)) <= _UTC_OR_NAIVE
+            and min(map(_YEAR, column)) >= 1000
+        ):
+            return list(map("{}Z".format, map(_TO_SECONDS, map(datetime.datetime.isoformat, column))))
+        return list(map(cell, column))
+
+    return step
+
+
+def _csv_column_steps(serializer, columns) -> list[Callable | None]:
+    """Per column, its step, or None when csv.writer's str() already is the serializer's text and cannot look like a
+    formula. Each shortcut is taken only when the serializer field renders the way it assumes; otherwise the field
+    renders the cells itself, so the file stays the serializer's output whatever the settings."""
+    steps = []
+    for column in columns:
+        kind = _CSV_LOOKUPS[column.source][1]
+        field = _serializer_field(serializer, column.source)
+        if kind == "uuid" and isinstance(field, serializers.UUIDField) and field.uuid_format == "hex_verbose":
+            steps.append(None)  # str(UUID), or the same text from PostgreSQL: hex digits and hyphens
+        elif kind == "date" and getattr(field, "format", api_settings.DATE_FORMAT).lower() == ISO_8601:
+            steps.append(None)  # str(date) is isoformat(): digits first
+        elif kind == "text" and type(field).to_representation in _TEXT_AS_IS:
+            steps.append(_text_step)
+        elif kind == "money" and (
+            isinstance(field, serializers.DecimalField)
+            and field.decimal_places == 2
+            and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+            and not field.localize
+            and not field.normalize_output
+        ):
+            steps.append(_cells_step(_money_cell(field)))
+        elif kind == "datetime" and (
+            getattr(field, "format", api_settings.DATETIME_FORMAT) == _CSV_DATETIME_FORMAT
+            and str(field.timezone if hasattr(field, "timezone") else field.default_timezone()) == "UTC"
+        ):
+            steps.append(_datetime_step(field))
+        else:
+            steps.append(_cells_step(_rendered_by(field)))
+    return steps
+
+
+def _csv_rows(steps: list[Callable | None]) -> Callable[[list], Iterator[tuple]]:
+    """A function from a batch of purchase_export_rows tuples to their CSV rows, neutralised: object_to_row's cells,
+    except that None stays None (csv.writer writes it as an empty cell, and str() of everything else)."""
+    indexed = [(index, step) for index, step in enumerate(steps) if step is not None]
+
+    def rows(batch: list) -> Iterator[tuple]:
+        columns = list(zip(*batch, strict=True))
+        for index, step in indexed:
+            columns[index] = step(columns[index])
+        return zip(*columns, strict=True)
+
+    return rows
+
+
+def purchases_export_csv(*, queryset, progress: Progress | None = None, total: int | None = None) -> Iterator[str]:
+    """The CSV export of `queryset` (purchase_list rows, already filtered and ordered), in pieces: a UTF-8 BOM, the
+    header of API.md, then one row per purchase with formula-looking cells neutralised: byte for byte
+    `PurchaseResource.object_to_row(PurchaseSerializer().to_representation(purchase))`. One query, read
+    `EXPORT_CHUNK_SIZE` rows at a time (streamed on PostgreSQL: see selectors.purchase_export_rows, which also says
+    why the connection must not be used for anything else until the pieces are all read or the iterator is closed),
+    so memory does not grow with the rows."""
+
+    columns = PurchaseResource.columns()
+    lookups = [PURCHASE_OBJECT_LOOKUPS[_CSV_LOOKUPS[column.source][0]] for column in columns]
+    csv_rows = _csv_rows(_csv_column_steps(PurchaseSerializer(), columns))
+    rows = selectors.purchase_export_rows(queryset=queryset, fields=lookups, chunk_size=EXPORT_CHUNK_SIZE)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # comma-separated, quotes only where needed, CRLF as RFC 4180 and spreadsheets expect
+    writer.writerow(PurchaseResource.headers())
+    done = 0
+    yield "\ufeff"
+    while batch := list(itertools.islice(rows, STREAM_ROWS_PER_PIECE)):
+        writer.writerows(csv_rows(batch))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if progress:  # every EXPORT_CHUNK_SIZE rows
+            for mark in range(done // EXPORT_CHUNK_SIZE + 1, (done + len(batch)) // EXPORT_CHUNK_SIZE + 1):
+                progress("exporting", mark * EXPORT_CHUNK_SIZE, total or 0)
+        done += len(batch)
+    if buffer.tell():  # no rows: the header alone
+        yield buffer.getvalue()
+
+
+def _catalog_objects(model, owner) -> list[dict]:
+    fk = f"{model._meta.model_name}_id"
+    # The ids the owner uses first (a scan of the (owner, retailer|brand) index), then their rows. As one query with
+    # a semi-join, PostgreSQL walked the owner's purchases once per catalog entry: 21 s at 1M purchases (#10).
+    used = Purchase.objects.owned_by(owner).filter(**{f"{fk}__isnull": False}).order_by().values_list(fk, flat=True)
+    return list(model.objects.filter(pk__in=list(used.distinct())).ordered().values("name", "url"))
+
+
+_JSON_ENCODER = JSONEncoder(ensure_ascii=False)  # json.dumps(value, cls=JSONEncoder, ensure_ascii=False), made once
+
+
+def _dumps(value) -> str:
+    return _JSON_ENCODER.encode(value)
+
+
+def purchases_export_json(
+    *, owner, exported_at: datetime.datetime | None = None, progress: Progress | None = None, total: int | None = None
+) -> Iterator[str]:
+    """The JSON export document of `owner`, in pieces: {"format", "version", "exported_at", "retailers", "brands",
+    "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the list's default order.
+    Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of purchases."""
+
+    exported_at = (exported_at or timezone.now()).astimezone(datetime.UTC)
+    head = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": exported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "retailers": _catalog_objects(Retailer, owner),
+        "brands": _catalog_objects(Brand, owner),
+    }
+    yield _dumps(head)[:-1] + ', "purchases": ['
+    # Plain rows, streamed (selectors.purchase_export_rows), rendered by the serializer's own read path: a model
+    # instance per row through a WITH HOLD cursor made 1M purchases take 197 s, the first after 39 s (#10).
+    names = list(PURCHASE_OBJECT_LOOKUPS)
+    rows = selectors.purchase_export_rows(
+        queryset=selectors.purchase_list(owner=owner),
+        fields=list(PURCHASE_OBJECT_LOOKUPS.values()),
+        chunk_size=EXPORT_CHUNK_SIZE,
+    )
+    encode = _JSON_ENCODER.encode
+    separator = "\n"
+    for done, row in enumerate(rows, 1):
+        yield separator + encode(purchase_object(**dict(zip(names, row, strict=True))))
+        separator = ",\n"
+        if progress and done % EXPORT_CHUNK_SIZE == 0:
+            progress("exporting", done, total or 0)
+    yield "\n]}\n"

@@ -1,0 +1,158 @@
+"""The first stage of an import: each row of a file validated with PurchaseSerializer's rules (the API's field rules,
+reused) as it is read, outside any transaction, and kept as a compact item: the validated values as tuples, ready
+for the write. Nothing of the file's own objects is kept."""
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from catalog.api.serializers import RetailerSerializer
+from purchases.api.serializers import PurchaseSerializer
+from purchases.transfer.reading import CATALOG_MODELS, SourceRow
+from purchases.transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
+
+# What an import may set on a purchase; the serializer's other fields are read-only in an import.
+WRITABLE_KEYS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes", "warranty")
+SHARED_MAX_LENGTH = 64  # short texts and dates repeat across rows: each distinct one is kept once
+SHARED_MAX_COUNT = 50_000
+
+
+@dataclass(slots=True, eq=False)
+class Item:
+    """One row on its way through the import: its validated values, then (importing) its decision."""
+
+    number: int
+    present: frozenset  # top-level purchase fields the file provides (an update changes only those)
+    errors: list | None = None  # [(field path, message)]; None when the row is valid
+    pid: uuid.UUID | None = None
+    values: tuple | None = None  # PLAIN_FIELDS' values
+    warranty: tuple | None = None  # WARRANTY_FIELDS' values; None: no warranty
+    retailer: tuple | None = None  # None | ("id", uuid) | ("name", validated name)
+    brand: tuple | None = None
+    duplicate_of: uuid.UUID | None = None
+    action: str = "invalid"  # new | update | skip | invalid
+    current: tuple | None = None  # the duplicate's stored values (importing.CURRENT_LOOKUPS), when it may be updated
+    changes: dict | None = None  # field → new value (catalog fields: the reference)
+    warranty_change: tuple | None = None  # ("create", values) | ("update", values) | ("delete", None)
+    instance: object = None  # the purchase written (or that would be), for the admin's log
+
+
+def flatten(detail, path: str | None = None) -> Iterator[tuple[str | None, str]]:
+    """DRF error detail (nested dicts/lists) → (dotted field path or None, message) pairs."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            key = None if key in ("non_field_errors", "__all__") else key
+            yield from flatten(value, ".".join(part for part in (path, key) if part) or None)
+    elif isinstance(detail, list):
+        for value in detail:
+            yield from flatten(value, path)
+    else:
+        yield path, str(detail)
+
+
+def present_fields(keys: Iterable[str]) -> frozenset:
+    """Top-level keys of a purchase object → the purchase fields they set ("retailer_name" → "retailer")."""
+    fields = set()
+    for key in keys:
+        for kind in CATALOG_MODELS:
+            if key in (f"{kind}_name", f"{kind}_id"):
+                key = kind
+        fields.add(key)
+    return frozenset(fields)
+
+
+class RowValidator:
+    def __init__(self, progress: Callable[[str, int, int], None]):
+        self.progress = progress
+        # One serializer validates every row (run_validation keeps no state).
+        self.serializer = PurchaseSerializer(context={})
+        self.name_field = RetailerSerializer().fields["name"]
+        self._names: dict[str, tuple[tuple | None, list[str]]] = {}  # raw catalog name → (reference, messages)
+        self._present: dict[frozenset, frozenset] = {}
+        self._shared: dict = {}
+
+    def items(self, rows: Iterable[SourceRow]) -> list[Item]:
+        items = []
+        for number, obj, keys, error in rows:
+            items.append(self.validate(number, obj, keys, error))
+            if number % 1000 == 0:
+                self.progress("validating", number, 0)  # the total is known once the file is read
+        self.progress("validating", len(items), len(items))
+        return items
+
+    def validate(self, number: int, obj, keys: frozenset, error: str | None) -> Item:
+        present = self._present.get(keys)
+        if present is None:
+            present = self._present[keys] = present_fields(keys)
+        item = Item(number=number, present=present)
+        if error is not None:  # refused while reading the file (a ragged CSV row)
+            item.errors = [(None, error)]
+            return item
+        if not isinstance(obj, dict):
+            item.errors = [(None, "Expected a purchase object.")]
+            return item
+        errors = []
+        raw_id = obj.get("id")
+        if raw_id not in (None, ""):
+            try:
+                item.pid = uuid.UUID(str(raw_id))
+            except ValueError:
+                errors.append(("id", "Must be a valid UUID."))
+        item.retailer = self._catalog_ref("retailer", obj, errors)
+        item.brand = self._catalog_ref("brand", obj, errors)
+        data = {key: obj[key] for key in WRITABLE_KEYS if key in obj}
+        warranty = data.get("warranty")
+        if isinstance(warranty, dict) and warranty.get("status") == "EXPIRED":
+            # Exports show the effective status; EXPIRED is stored as ACTIVE and recomputed from the end date.
+            data["warranty"] = {**warranty, "status": "ACTIVE"}
+        try:
+            values = self.serializer.run_validation(data)
+        except DRFValidationError as exc:
+            errors.extend(flatten(exc.detail))
+        if errors:
+            item.errors = errors
+        else:
+            item.values = tuple(self._share(values[name]) for name in PLAIN_FIELDS)
+            warranty = values.get("warranty")
+            item.warranty = None if warranty is None else tuple(self._share(warranty[k]) for k in WARRANTY_FIELDS)
+        return item
+
+    def _share(self, value):
+        """One object for equal short texts and for equal dates (currencies, statuses, days, empty notes) across the
+        rows. Only these types: a dict would take Decimal("1.00") for an equal value of another type."""
+        kind = value.__class__
+        if (kind is str and len(value) <= SHARED_MAX_LENGTH or kind is datetime.date) and (
+            len(self._shared) < SHARED_MAX_COUNT
+        ):
+            return self._shared.setdefault(value, value)
+        return value
+
+    def _catalog_ref(self, kind: str, obj: dict, errors: list) -> tuple | None:
+        name, ref = obj.get(f"{kind}_name"), obj.get(f"{kind}_id")
+        if name not in (None, ""):
+            reference, messages = self._catalog_name(name)
+            errors.extend((f"{kind}_name", message) for message in messages)
+            return reference
+        if ref not in (None, ""):
+            try:
+                return ("id", uuid.UUID(str(ref)))
+            except ValueError:
+                errors.append((f"{kind}_id", "Must be a valid UUID."))
+        return None
+
+    def _catalog_name(self, name) -> tuple[tuple | None, list[str]]:
+        """A catalog name through the catalog API's name field, once per distinct value of the file: a file names a
+        few hundred retailers and brands in up to twice as many cells as it has rows."""
+        key = name if isinstance(name, str) else None  # JSON may hold other types: validated every time
+        if key is not None and key in self._names:
+            return self._names[key]
+        try:
+            found = (("name", self.name_field.run_validation(name)), [])
+        except DRFValidationError as exc:
+            found = (None, [message for _, message in flatten(exc.detail)])
+        if key is not None:
+            self._names[key] = found
+        return found
