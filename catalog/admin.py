@@ -3,11 +3,12 @@ from django.db.models import Count
 
 from catalog.models import Brand, Retailer
 from catalog.services import CATALOG_SCOPE
-from purchases.resources import BrandResource, RetailerResource
-from spends.admin_mixins import DataVersionAdminMixin, ImportExportForUserAdmin
+from spends.admin_mixins import DataVersionAdminMixin
 
 
-class CatalogEntryAdmin(DataVersionAdminMixin, ImportExportForUserAdmin):
+class CatalogEntryAdmin(DataVersionAdminMixin, admin.ModelAdmin):
+    """The import/export buttons are added by the transfer app (transfer/admin.py)."""
+
     list_display = ["name", "url", "purchases_total", "created_at"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -26,9 +27,9 @@ class CatalogEntryAdmin(DataVersionAdminMixin, ImportExportForUserAdmin):
 
 @admin.register(Retailer)
 class RetailerAdmin(CatalogEntryAdmin):
-    resource_classes = [RetailerResource]
+    pass
 
 
 @admin.register(Brand)
 class BrandAdmin(CatalogEntryAdmin):
-    resource_classes = [BrandResource]
+    pass

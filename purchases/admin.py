@@ -13,9 +13,8 @@ from purchases import attachments
 from purchases.api.attachment_views import file_response
 from purchases.choices import AttachmentKind
 from purchases.models import Attachment, Purchase
-from purchases.resources import PurchaseResource
 from spends import clock, data_versions
-from spends.admin_mixins import DataVersionAdminMixin, ImportExportForUserAdmin
+from spends.admin_mixins import DataVersionAdminMixin
 from warranties.choices import EffectiveStatus
 from warranties.models import Warranty
 
@@ -80,8 +79,9 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(DataVersionAdminMixin, ImportExportForUserAdmin):
-    resource_classes = [PurchaseResource]
+class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
+    """The import/export buttons are added by the transfer app (transfer/admin.py)."""
+
     change_form_template = "purchases/admin/purchase_change_form.html"
     list_display = ["product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "owner"]
     list_filter = ["status", WarrantyStatusFilter, "currency_code", "retailer", "brand"]

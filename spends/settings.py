@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "analytics",
     "backups",
     "reminders",
+    "transfer",
     "axes",
 ]
 

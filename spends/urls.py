@@ -42,7 +42,7 @@ api_patterns = [
     path("", include("purchases.api.urls")),
     path("", include("warranties.api.urls")),
     path("", include("analytics.api.urls")),
-    path("", include("purchases.api.transfer_urls")),
+    path("", include("transfer.api.urls")),
     path("", include("backups.api.urls")),
     path("", include("purchases.api.attachment_urls")),
     path("", include("reminders.api.urls")),

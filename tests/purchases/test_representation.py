@@ -144,7 +144,7 @@ def test_detail_and_list_over_http_match_the_generic_output(owner, owner_client,
 
 def test_the_json_export_renders_plain_rows_like_drf(owner, varied_purchases, other_user):
     """purchases_export_json builds its objects from plain rows (purchase_object); they equal DRF's output."""
-    from purchases import transfer
+    from transfer import services as transfer
 
     PurchaseFactory(owner=other_user, product_name="Not mine")
     document = json.loads("".join(transfer.purchases_export_json(owner=owner)))
@@ -156,7 +156,7 @@ def test_the_json_export_renders_plain_rows_like_drf(owner, varied_purchases, ot
 def test_the_json_export_reports_progress_and_keeps_the_connection_usable(owner):
     from django.db import connection
 
-    from purchases.transfer import exporting
+    from transfer import exporting
 
     PurchaseFactory.create_batch(3, owner=owner)
     calls = []

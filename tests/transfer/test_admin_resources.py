@@ -11,8 +11,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
 from purchases.models import Purchase
-from purchases.resources import PurchaseResource
 from tests.factories import PurchaseFactory, UserFactory
+from transfer.resources import PurchaseResource
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

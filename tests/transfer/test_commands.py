@@ -1,4 +1,4 @@
-"""import_purchases / export_purchases: thin wrappers over purchases.transfer, progress on stderr."""
+"""import_purchases / export_purchases: thin wrappers over transfer.services, progress on stderr."""
 
 import io
 import json

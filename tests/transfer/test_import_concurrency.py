@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from purchases import transfer
 from purchases.models import Purchase
 from tests.factories import UserFactory
+from transfer import services as transfer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXISTING, NEW = 30_000, 10_000

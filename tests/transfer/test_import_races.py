@@ -9,12 +9,12 @@ import pytest
 from django.db import connection
 
 from catalog.models import Retailer
-from purchases import transfer
 from purchases.models import Purchase
-from purchases.transfer import importing
 from spends import data_versions
 from tests.factories import PurchaseFactory, RetailerFactory
 from tests.transfer.conftest import import_file
+from transfer import importing
+from transfer import services as transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

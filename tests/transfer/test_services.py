@@ -1,4 +1,4 @@
-"""purchases.transfer and purchases.resources: the importer's rules, its batching, and the admin's resources."""
+"""transfer.services and transfer.resources: the importer's rules, its batching, and the admin's resources."""
 
 import datetime
 import json
@@ -10,13 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Brand, Retailer
-from purchases import transfer
 from purchases.models import Purchase
-from purchases.resources import BrandResource, PurchaseResource, RetailerResource, neutralise, unneutralise
 from spends import data_versions
 from spends.models import DataVersion
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
 from tests.transfer.conftest import HEADER
+from transfer import services as transfer
+from transfer.resources import BrandResource, PurchaseResource, RetailerResource, neutralise, unneutralise
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Import a CSV or JSON export file for one user (the batched importer of purchases.transfer); progress on stderr."""
+"""Import a CSV or JSON export file for one user (the batched importer of transfer.services); progress on stderr."""
 
 import json
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from purchases import transfer
+from transfer import services as transfer
 
 
 class Progress:

@@ -19,8 +19,8 @@ from catalog.models import Brand, Retailer
 from purchases import selectors
 from purchases.api.serializers import PURCHASE_OBJECT_LOOKUPS, PurchaseSerializer, purchase_object
 from purchases.models import Purchase
-from purchases.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, neutralise
-from purchases.transfer.reading import EXPORT_FORMAT, EXPORT_VERSION, Progress
+from transfer.reading import EXPORT_FORMAT, EXPORT_VERSION, Progress
+from transfer.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, neutralise
 
 EXPORT_CHUNK_SIZE = 1000  # rows fetched per round trip while streaming an export
 STREAM_ROWS_PER_PIECE = 200  # CSV rows per piece of the streamed body
@@ -58,9 +58,7 @@ _CSV_LOOKUPS = {
 }
 _unmapped = [column.source for column in PurchaseResource.columns() if column.source not in _CSV_LOOKUPS]
 if _unmapped:
-    raise ImproperlyConfigured(
-        f"purchases.transfer.exporting._CSV_LOOKUPS has no lookup for the CSV column(s) {_unmapped}."
-    )
+    raise ImproperlyConfigured(f"transfer.exporting._CSV_LOOKUPS has no lookup for the CSV column(s) {_unmapped}.")
 
 _CSV_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _UTC_OR_NAIVE = frozenset((datetime.UTC, None))  # purchase_export_rows' date-times: naive ones are UTC too

@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog.api.serializers import RetailerSerializer
 from catalog.models import Brand, Retailer
-from purchases.resources import PurchaseResource, cell_text
+from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
 EXPORT_VERSION = 1

@@ -18,10 +18,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from purchases.models import Purchase
-from purchases.resources import PurchaseResource
-from purchases.transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
-from purchases.transfer.validating import Item, RowValidator
-from purchases.transfer.writing import (
+from spends import data_versions
+from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
+from transfer.resources import PurchaseResource
+from transfer.validating import Item, RowValidator
+from transfer.writing import (
     PLAIN_FIELDS,
     WARRANTY_FIELDS,
     ImportWrite,
@@ -29,7 +30,6 @@ from purchases.transfer.writing import (
     create_catalog_entries,
     fresh_ids,
 )
-from spends import data_versions
 
 PURCHASE_FIELDS = ("product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "notes")
 # What an update compares and rewrites of a duplicate: name → values_list() lookup; Item.current in this order.

@@ -11,8 +11,8 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog.api.serializers import RetailerSerializer
 from purchases.api.serializers import PurchaseSerializer
-from purchases.transfer.reading import CATALOG_MODELS, SourceRow
-from purchases.transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
+from transfer.reading import CATALOG_MODELS, SourceRow
+from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
 
 # What an import may set on a purchase; the serializer's other fields are read-only in an import.
 WRITABLE_KEYS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes", "warranty")

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from .transfer_views import ExportCsvView, ExportJsonView, ImportCsvView, ImportJsonView
+from .views import ExportCsvView, ExportJsonView, ImportCsvView, ImportJsonView
 
 urlpatterns = [
     re_path(r"^export/json/?$", ExportJsonView.as_view(), name="export-json"),

@@ -1,4 +1,4 @@
-"""Export one user's purchases as CSV or JSON (the streamed exporters of purchases.transfer); progress on stderr."""
+"""Export one user's purchases as CSV or JSON (the streamed exporters of transfer.services); progress on stderr."""
 
 import sys
 from pathlib import Path
@@ -6,8 +6,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from purchases import selectors, transfer
-from purchases.management.commands.import_purchases import Progress
+from purchases import selectors
+from transfer import services as transfer
+from transfer.management.commands.import_purchases import Progress
 
 
 class Command(BaseCommand):

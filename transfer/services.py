@@ -2,15 +2,15 @@
 importer (`importing`, writing through `writing`) and the streamed exporters (`exporting`). The CSV column mapping is
 PurchaseResource's; field validation is PurchaseSerializer's."""
 
-from purchases.transfer.exporting import (
+from transfer.exporting import (
     EXPORT_CHUNK_SIZE,
     STREAM_ROWS_PER_PIECE,
     export_filename,
     purchases_export_csv,
     purchases_export_json,
 )
-from purchases.transfer.importing import ImportOutcome, RowOutcome, purchases_import, purchases_import_detailed
-from purchases.transfer.reading import (
+from transfer.importing import ImportOutcome, RowOutcome, purchases_import, purchases_import_detailed
+from transfer.reading import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
     CsvTable,

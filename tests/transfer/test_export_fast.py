@@ -23,10 +23,10 @@ from purchases.api.serializers import PurchaseSerializer
 from purchases.choices import PurchaseStatus
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
-from purchases.resources import PurchaseResource, neutralise
-from purchases.transfer import exporting
 from spends.clock import today
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from transfer import exporting
+from transfer.resources import PurchaseResource, neutralise
 from warranties.choices import WarrantyStatus, WarrantyType
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.db.models import CharField, DecimalField, TextField
 from django.utils import timezone
 
 from purchases.models import Purchase
-from purchases.transfer.reading import CATALOG_MODELS
+from transfer.reading import CATALOG_MODELS
 from warranties.models import Warranty
 
 WRITE_BATCH_SIZE = 1000  # rows per executemany() of an INSERT; all batches share the import's one transaction

@@ -1,5 +1,5 @@
 """Export and import of the caller's purchases (API.md § Export and import). Thin: parse the request, call
-`purchases.transfer`, answer. Exports stream; imports answer the report."""
+`transfer.services`, answer. Exports stream; imports answer the report."""
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -14,12 +14,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from purchases import selectors, transfer
+from purchases import selectors
 from purchases.api.serializers import PurchaseSerializer
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.exceptions import error_body
 from spends.api.serializers import ErrorSerializer
+from transfer import services as transfer
 
 TAGS = ["export and import"]
 DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -47,7 +48,7 @@ class JsonErrorsNegotiation(DefaultContentNegotiation):
 
 
 class RawBodyParser(BaseParser):
-    """The request body as bytes (read up to the import limit), decoded and checked by `purchases.transfer`."""
+    """The request body as bytes (read up to the import limit), decoded and checked by `transfer.services`."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         if stream is None:

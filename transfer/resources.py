@@ -2,7 +2,7 @@
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
 maps columns to the purchase object of the API (PurchaseSerializer's shape) and back, and neutralises formulas; field
-validation stays in the serializers and every write (dedupe, owner, dry run, partial, report) in `purchases.transfer`.
+validation stays in the serializers and every write (dedupe, owner, dry run, partial, report) in `transfer.services`.
 """
 
 import datetime
@@ -77,7 +77,7 @@ def _dig(data: Mapping | None, path: str):
 
 class PurchaseResource(resources.ModelResource):
     """The CSV columns of API.md, in order. Pass `user=` (the admin passes `request.user`): exports and imports are
-    scoped to that owner. Imports are delegated to `purchases.transfer.purchases_import_detailed`."""
+    scoped to that owner. Imports are delegated to `transfer.services.purchases_import_detailed`."""
 
     id = Column("id", "id")
     product_name = Column("product_name", "product_name")
@@ -226,7 +226,7 @@ class PurchaseResource(resources.ModelResource):
     ):
         """Runs `purchases_import_detailed` (all or nothing, owner-scoped, the API's duplicate rules) and turns its
         report into django-import-export's Result for the admin's preview and confirmation pages."""
-        from purchases import transfer
+        from transfer import services as transfer
 
         user = self.user or kwargs.get("user")
         result = self.get_result_class()()
