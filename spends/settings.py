@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "backups",
     "reminders",
     "transfer",
+    "demo",
     "axes",
 ]
 

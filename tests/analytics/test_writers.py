@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from demo.services import demo_data_create
 from purchases.models import Purchase
 from spends import data_versions
-from spends.demo import demo_data_create
 from spends.models import DataVersion
 from tests.attachments.conftest import PDF, post_file
 from tests.factories import PurchaseFactory, RetailerFactory, UserFactory

@@ -40,3 +40,9 @@ def test_same_name_may_be_both_a_retailer_and_a_brand(model):
     Retailer.objects.create(name="Both Ways")
     Brand.objects.create(name="Both Ways")
     assert model.objects.filter(name="Both Ways").count() == 1
+
+
+def test_default_retailers_and_brands_are_seeded_by_migration():
+    assert Retailer.objects.count() >= 12 and Brand.objects.count() >= 12
+    assert Retailer.objects.filter(name="Amazon").exists()
+    assert Brand.objects.filter(name="Apple").exists()

@@ -1,11 +1,11 @@
-"""manage.py seed_data: a demo login and demo purchases (thin: the work is in spends.demo)."""
+"""manage.py seed_data: a demo login and demo purchases (thin: the work is in demo.services)."""
 
 import secrets
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from spends import demo
+from demo import services as demo
 
 
 class Command(BaseCommand):
