@@ -14,7 +14,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=
 help:
 	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
 	@echo "make test     set up and run the test suite (SQLite); make test-postgres for PostgreSQL"
-	@echo "make lint     ruff"
+	@echo "make lint     ruff and the import-linter layer contracts (pyproject.toml)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
@@ -62,6 +62,7 @@ prod-check: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff check --fix .
