@@ -21,7 +21,7 @@ def integrity_problems() -> list[str]:
 
 def _attachment_problems() -> list[str]:
     try:
-        from purchases.models import Attachment
+        from attachments.models import Attachment
     except ImportError:  # before attachments exist there is nothing to check
         return []
     problems = []

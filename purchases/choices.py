@@ -1,4 +1,4 @@
-"""Enumerations of the purchases app: purchase status and attachment kind."""
+"""Enumerations of the purchases app: purchase status."""
 
 from django.db import models
 
@@ -6,11 +6,3 @@ from django.db import models
 class PurchaseStatus(models.TextChoices):
     ORDERED = "ORDERED", "Ordered"
     RECEIVED = "RECEIVED", "Received"
-
-
-class AttachmentKind(models.TextChoices):
-    RECEIPT = "RECEIPT", "Receipt"
-    WARRANTY = "WARRANTY", "Warranty document"
-    MANUAL = "MANUAL", "Manual"
-    PHOTO = "PHOTO", "Photo"
-    OTHER = "OTHER", "Other"

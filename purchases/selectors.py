@@ -1,4 +1,4 @@
-"""Reads of purchases and their attachments: owner-scoped, FKs joined, warranty status and counts annotated in SQL."""
+"""Reads of purchases: owner-scoped, FKs joined, warranty status and counts annotated in SQL."""
 
 import functools
 from collections.abc import Iterator, Sequence
@@ -10,16 +10,18 @@ from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Count, DateTimeField, Func, IntegerField, OuterRef, Subquery, UUIDField
 from django.db.models.functions import Coalesce
 
-from purchases.models import Attachment, Purchase
+from purchases.models import Purchase
 from spends import clock
 from warranties.models import effective_status_expressions
 
 
 def _attachment_count():
     # A correlated subquery (one COUNT per row, served by the (purchase, created_at) index), not a JOIN + GROUP BY
-    # that would multiply with the other joins and group every selected column.
+    # that would multiply with the other joins and group every selected column. The attachments app sits above
+    # purchases, so its model is reached through the reverse relation rather than imported.
+    attachment_model = Purchase._meta.get_field("attachments").related_model
     counts = (
-        Attachment.objects.filter(purchase=OuterRef("pk"))
+        attachment_model.objects.filter(purchase=OuterRef("pk"))
         .order_by()
         .values("purchase")
         .annotate(count=Count("pk"))
@@ -50,19 +52,6 @@ def purchase_list(*, owner, today=None):
     nested warranty's `warranty_effective_status` / `warranty_days_remaining` for `today` (default: today, UTC).
     """
     return _purchase_list_shape(today or clock.today()).owned_by(owner)
-
-
-def attachment_purchase_get(*, owner, purchase_id) -> Purchase | None:
-    """The owner's purchase with this id, plain (no joins or annotations), or None: another user's is None too."""
-    return Purchase.objects.owned_by(owner).filter(pk=purchase_id).first()
-
-
-def attachment_list(*, owner, purchase: Purchase | None = None):
-    """The owner's attachments (of one purchase when given), newest first; ties by id for a stable page order."""
-    attachments = Attachment.objects.filter(purchase__owner=owner)
-    if purchase is not None:
-        attachments = attachments.filter(purchase=purchase)
-    return attachments.order_by("-created_at", "-id")
 
 
 class _PostgresRead(Func):

@@ -74,7 +74,7 @@ def purchase_delete(*, purchase: Purchase) -> None:
     """Delete a purchase; its warranty and attachments go with it by CASCADE.
 
     Atomic. Files of its attachments that nothing else references are removed after commit (never on rollback):
-    each deleted attachment row schedules `purchases.attachments.attachment_file_release` via `on_commit`.
+    each deleted attachment row schedules `attachments.services.attachment_file_release` via `on_commit`.
     """
     purchase.delete()
     _bump(purchase.owner_id)

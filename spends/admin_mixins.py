@@ -1,5 +1,6 @@
 """Admin pieces shared by the apps."""
 
+from django.contrib import admin
 from django.db import transaction
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
@@ -54,3 +55,19 @@ class DataVersionAdminMixin:
 def _bump_all(scopes) -> None:
     for scope in sorted(scopes):  # one order everywhere: concurrent transactions never wait on each other in a cycle
         data_versions.bump(scope)
+
+
+def admin_extend(model, *admin_classes, site=admin.site):
+    """Register `model` again, its registered ModelAdmin extended with `admin_classes` (ModelAdmin subclasses).
+
+    How an app adds its part (buttons, inlines, views) to the admin of a model of an app below it, which must not
+    import it: `transfer` adds import/export to the purchase admin, `attachments` its files. Each app extends
+    whatever is registered when its admin module runs, so the order of INSTALLED_APPS does not matter. The extension
+    classes come after the registered one, so the registered admin's own attributes and overrides win, and each
+    extension sits just before `ModelAdmin` in the method order (it must call `super()` where it overrides).
+    """
+    registered = type(site.get_model_admin(model))
+    extended = type(registered.__name__, (registered, *admin_classes), {"__module__": registered.__module__})
+    site.unregister(model)
+    site.register(model, extended)
+    return extended

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "reminders",
     "transfer",
     "demo",
+    "attachments",
     "axes",
 ]
 

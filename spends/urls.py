@@ -44,7 +44,7 @@ api_patterns = [
     path("", include("analytics.api.urls")),
     path("", include("transfer.api.urls")),
     path("", include("backups.api.urls")),
-    path("", include("purchases.api.attachment_urls")),
+    path("", include("attachments.api.urls")),
     path("", include("reminders.api.urls")),
     re_path(r"^.*$", views.api_not_found),
 ]

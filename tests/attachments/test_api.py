@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from purchases.models import Attachment, Purchase
+from attachments.models import Attachment
+from purchases.models import Purchase
 from tests.attachments.conftest import ALLOWED, PDF, PNG, REFUSED, TEXT, post_file, stored_files, stored_path
 from tests.factories import PurchaseFactory
 

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from purchases.models import Attachment
+from attachments.models import Attachment
 from tests.attachments.conftest import PDF, PNG, TEXT, stored_files, stored_path
 
 pytestmark = pytest.mark.django_db

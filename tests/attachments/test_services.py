@@ -1,4 +1,4 @@
-"""purchases.attachments: type detection, streamed hashing and size limit, content-addressed storage, dedupe, and
+"""attachments.services: type detection, streamed hashing and size limit, content-addressed storage, dedupe, and
 file removal after commit when the last reference goes (attachment, purchase and user deletion)."""
 
 import hashlib
@@ -8,10 +8,11 @@ import pytest
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.db import transaction
 
-from purchases import attachments, services
-from purchases.attachments import FileMissing, FileTooLarge, UnsupportedFileType
-from purchases.choices import AttachmentKind
-from purchases.models import Attachment
+from attachments import services as attachments
+from attachments.choices import AttachmentKind
+from attachments.models import Attachment
+from attachments.services import FileMissing, FileTooLarge, UnsupportedFileType
+from purchases import services
 from tests.attachments.conftest import ALLOWED, PDF, PNG, REFUSED, TEXT, stored_files, stored_path, upload_file
 from tests.factories import PurchaseFactory
 

@@ -5,9 +5,9 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
-from purchases.attachments import attachment_file_present
-from purchases.choices import AttachmentKind
-from purchases.models import Attachment
+from attachments.choices import AttachmentKind
+from attachments.models import Attachment
+from attachments.services import attachment_file_present
 
 
 class AttachmentKindField(serializers.ChoiceField):

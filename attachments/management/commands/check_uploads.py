@@ -1,8 +1,8 @@
-"""Check attachments against the stored files (purchases.attachments.uploads_check); progress on stderr."""
+"""Check attachments against the stored files (purchases.services.uploads_check); progress on stderr."""
 
 from django.core.management.base import BaseCommand
 
-from purchases import attachments
+from attachments import services
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         fix = options["fix"]
-        report = attachments.uploads_check(fix=fix, progress=lambda message: self.stderr.write(message))
+        report = services.uploads_check(fix=fix, progress=lambda message: self.stderr.write(message))
         for name in report.missing:
             self.stdout.write(f"missing: {name}")
         removed = set(report.removed)

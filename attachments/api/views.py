@@ -1,5 +1,5 @@
 """Attachments of the caller's purchases (API.md § Attachments). Thin: parse the request, call
-`purchases.attachments` or the selectors, answer. Another user's purchase or attachment is a 404."""
+`attachments.services` or the selectors, answer. Another user's purchase or attachment is a 404."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -12,12 +12,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from purchases import attachments, selectors
-from purchases.models import Attachment
+from attachments import selectors, services
+from attachments.models import Attachment
 from spends.api.pagination import SkipLimitPagination
 from spends.api.serializers import ErrorSerializer
 
-from .attachment_serializers import AttachmentSerializer, AttachmentUploadSerializer
+from .serializers import AttachmentSerializer, AttachmentUploadSerializer
 
 TAGS = ["attachments"]
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the `kind` field around the file
@@ -45,7 +45,7 @@ class FileErrorsNegotiation(DefaultContentNegotiation):
 
 
 def _too_large() -> PayloadTooLarge:
-    limit = attachments.max_upload_size()
+    limit = services.max_upload_size()
     return PayloadTooLarge(f"The file is larger than the upload limit of {limit} bytes ({limit / 1048576:.0f} MB).")
 
 
@@ -58,13 +58,13 @@ ERROR_415 = OpenApiResponse(
 
 
 def file_response(attachment: Attachment) -> FileResponse:
-    """The attachment's bytes with the safe headers of API.md § Attachments. Raises attachments.FileMissing."""
-    handle = attachments.attachment_open(attachment=attachment)
+    """The attachment's bytes with the safe headers of API.md § Attachments. Raises services.FileMissing."""
+    handle = services.attachment_open(attachment=attachment)
     response = FileResponse(
         handle,
-        as_attachment=not attachments.is_inline(attachment.content_type),
+        as_attachment=not services.is_inline(attachment.content_type),
         filename=attachment.filename,
-        content_type=attachments.response_content_type(attachment.content_type),
+        content_type=services.response_content_type(attachment.content_type),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_CSP
@@ -109,18 +109,18 @@ class PurchaseAttachmentListView(GenericAPIView):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > attachments.max_upload_size() + MULTIPART_OVERHEAD:
+        if length > services.max_upload_size() + MULTIPART_OVERHEAD:
             raise _too_large()  # refused before the body is read
         purchase = self._purchase()
         form = AttachmentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            attachment = attachments.attachment_upload(
+            attachment = services.attachment_upload(
                 purchase=purchase, uploaded_file=form.validated_data["file"], kind=form.validated_data["kind"]
             )
-        except attachments.FileTooLarge:
+        except services.FileTooLarge:
             raise _too_large() from None
-        except attachments.UnsupportedFileType as exc:
+        except services.UnsupportedFileType as exc:
             raise UnsupportedFileType(str(exc)) from None
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
@@ -144,7 +144,7 @@ class AttachmentDetailView(GenericAPIView):
         responses={204: None},
     )
     def delete(self, request, pk):
-        attachments.attachment_delete(attachment=self.get_object())
+        services.attachment_delete(attachment=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -169,5 +169,5 @@ class AttachmentDownloadView(GenericAPIView):
         attachment = get_object_or_404(selectors.attachment_list(owner=request.user), pk=pk)
         try:
             return file_response(attachment)
-        except attachments.FileMissing as exc:
+        except services.FileMissing as exc:
             raise exceptions.NotFound(str(exc)) from None

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from purchases.choices import AttachmentKind
-from purchases.models import FILENAME_MAX_LENGTH, UPLOADS_DIR, Attachment, Purchase, upload_name
+from attachments.choices import AttachmentKind
+from attachments.models import FILENAME_MAX_LENGTH, UPLOADS_DIR, Attachment, upload_name
+from purchases.models import Purchase
 from spends import data_versions
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from spends.api.viewsets import UUID_REGEX
 
-from .attachment_views import AttachmentDetailView, AttachmentDownloadView, PurchaseAttachmentListView
+from .views import AttachmentDetailView, AttachmentDownloadView, PurchaseAttachmentListView
 
 urlpatterns = [
     re_path(
