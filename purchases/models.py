@@ -57,7 +57,7 @@ class Purchase(models.Model):
             # ordering by price / created_at within an owner's list.
             models.Index(fields=["owner", "price"], name="purchase_owner_price_idx"),
             models.Index(fields=["owner", "created_at"], name="purchase_owner_created_idx"),
-            # catalog_list purchase_count: the caller's purchases per retailer / brand.
+            # catalog_with_purchase_count: the caller's purchases per retailer / brand.
             models.Index(fields=["owner", "retailer"], name="purchase_owner_retailer_idx"),
             models.Index(fields=["owner", "brand"], name="purchase_owner_brand_idx"),
         ]

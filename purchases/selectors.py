@@ -10,6 +10,7 @@ from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Count, DateTimeField, Func, IntegerField, OuterRef, Subquery, UUIDField
 from django.db.models.functions import Coalesce
 
+from catalog.selectors import catalog_list
 from purchases.models import Purchase
 from spends import clock
 from warranties.models import effective_status_expressions
@@ -52,6 +53,22 @@ def purchase_list(*, owner, today=None):
     nested warranty's `warranty_effective_status` / `warranty_days_remaining` for `today` (default: today, UTC).
     """
     return _purchase_list_shape(today or clock.today()).owned_by(owner)
+
+
+def catalog_with_purchase_count(*, model, owner):
+    """`catalog_list` of `model` (Retailer or Brand), each entry annotated with `purchase_count`: the number of
+    `owner`'s purchases that reference it. Lives here, not in catalog: catalog sits below purchases."""
+    fk = model._meta.model_name  # "retailer" or "brand"
+    # A correlated count per entry, served by purchase_owner_retailer_idx / purchase_owner_brand_idx; a JOIN with
+    # a filtered Count would read every owner's purchases of each entry.
+    counts = (
+        Purchase.objects.filter(owner=owner, **{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return catalog_list(model=model).annotate(purchase_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
 
 
 class _PostgresRead(Func):

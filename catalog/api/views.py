@@ -4,9 +4,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from catalog import selectors, services
+from catalog import services
 from catalog.filters import CatalogFilterSet
 from catalog.models import Brand, Retailer
+from purchases.selectors import catalog_with_purchase_count
 from spends.api.pagination import SkipLimitPagination
 from spends.api.permissions import IsStaffOrReadCreate
 from spends.api.viewsets import UUIDLookupMixin
@@ -26,7 +27,9 @@ class CatalogViewSet(UUIDLookupMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset.none()
-        return selectors.catalog_list(model=self.queryset.model, user=self.request.user)
+        # The catalog API composes above purchases (as purchases.api does above warranties): the count is a read of
+        # the caller's purchases, so purchases owns it and catalog's own modules import nothing above them.
+        return catalog_with_purchase_count(model=self.queryset.model, owner=self.request.user)
 
     def perform_create(self, serializer):
         entry = services.catalog_entry_save(instance=self.queryset.model(), **serializer.validated_data)
