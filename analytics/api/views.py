@@ -53,19 +53,37 @@ def _schema(summary: str, query: type[serializers.Serializer] | None, response, 
     )
 
 
+def _endpoint(name: str, selector, query, output, *, summary: str, description="", many=False, dated=True, path=""):
+    """The GET action `name` at /api/analytics/<`path`, default: name with dashes>, cached under the name with dashes:
+    validate the `query` serializer, call `selector(owner=…, **query values)` (and `today=` when `dated`), serialize
+    with `output`."""
+    cache_name = name.replace("_", "-")
+
+    def read(request, today, **params):
+        rows = selector(owner=request.user, **params, **({"today": today} if dated else {}))
+        return output(rows, many=many, context={"request": request}).data
+
+    def view(self, request):
+        return self._answer(request, cache_name, query, read)
+
+    view.__name__ = name  # DRF's router finds the action, and names its URL, by the function's name
+    view = action(detail=False, methods=["get"], url_path=path or cache_name)(view)
+    return _schema(summary, query, output(many=True) if many else output, description)(view)
+
+
 class AnalyticsViewSet(viewsets.ViewSet):
     """One GET action per analytics endpoint. Answers are cached per user and invalidated on any write."""
 
     permission_classes = [IsAuthenticated]
 
-    def _answer(self, request, name: str, query_class, build: Callable[..., object]) -> Response:
+    def _answer(self, request, name: str, query_class, read: Callable[..., object]) -> Response:
         today = clock.today()
         params = {}
         if query_class is not None:
             query = query_class(data=request.query_params, context={"today": today})
             query.is_valid(raise_exception=True)
             params = dict(query.validated_data)
-        compute = lambda: build(request.user, today, **params)  # noqa: E731
+        compute = lambda: read(request, today, **params)  # noqa: E731
         renderer = getattr(request, "accepted_renderer", None)
         if isinstance(renderer, JSONRenderer):
             # JSON clients (nearly all) get the rendered bytes from the cache: encoding a large answer (the
@@ -82,123 +100,99 @@ class AnalyticsViewSet(viewsets.ViewSet):
             return HttpResponse(body, content_type=renderer.media_type)
         return Response(cached_answer(request.user.pk, name, params, compute, today=today))
 
-    @_schema(
-        "Spending per month",
+    spending = _endpoint(
+        "spending",
+        selectors.spending_by_month,
         SpendingQuerySerializer,
-        SpendingMonthSerializer(many=True),
-        "The last `months` calendar months (UTC) in one currency, oldest first, current month last, zero-filled.",
+        SpendingMonthSerializer,
+        many=True,
+        summary="Spending per month",
+        description="The last `months` calendar months (UTC) in one currency, oldest first, current month last, "
+        "zero-filled.",
     )
-    @action(detail=False, methods=["get"], url_path="spending")
-    def spending(self, request):
-        def build(owner, today, *, months, currency):
-            rows = selectors.spending_by_month(owner=owner, currency=currency, months=months, today=today)
-            return SpendingMonthSerializer(rows, many=True).data
-
-        return self._answer(request, "spending", SpendingQuerySerializer, build)
-
-    @_schema(
-        "Spending per day, ISO week or month over a date range",
+    spending_by_period = _endpoint(
+        "spending_by_period",
+        selectors.spending_by_period,
         SpendingByPeriodQuerySerializer,
         SpendingByPeriodSerializer,
-        "`start` ≤ `end`, at most 3660 days apart. Every period touching the range is listed (zero-filled); "
-        "only purchases inside the range count.",
+        dated=False,
+        summary="Spending per day, ISO week or month over a date range",
+        description="`start` ≤ `end`, at most 3660 days apart. Every period touching the range is listed "
+        "(zero-filled); only purchases inside the range count.",
+        path="spending/by-period",
     )
-    @action(detail=False, methods=["get"], url_path="spending/by-period")
-    def spending_by_period(self, request):
-        def build(owner, today, *, start, end, group_by, currency):
-            result = selectors.spending_by_period(
-                owner=owner, currency=currency, start=start, end=end, group_by=group_by
-            )
-            return SpendingByPeriodSerializer(result).data
-
-        return self._answer(request, "spending-by-period", SpendingByPeriodQuerySerializer, build)
-
-    @_schema("Spending summary in one currency", CurrencyQuerySerializer, SpendingSummarySerializer)
-    @action(detail=False, methods=["get"], url_path="summary")
-    def summary(self, request):
-        def build(owner, today, *, currency):
-            return SpendingSummarySerializer(
-                selectors.spending_summary(owner=owner, currency=currency, today=today)
-            ).data
-
-        return self._answer(request, "summary", CurrencyQuerySerializer, build)
-
-    @_schema(
-        "Warranties in force, expired and expiring per month",
+    summary = _endpoint(
+        "summary",
+        selectors.spending_summary,
+        CurrencyQuerySerializer,
+        SpendingSummarySerializer,
+        summary="Spending summary in one currency",
+    )
+    warranty_timeline = _endpoint(
+        "warranty_timeline",
+        selectors.warranty_timeline,
         MonthsQuerySerializer,
-        WarrantyTimelineMonthSerializer(many=True),
+        WarrantyTimelineMonthSerializer,
+        many=True,
+        summary="Warranties in force, expired and expiring per month",
+        path="warranties/timeline",
     )
-    @action(detail=False, methods=["get"], url_path="warranties/timeline")
-    def warranty_timeline(self, request):
-        def build(owner, today, *, months):
-            rows = selectors.warranty_timeline(owner=owner, months=months, today=today)
-            return WarrantyTimelineMonthSerializer(rows, many=True).data
-
-        return self._answer(request, "warranty-timeline", MonthsQuerySerializer, build)
-
-    @_schema("Warranty counts by effective status", None, WarrantySummarySerializer)
-    @action(detail=False, methods=["get"], url_path="warranties/summary")
-    def warranty_summary(self, request):
-        def build(owner, today):
-            return WarrantySummarySerializer(selectors.warranty_summary(owner=owner, today=today)).data
-
-        return self._answer(request, "warranty-summary", None, build)
-
-    @_schema("Purchases per retailer", CurrencyQuerySerializer, RetailerShareSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="retailers")
-    def retailers(self, request):
-        def build(owner, today, *, currency):
-            rows = selectors.retailer_distribution(owner=owner, currency=currency)
-            return RetailerShareSerializer(rows, many=True).data
-
-        return self._answer(request, "retailers", CurrencyQuerySerializer, build)
-
-    @_schema("Purchases per brand", CurrencyQuerySerializer, BrandShareSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="brands")
-    def brands(self, request):
-        def build(owner, today, *, currency):
-            rows = selectors.brand_distribution(owner=owner, currency=currency)
-            return BrandShareSerializer(rows, many=True).data
-
-        return self._answer(request, "brands", CurrencyQuerySerializer, build)
-
-    @_schema("Most purchased products", TopProductsQuerySerializer, TopProductSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="top-products")
-    def top_products(self, request):
-        def build(owner, today, *, limit, currency):
-            rows = selectors.top_products(owner=owner, currency=currency, limit=limit)
-            return TopProductSerializer(rows, many=True).data
-
-        return self._answer(request, "top-products", TopProductsQuerySerializer, build)
-
-    @_schema("Newest purchases", LimitQuerySerializer, PurchaseSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="recent-purchases")
-    def recent_purchases(self, request):
-        def build(owner, today, *, limit):
-            rows = selectors.recent_purchases(owner=owner, limit=limit, today=today)
-            return PurchaseSerializer(rows, many=True, context={"request": request}).data
-
-        return self._answer(request, "recent-purchases", LimitQuerySerializer, build)
-
-    @_schema("Newest warranties", LimitQuerySerializer, WarrantyReadSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="recent-warranties")
-    def recent_warranties(self, request):
-        def build(owner, today, *, limit):
-            rows = selectors.recent_warranties(owner=owner, limit=limit, today=today)
-            return WarrantyReadSerializer(rows, many=True, context={"request": request}).data
-
-        return self._answer(request, "recent-warranties", LimitQuerySerializer, build)
-
-    @_schema(
-        "Everything the dashboard shows, in one request",
+    warranty_summary = _endpoint(
+        "warranty_summary",
+        selectors.warranty_summary,
+        None,
+        WarrantySummarySerializer,
+        summary="Warranty counts by effective status",
+        path="warranties/summary",
+    )
+    retailers = _endpoint(
+        "retailers",
+        selectors.retailer_distribution,
+        CurrencyQuerySerializer,
+        RetailerShareSerializer,
+        many=True,
+        dated=False,
+        summary="Purchases per retailer",
+    )
+    brands = _endpoint(
+        "brands",
+        selectors.brand_distribution,
+        CurrencyQuerySerializer,
+        BrandShareSerializer,
+        many=True,
+        dated=False,
+        summary="Purchases per brand",
+    )
+    top_products = _endpoint(
+        "top_products",
+        selectors.top_products,
+        TopProductsQuerySerializer,
+        TopProductSerializer,
+        many=True,
+        dated=False,
+        summary="Most purchased products",
+    )
+    recent_purchases = _endpoint(
+        "recent_purchases",
+        selectors.recent_purchases,
+        LimitQuerySerializer,
+        PurchaseSerializer,
+        many=True,
+        summary="Newest purchases",
+    )
+    recent_warranties = _endpoint(
+        "recent_warranties",
+        selectors.recent_warranties,
+        LimitQuerySerializer,
+        WarrantyReadSerializer,
+        many=True,
+        summary="Newest warranties",
+    )
+    dashboard = _endpoint(
+        "dashboard",
+        selectors.dashboard,
         CurrencyQuerySerializer,
         DashboardSerializer,
-        "Every analytics answer at its default parameters; `currency` applies to the money parts.",
+        summary="Everything the dashboard shows, in one request",
+        description="Every analytics answer at its default parameters; `currency` applies to the money parts.",
     )
-    @action(detail=False, methods=["get"], url_path="dashboard")
-    def dashboard(self, request):
-        def build(owner, today, *, currency):
-            result = selectors.dashboard(owner=owner, currency=currency, today=today)
-            return DashboardSerializer(result, context={"request": request}).data
-
-        return self._answer(request, "dashboard", CurrencyQuerySerializer, build)
