@@ -5,7 +5,13 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -206,10 +212,13 @@ class ExportCsvView(GenericAPIView):
 
 
 class ImportView(APIView):
-    """Shared by both imports; subclasses name the format."""
+    """Shared by both imports; subclasses say how their file is parsed (`parse`) and which bodies they accept."""
 
     permission_classes = [IsAuthenticated]
-    kind = ""
+
+    def parse(self, upload) -> dict:
+        """The source keyword of `transfer.purchases_import_detailed` for the upload (`table=` or `document=`)."""
+        raise NotImplementedError
 
     def read_upload(self, request):
         """The uploaded file (read by the parsers in chunks; a large upload is a temporary file on disk), or the
@@ -239,10 +248,7 @@ class ImportView(APIView):
         options = query.validated_data
         upload = self.read_upload(request)
         try:
-            if self.kind == "csv":
-                source = {"table": transfer.parse_csv(upload)}
-            else:
-                source = {"document": transfer.parse_json(upload)}
+            source = self.parse(upload)
             del upload  # a request body's bytes are not needed any more
             outcome = transfer.purchases_import_detailed(owner=request.user, keep_rows=False, **source, **options)
         except transfer.ImportFileError as exc:  # also while the rows of a CSV file are read: nothing was written
@@ -258,38 +264,46 @@ class ImportView(APIView):
         return Response(report)
 
 
+def _import_schema(summary: str, description: str, body_type: str, body_schema):
+    """The schema of one import endpoint: `body_type` is the raw request body it accepts besides multipart."""
+    return extend_schema_view(
+        post=extend_schema(
+            tags=TAGS,
+            summary=summary,
+            description=description,
+            parameters=IMPORT_PARAMETERS,
+            request={"multipart/form-data": ImportUploadSerializer, body_type: body_schema},
+            responses=IMPORT_RESPONSES,
+        )
+    )
+
+
+@_import_schema(
+    "Import purchases from CSV",
+    "Multipart field `file` (or a text/csv body): the CSV export's columns; product_name, price and purchase_date are "
+    "required, unknown columns are a warning. Retailers and brands are matched by name case-insensitively and "
+    "created when missing. Warranty columns create or update the purchase's warranty; when the file has warranty "
+    "columns and a row leaves them all empty, an updated purchase loses its warranty.",
+    "text/csv",
+    OpenApiTypes.STR,
+)
 class ImportCsvView(ImportView):
-    kind = "csv"
     parser_classes = [MultiPartParser, RawCSVParser]
 
-    @extend_schema(
-        tags=TAGS,
-        summary="Import purchases from CSV",
-        description="Multipart field `file` (or a text/csv body): the CSV export's columns; product_name, price and "
-        "purchase_date are required, unknown columns are a warning. Retailers and brands are matched by name "
-        "case-insensitively and created when missing. Warranty columns create or update the purchase's warranty; "
-        "when the file has warranty columns and a row leaves them all empty, an updated purchase loses its warranty.",
-        parameters=IMPORT_PARAMETERS,
-        request={"multipart/form-data": ImportUploadSerializer, "text/csv": OpenApiTypes.STR},
-        responses=IMPORT_RESPONSES,
-    )
-    def post(self, request):
-        return super().post(request)
+    def parse(self, upload) -> dict:
+        return {"table": transfer.parse_csv(upload)}
 
 
+@_import_schema(
+    "Import purchases from a JSON export document",
+    "Multipart field `file`, or the document as the request body. Accepts what GET /api/export/json produces "
+    '("format": "spends-tracker", "version": 1). Purchases are matched to catalog entries by retailer_name/brand_name; '
+    "ids, timestamps, attachment_count and days_remaining are not imported.",
+    "application/json",
+    ExportDocumentSerializer,
+)
 class ImportJsonView(ImportView):
-    kind = "json"
     parser_classes = [MultiPartParser, RawJSONParser]
 
-    @extend_schema(
-        tags=TAGS,
-        summary="Import purchases from a JSON export document",
-        description="Multipart field `file`, or the document as the request body. Accepts what GET /api/export/json "
-        'produces ("format": "spends-tracker", "version": 1). Purchases are matched to catalog entries by '
-        "retailer_name/brand_name; ids, timestamps, attachment_count and days_remaining are not imported.",
-        parameters=IMPORT_PARAMETERS,
-        request={"multipart/form-data": ImportUploadSerializer, "application/json": ExportDocumentSerializer},
-        responses=IMPORT_RESPONSES,
-    )
-    def post(self, request):
-        return super().post(request)
+    def parse(self, upload) -> dict:
+        return {"document": transfer.parse_json(upload)}
