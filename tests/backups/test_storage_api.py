@@ -98,3 +98,24 @@ def test_restore_into_a_fresh_storage_and_integrity_sees_a_damaged_file(settings
     default_storage.delete(name_of(PDF))
     default_storage.save(name_of(PDF), ContentFile(b"%PDF-1.4 not the same bytes"))
     assert integrity_problems() == [f"upload {name_of(PDF)} does not match its SHA-256"]
+
+
+def test_a_file_cut_short_by_an_interrupted_restore_is_written_again(settings, owner_and_uploads):
+    backup = services.backup_create(kind=BackupKind.FULL)
+    assert backup.status == BackupStatus.SUCCEEDED, backup.error
+    use_fresh_storage(settings)
+    default_storage.save(name_of(PDF), ContentFile(PDF[:10]))  # what a killed restore left: the first bytes only
+    default_storage.save(name_of(PNG), ContentFile(PNG))  # whole: skipped
+
+    report = restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="again")
+    assert (report["files_restored"], report["files_skipped"]) == (1, 1)
+    assert report["integrity"] == {"ok": True, "problems": []}
+    with default_storage.open(name_of(PDF), "rb") as handle:
+        assert handle.read() == PDF
+
+
+def test_an_upload_prefix_outside_uploads_is_refused():
+    from backups.registry import register_uploads
+
+    with pytest.raises(ValueError, match="must lie under 'uploads/'"):
+        register_uploads(prefix="database/", names=list)
