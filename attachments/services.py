@@ -292,7 +292,7 @@ class UploadsReport:
     removed: list[str] = field(default_factory=list)  # orphans removed (with fix)
 
 
-def _stored_upload_names(directory: str = UPLOADS_DIR):
+def stored_upload_names(directory: str = UPLOADS_DIR):
     """Every file under `uploads/` in the storage, as storage names (any depth)."""
     try:
         directories, files = default_storage.listdir(directory)
@@ -301,7 +301,7 @@ def _stored_upload_names(directory: str = UPLOADS_DIR):
     for name in sorted(files):
         yield f"{directory}/{name}"
     for sub in sorted(directories):
-        yield from _stored_upload_names(f"{directory}/{sub}")
+        yield from stored_upload_names(f"{directory}/{sub}")
 
 
 def _mark(hashes: list[str], *, available: bool) -> int:
@@ -335,7 +335,7 @@ def uploads_check(*, fix: bool = False, progress=None) -> UploadsReport:
     say(f"checked {report.checked} referenced file(s): {len(missing)} missing")
 
     known = set(present)
-    for name in _stored_upload_names():
+    for name in stored_upload_names():
         sha256 = name.rsplit("/", 1)[-1]
         if name == upload_name(sha256) and sha256 in known:
             continue

@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,14 +15,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from backups import recovery, restore, services
+from backups import recovery, registry, restore, services
 from backups.choices import BackupStatus
 from backups.common import pending_dir
 from backups.forms import BackupNowForm, BackupSettingsForm, RestoreUploadForm
 from backups.management.commands._output import human_size
 from backups.models import Backup, BackupSettings, RestoreJob
-from purchases.models import Purchase
-from warranties.models import Warranty
 
 PENDING_RESTORE_SESSION_KEY = "backups_pending_restore"
 
@@ -148,11 +145,6 @@ class BackupAdmin(admin.ModelAdmin):
             "filename": form.cleaned_data["file"].name,
             "foreign": bool(foreign),
         }
-        current = {
-            "purchases": Purchase.objects.count(),
-            "warranties": Warranty.objects.count(),
-            "users": Purchase.objects.values("owner").aggregate(n=Count("owner", distinct=True))["n"],
-        }
         context = {
             **self.admin_site.each_context(request),
             "title": "Replace all data with this backup?",
@@ -160,7 +152,7 @@ class BackupAdmin(admin.ModelAdmin):
             "manifest": manifest,
             "foreign": foreign,
             "filename": form.cleaned_data["file"].name,
-            "current": current,
+            "current": registry.summaries(),  # each app registers its line (AppConfig.ready)
             "upload_count": sum(1 for m in manifest["members"] if m["path"].startswith("uploads/")),
             "confirm_url": reverse("admin:backups_backup_restore_confirm"),
         }

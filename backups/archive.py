@@ -15,11 +15,13 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 FORMAT = "spends-tracker-backup"
 FORMAT_VERSION = 1
@@ -39,10 +41,12 @@ class ArchiveError(Exception):
 
 @dataclass(frozen=True)
 class Member:
-    """One file to put in the archive: `arcname` inside the zip, read from `source` on disk."""
+    """One file to put in the archive: `arcname` inside the zip, read from `source` on disk, or from the binary
+    file object `opener()` returns (e.g. a Django storage's `open(name, "rb")`), in chunks."""
 
     arcname: str
-    source: Path
+    source: Path | None = None
+    opener: Callable[[], BinaryIO] | None = None
 
 
 def sha256_file(path: Path) -> tuple[str, int]:
@@ -107,10 +111,13 @@ def write_archive(target: Path, *, meta: dict, members: Iterable[Member], signin
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             for member in members:
                 _check_member_name(member.arcname)
-                sha256, size = sha256_file(member.source)
                 # Uploads are mostly compressed already (JPEG, PDF): storing them is faster and as small.
                 compress = zipfile.ZIP_STORED if member.arcname.startswith(UPLOADS_PREFIX) else zipfile.ZIP_DEFLATED
-                archive.write(member.source, member.arcname, compress_type=compress)
+                if member.opener is not None:
+                    sha256, size = _write_stream(archive, member, compress)
+                else:
+                    sha256, size = sha256_file(member.source)
+                    archive.write(member.source, member.arcname, compress_type=compress)
                 entries.append({"path": member.arcname, "size": size, "sha256": sha256})
             manifest = {
                 "format": FORMAT,
@@ -130,6 +137,20 @@ def write_archive(target: Path, *, meta: dict, members: Iterable[Member], signin
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _write_stream(archive: zipfile.ZipFile, member: Member, compress: int) -> tuple[str, int]:
+    """Copy `member.opener()`'s bytes into the archive in chunks; returns their SHA-256 and size."""
+    info = zipfile.ZipInfo(member.arcname, date_time=time.localtime()[:6])
+    info.compress_type = compress
+    info.external_attr = 0o644 << 16  # a regular file, like archive.write() records
+    digest, size = hashlib.sha256(), 0
+    with member.opener() as source, archive.open(info, "w", force_zip64=True) as out:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
 
 
 def read_manifest(archive: zipfile.ZipFile) -> dict:
@@ -263,6 +284,19 @@ def _declared_sizes(archive: zipfile.ZipFile) -> dict[str, int]:
     return {m["path"]: m["size"] for m in read_manifest(archive)["members"]}
 
 
+def iter_members(path: Path, *, prefix: str, names: Iterable[str] | None = None) -> Iterator[tuple[str, int, Iterator]]:
+    """(name, declared size, chunks) of every member under `prefix` (or of `names`), each read no further than its
+    declared size. Only call on a verified archive; consume each member's chunks before the next one."""
+    with _open(path) as archive:
+        declared = _declared_sizes(archive)
+        wanted = names if names is not None else [n for n in archive.namelist() if n.startswith(prefix)]
+        for name in wanted:
+            _check_member_name(name)
+            if name not in declared:
+                raise ArchiveError(f"{name!r} is not listed in the archive's manifest.")
+            yield name, declared[name], bounded_chunks(archive, name, declared[name])
+
+
 def extract_uploads(path: Path, target_dir: Path, *, names: Iterable[str] | None = None) -> tuple[int, int]:
     """Extract upload members into `target_dir` (their path below `uploads/` kept), skipping files already present.
 
@@ -271,28 +305,22 @@ def extract_uploads(path: Path, target_dir: Path, *, names: Iterable[str] | None
     """
     target_dir = Path(target_dir)
     restored = skipped = 0
-    with _open(path) as archive:
-        declared = _declared_sizes(archive)
-        wanted = names if names is not None else [n for n in archive.namelist() if n.startswith(UPLOADS_PREFIX)]
-        for name in wanted:
-            _check_member_name(name)
-            if name not in declared:
-                raise ArchiveError(f"{name!r} is not listed in the archive's manifest.")
-            destination = target_dir / name
-            if destination.exists():
-                skipped += 1
-                continue
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=".partial-", dir=destination.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    for chunk in bounded_chunks(archive, name, declared[name]):
-                        out.write(chunk)
-                os.replace(tmp_name, destination)
-            finally:
-                if os.path.exists(tmp_name):
-                    os.unlink(tmp_name)
-            restored += 1
+    for name, _, chunks in iter_members(path, prefix=UPLOADS_PREFIX, names=names):
+        destination = target_dir / name
+        if destination.exists():
+            skipped += 1
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".partial-", dir=destination.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            os.replace(tmp_name, destination)
+        finally:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+        restored += 1
     return restored, skipped
 
 

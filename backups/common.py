@@ -16,7 +16,6 @@ from django.utils.crypto import salted_hmac
 
 from spends.exceptions import Conflict
 
-UPLOADS_DIR = "uploads"
 TMP_DIR = "tmp"  # inside BACKUP_DIR: every temporary file of a backup or restore
 PENDING_DIR = ".pending-restores"  # inside BACKUP_DIR: uploaded archives waiting for their restore
 LOCK_NAME = ".backup.lock"
@@ -35,10 +34,6 @@ def storage():
 
 def engine() -> str:
     return connection.vendor  # "sqlite" or "postgresql"
-
-
-def media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
 
 
 def backup_dir() -> Path:

@@ -1,13 +1,14 @@
-"""The integrity check run after a restore: the database's own check and every attachment's file and hash."""
+"""The integrity check run after a restore: the database's own check, then every check the apps registered
+(backups.registry; attachments: every attachment's file present in the storage with the right SHA-256)."""
 
 from django.db import connection
 
-from backups import archive
-from backups.common import UPLOADS_DIR, engine, media_root
+from backups import registry
+from backups.common import engine
 
 
 def integrity_problems() -> list[str]:
-    """Database integrity and every attachment's file present with the right content hash."""
+    """Database integrity and the problems every registered check finds."""
     problems = []
     if engine() == "sqlite":
         with connection.cursor() as cursor:
@@ -15,21 +16,6 @@ def integrity_problems() -> list[str]:
             result = [row[0] for row in cursor.fetchall()]
         if result != ["ok"]:
             problems.extend(f"database: {line}" for line in result[:10])
-    problems.extend(_attachment_problems())
-    return problems
-
-
-def _attachment_problems() -> list[str]:
-    try:
-        from attachments.models import Attachment
-    except ImportError:  # before attachments exist there is nothing to check
-        return []
-    problems = []
-    for sha256 in Attachment.objects.order_by().values_list("sha256", flat=True).distinct().iterator():
-        path = f"{UPLOADS_DIR}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
-        full = media_root() / path
-        if not full.is_file():
-            problems.append(f"missing upload {path}")
-        elif archive.sha256_file(full)[0] != sha256:
-            problems.append(f"upload {path} does not match its SHA-256")
+    for check in registry.integrity_checks():
+        problems.extend(check())
     return problems

@@ -21,9 +21,9 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from backups import archive, recovery, services
+from backups import archive, recovery, services, uploads
 from backups.choices import BackupKind, BackupStatus
-from backups.common import BackupError, engine, media_root, pending_dir, signing_keys, temp_dir, tmp_root
+from backups.common import BackupError, engine, pending_dir, signing_keys, temp_dir, tmp_root
 from backups.integrity import integrity_problems
 from backups.models import Backup, BackupSettings, RestoreJob
 from spends import data_versions
@@ -210,12 +210,14 @@ def _restore_locked(path: Path, job: RestoreJob, say) -> dict:
     for source in [path, *parents]:
         with contextlib.ExitStack() as stack:
             source_path = source if isinstance(source, Path) else stack.enter_context(services.local_copy(source))
-            restored, skipped = archive.extract_uploads(source_path, media_root())
+            spool = stack.enter_context(temp_dir("spends-uploads-"))
+            restored, skipped, problems = uploads.restore_uploads(source_path, spool)
             report.files_restored += restored
             report.files_skipped += skipped
+            report.problems += problems
     clear_cache()  # frees what described the replaced data (answers are already unreachable: renew_all above)
     say("checking integrity")
-    report.problems = integrity_problems()
+    report.problems += integrity_problems()
     return report.as_dict()
 
 

@@ -22,13 +22,12 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from backups import archive, recovery
+from backups import uploads as upload_store
 from backups.choices import BackupKind, BackupStatus
 from backups.common import (  # noqa: F401 (BackupError is part of this module's interface)
-    UPLOADS_DIR,
     BackupError,
     engine,
     exclusive_lock,
-    media_root,
     signing_keys,
     storage,
     temp_dir,
@@ -60,18 +59,6 @@ def excluded_tables() -> list[str]:
 
 def _applied_migrations() -> list[str]:
     return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
-
-
-def _upload_files() -> dict[str, Path]:
-    """Every upload on disk: arcname (uploads/ab/cd/<sha256>) → path."""
-    root = media_root() / UPLOADS_DIR
-    if not root.is_dir():
-        return {}
-    files = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
-            files[path.relative_to(media_root()).as_posix()] = path
-    return files
 
 
 def _chain(backup: Backup) -> list[Backup]:
@@ -201,10 +188,10 @@ def _write_backup(backup: Backup, *, progress=None) -> None:
         dump = tmp_dir / "dump"
         say("dumping the database")
         _dump_database(dump)
-        uploads = {name: path for name, path in _upload_files().items() if name not in in_chain}
+        upload_members = upload_store.upload_members(exclude=in_chain)  # read through their storages
+        uploads = [member.arcname for member in upload_members]
         say(f"archiving {len(uploads)} upload(s)")
-        members = [archive.Member(archive.DATABASE_MEMBER, dump)]
-        members += [archive.Member(name, path) for name, path in uploads.items()]
+        members = [archive.Member(archive.DATABASE_MEMBER, dump), *upload_members]
         meta = {
             "app_version": settings.VERSION,
             "created_at": archive.utc_timestamp(created),

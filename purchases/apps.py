@@ -1,6 +1,21 @@
 from django.apps import AppConfig
 
 
+def backup_summary() -> str:
+    """What a restore would replace, for the admin's confirmation page (registered with backups)."""
+    from django.db.models import Count
+
+    from purchases.models import Purchase
+
+    users = Purchase.objects.aggregate(n=Count("owner", distinct=True))["n"]
+    return f"{Purchase.objects.count()} purchases of {users} user(s)"
+
+
 class PurchasesConfig(AppConfig):
     name = "purchases"
     verbose_name = "Purchases"
+
+    def ready(self):
+        from backups.registry import register_summary
+
+        register_summary(backup_summary)
