@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "spends",
+    "households",
     "catalog",
     "purchases",
     "warranties",
@@ -256,6 +257,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+
+# The caller's household and role for the scoped base viewset (spends.api.scope): plumbing names it, never imports it.
+API_SCOPE_RESOLVER = "households.scoping.scope_for"
 
 REST_FRAMEWORK = {
     # Token first: with Session first, anonymous requests get 403 instead of 401 (LIBRARY-NOTES).

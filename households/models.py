@@ -1,0 +1,43 @@
+"""Households: who shares which records, and in which role. Every user is a member of exactly one household."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from households.choices import Role
+
+HOUSEHOLD_NAME_MAX_LENGTH = 100
+
+
+class Household(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=HOUSEHOLD_NAME_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "created_at"]
+        constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="households_household_name_not_empty")]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    # One-to-one: a user is in exactly one household (the database says so, not just the code).
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.OWNER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="households_membership_role_valid")
+        ]
+        # household_get: the members of one household in joining order.
+        indexes = [models.Index(fields=["household", "joined_at"], name="membership_household_joined")]
+
+    def __str__(self):
+        return f"{self.user} in {self.household} ({self.role})"
