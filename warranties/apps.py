@@ -13,6 +13,6 @@ class WarrantiesConfig(AppConfig):
     verbose_name = "Warranties"
 
     def ready(self):
-        from backups.registry import register_summary
+        from spends.backup_registry import register_summary
 
         register_summary(backup_summary)
