@@ -8,7 +8,7 @@ class AttachmentsConfig(AppConfig):
     def ready(self):
         from attachments import backup_hooks
         from attachments.models import UPLOADS_DIR
-        from backups.registry import register_integrity_check, register_uploads
+        from spends.backup_registry import register_integrity_check, register_uploads
 
         register_uploads(prefix=f"{UPLOADS_DIR}/", names=backup_hooks.upload_names)
         register_integrity_check(backup_hooks.integrity_problems)

@@ -15,12 +15,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from backups import recovery, registry, restore, services
+from backups import recovery, restore, services
 from backups.choices import BackupStatus
 from backups.common import pending_dir
 from backups.forms import BackupNowForm, BackupSettingsForm, RestoreUploadForm
 from backups.management.commands._output import human_size
 from backups.models import Backup, BackupSettings, RestoreJob
+from spends import backup_registry
 
 PENDING_RESTORE_SESSION_KEY = "backups_pending_restore"
 
@@ -152,7 +153,7 @@ class BackupAdmin(admin.ModelAdmin):
             "manifest": manifest,
             "foreign": foreign,
             "filename": form.cleaned_data["file"].name,
-            "current": registry.summaries(),  # each app registers its line (AppConfig.ready)
+            "current": backup_registry.summaries(),  # each app registers its line (AppConfig.ready)
             "upload_count": sum(1 for m in manifest["members"] if m["path"].startswith("uploads/")),
             "confirm_url": reverse("admin:backups_backup_restore_confirm"),
         }

@@ -1,10 +1,10 @@
 """The integrity check run after a restore: the database's own check, then every check the apps registered
-(backups.registry; attachments: every attachment's file present in the storage with the right SHA-256)."""
+(spends.backup_registry; attachments: every attachment's file present in the storage with the right SHA-256)."""
 
 from django.db import connection
 
-from backups import registry
 from backups.common import engine
+from spends import backup_registry
 
 
 def integrity_problems() -> list[str]:
@@ -16,6 +16,6 @@ def integrity_problems() -> list[str]:
             result = [row[0] for row in cursor.fetchall()]
         if result != ["ok"]:
             problems.extend(f"database: {line}" for line in result[:10])
-    for check in registry.integrity_checks():
+    for check in backup_registry.integrity_checks():
         problems.extend(check())
     return problems

@@ -1,5 +1,5 @@
 """Uploads in and out of archives through the storage API of the apps' registered upload sources
-(backups.registry), so a remote storage (S3) works like the local folder. Archive member names are the storage
+(spends.backup_registry), so a remote storage (S3) works like the local folder. Archive member names are the storage
 names (`uploads/ab/cd/<sha256>`), as in every archive written before."""
 
 import contextlib
@@ -8,7 +8,8 @@ from pathlib import Path, PurePosixPath
 
 from django.core.files import File
 
-from backups import archive, registry
+from backups import archive
+from spends import backup_registry
 
 SPOOL_BYTES = 8 * 1024 * 1024  # an upload smaller than this is staged in memory on its way into the storage
 
@@ -17,7 +18,7 @@ def upload_members(*, exclude: set[str] = frozenset()) -> list[archive.Member]:
     """Every registered source's stored files, except `exclude` (already in an incremental's chain), read from
     their storage when the archive is written."""
     members = {}
-    for source in registry.upload_sources():
+    for source in backup_registry.upload_sources():
         store = source.storage
         for name in source.names():
             if not name.startswith(source.prefix) or PurePosixPath(name).name.startswith("."):
@@ -57,7 +58,7 @@ def restore_uploads(path: Path, spool_dir: Path) -> tuple[int, int, list[str]]:
     restored = skipped = 0
     orphans = []
     for name, size, chunks in archive.iter_members(path, prefix=archive.UPLOADS_PREFIX):
-        source = registry.upload_source_for(name)
+        source = backup_registry.upload_source_for(name)
         if source is None:
             orphans.append(name)
             continue

@@ -76,6 +76,44 @@ def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str):
     return user, key, created
 
 
+def _demo_purchase(rng: random.Random, *, owner, today, months: int, retailers, brands) -> tuple:
+    """One random purchase of `owner` within the last `months` months, and its warranty or None (unsaved). The
+    order of the `rng` calls is what makes a seeded run repeat itself: keep it."""
+    name, brand_name, (low, high), warranty_months = rng.choice(PRODUCTS)
+    purchase_date = today - datetime.timedelta(days=rng.randint(0, months * 30))
+    purchase = Purchase(
+        owner=owner,
+        product_name=name,
+        price=Decimal(rng.randint(low * 100, high * 100)) / 100,
+        currency_code=rng.choice(CURRENCIES),
+        retailer=rng.choice(retailers) if retailers and rng.random() < 0.9 else None,
+        brand=brands.get(brand_name) if brand_name else None,
+        status=PurchaseStatus.RECEIVED
+        if purchase_date < today - datetime.timedelta(days=7)
+        else PurchaseStatus.ORDERED,
+        purchase_date=purchase_date,
+        notes=rng.choice(["", "", "Gift", "Bought on sale", "Work equipment"]),
+    )
+    if not (warranty_months and rng.random() < 0.75):
+        return purchase, None
+    return purchase, _demo_warranty(rng, purchase=purchase, months=warranty_months, provider=brand_name or "")
+
+
+def _demo_warranty(rng: random.Random, *, purchase, months: int, provider: str):
+    """A warranty of `months` months from the purchase date (lifetime for about 5%, voided for about 5%)."""
+    lifetime = rng.random() < 0.05
+    return Warranty(
+        purchase=purchase,
+        warranty_start=purchase.purchase_date,
+        warranty_end=None if lifetime else purchase.purchase_date + datetime.timedelta(days=months * 30),
+        warranty_type=WarrantyType.LIFETIME
+        if lifetime
+        else rng.choice([WarrantyType.LIMITED, WarrantyType.LIMITED, WarrantyType.EXTENDED]),
+        status=WarrantyStatus.VOIDED if rng.random() < 0.05 else WarrantyStatus.ACTIVE,
+        provider=provider,
+    )
+
+
 @transaction.atomic
 def demo_data_create(
     *,
@@ -100,36 +138,12 @@ def demo_data_create(
     brands = {brand.name: brand for brand in Brand.objects.all()}
     new_purchases, new_warranties = [], []
     for index in range(missing):
-        name, brand_name, (low, high), warranty_months = rng.choice(PRODUCTS)
-        purchase_date = today - datetime.timedelta(days=rng.randint(0, months * 30))
-        purchase = Purchase(
-            owner=user,
-            product_name=name,
-            price=Decimal(rng.randint(low * 100, high * 100)) / 100,
-            currency_code=rng.choice(CURRENCIES),
-            retailer=rng.choice(retailers) if retailers and rng.random() < 0.9 else None,
-            brand=brands.get(brand_name) if brand_name else None,
-            status=PurchaseStatus.RECEIVED
-            if purchase_date < today - datetime.timedelta(days=7)
-            else PurchaseStatus.ORDERED,
-            purchase_date=purchase_date,
-            notes=rng.choice(["", "", "Gift", "Bought on sale", "Work equipment"]),
+        purchase, warranty = _demo_purchase(
+            rng, owner=user, today=today, months=months, retailers=retailers, brands=brands
         )
         new_purchases.append(purchase)
-        if warranty_months and rng.random() < 0.75:
-            lifetime = rng.random() < 0.05
-            new_warranties.append(
-                Warranty(
-                    purchase=purchase,
-                    warranty_start=purchase_date,
-                    warranty_end=None if lifetime else purchase_date + datetime.timedelta(days=warranty_months * 30),
-                    warranty_type=WarrantyType.LIFETIME
-                    if lifetime
-                    else rng.choice([WarrantyType.LIMITED, WarrantyType.LIMITED, WarrantyType.EXTENDED]),
-                    status=WarrantyStatus.VOIDED if rng.random() < 0.05 else WarrantyStatus.ACTIVE,
-                    provider=brand_name or "",
-                )
-            )
+        if warranty is not None:
+            new_warranties.append(warranty)
         if progress and (index + 1) % 1000 == 0:
             progress(index + 1, missing)
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)

@@ -1,55 +1,24 @@
-"""Admin for purchases, with their warranty inline. The attachments app adds the attachments (attachments/admin.py),
-the transfer app the import/export buttons (transfer/admin.py)."""
+"""Admin for purchases. Apps above add their parts (spends.admin_mixins.admin_extend): warranties the warranty
+inline and the warranty status filter (warranties/admin.py), attachments the files (attachments/admin.py), transfer
+the import/export buttons (transfer/admin.py)."""
 
 from django.contrib import admin
 
 from purchases.models import Purchase
-from spends import clock, data_versions
+from spends import data_versions
 from spends.admin_mixins import DataVersionAdminMixin
-from warranties.choices import EffectiveStatus
-from warranties.models import Warranty
-
-
-class WarrantyStatusFilter(admin.SimpleListFilter):
-    """The warranty's effective status today (UTC), as the API computes it, or no warranty at all."""
-
-    title = "warranty status"
-    parameter_name = "warranty_status"
-
-    def lookups(self, request, model_admin):
-        return [*EffectiveStatus.choices, ("NONE", "No warranty")]
-
-    def queryset(self, request, queryset):
-        value, today = self.value(), clock.today()
-        if value == "NONE":
-            return queryset.filter(warranty__isnull=True)
-        if value == EffectiveStatus.VOIDED:
-            return queryset.filter(warranty__status="VOIDED")
-        if value == EffectiveStatus.EXPIRED:
-            return queryset.filter(warranty__status="ACTIVE", warranty__warranty_end__lt=today)
-        if value == EffectiveStatus.ACTIVE:
-            return queryset.filter(warranty__status="ACTIVE").exclude(warranty__warranty_end__lt=today)
-        return queryset
-
-
-class WarrantyInline(admin.StackedInline):
-    model = Warranty
-    extra = 0
-    max_num = 1
-    readonly_fields = ["created_at", "updated_at"]
 
 
 @admin.register(Purchase)
 class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
     list_display = ["product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "owner"]
-    list_filter = ["status", WarrantyStatusFilter, "currency_code", "retailer", "brand"]
+    list_filter = ["status", "currency_code", "retailer", "brand"]  # warranties adds its status filter after "status"
     search_fields = ["product_name", "notes", "retailer__name", "brand__name"]
     list_select_related = ["retailer", "brand", "owner"]
     autocomplete_fields = ["retailer", "brand"]
     date_hierarchy = "purchase_date"
     ordering = ["-purchase_date", "-created_at"]
     readonly_fields = ["id", "created_at", "updated_at"]
-    inlines = [WarrantyInline]
     list_per_page = 100
 
     def get_queryset(self, request):

@@ -16,6 +16,6 @@ class PurchasesConfig(AppConfig):
     verbose_name = "Purchases"
 
     def ready(self):
-        from backups.registry import register_summary
+        from spends.backup_registry import register_summary
 
         register_summary(backup_summary)

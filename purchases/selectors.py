@@ -1,7 +1,7 @@
 """Reads of purchases: owner-scoped, FKs joined, warranty status and counts annotated in SQL."""
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
@@ -13,7 +13,6 @@ from django.db.models.functions import Coalesce
 from catalog.selectors import catalog_list
 from purchases.models import Purchase
 from spends import clock
-from warranties.models import effective_status_expressions
 
 
 def _attachment_count():
@@ -31,6 +30,19 @@ def _attachment_count():
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+# Annotations that apps above purchases add to every purchase_list row, each a function of `today` returning
+# {name: expression}. They register in their AppConfig.ready() (warranties: the nested warranty's effective status and
+# days remaining), so the rows carry them while purchases imports none of those apps (#19: purchases sits below).
+_row_annotations: list[Callable[..., dict]] = []
+
+
+def register_row_annotations(build: Callable[..., dict]) -> None:
+    """Annotate every `purchase_list` row with `build(today=...)`: SQL expressions over a purchase's lookups."""
+    if build not in _row_annotations:
+        _row_annotations.append(build)
+        _purchase_list_shape.cache_clear()
+
+
 @functools.lru_cache(maxsize=4)
 def _purchase_list_shape(today):
     # Why cached: resolving the joins, the CASE expressions and the attachment subquery took ~1.3 ms of every list
@@ -40,7 +52,7 @@ def _purchase_list_shape(today):
         Purchase.objects.select_related("retailer", "brand", "warranty")
         .annotate(
             attachment_count=_attachment_count(),
-            **effective_status_expressions(prefix="warranty__", alias="warranty_", today=today),
+            **{name: expression for build in _row_annotations for name, expression in build(today=today).items()},
         )
         .order_by("-purchase_date", "-created_at", "id")
     )
@@ -49,8 +61,9 @@ def _purchase_list_shape(today):
 def purchase_list(*, owner, today=None):
     """The owner's purchases, default order newest `purchase_date` then newest created.
 
-    Joined: retailer, brand, warranty (one query for a whole page). Annotated: `attachment_count`, and the
-    nested warranty's `warranty_effective_status` / `warranty_days_remaining` for `today` (default: today, UTC).
+    Joined: retailer, brand, warranty (one query for a whole page). Annotated: `attachment_count`, and what the apps
+    above register (`register_row_annotations`; warranties: the nested warranty's `warranty_effective_status` /
+    `warranty_days_remaining`) for `today` (default: today, UTC).
     """
     return _purchase_list_shape(today or clock.today()).owned_by(owner)
 

@@ -1,17 +1,15 @@
-"""Writes to purchases, each in one transaction: a purchase and its nested warranty are saved both or neither."""
+"""Writes to purchases, each in one transaction with the owner's data-version bump. A purchase with its nested
+warranty is written by purchases.nested, which composes these pieces with the warranty services."""
 
 from django.db import transaction
 
 from purchases.models import Purchase
 from spends import data_versions
-from warranties import services as warranty_services
-from warranties.models import Warranty
-
-UNSET = object()  # "warranty" absent from the request: leave it unchanged
-WARRANTY_PREFIX = "warranty"
 
 
-def _validate_and_save(purchase: Purchase) -> Purchase:
+def purchase_save(purchase: Purchase) -> Purchase:
+    """Normalise, validate and save `purchase`. Neither atomic nor bumping: the building block of the services here
+    and of purchases.nested, whose callers bump once per transaction. Raises ValidationError."""
     purchase.product_name = (purchase.product_name or "").strip()
     purchase.notes = (purchase.notes or "").strip()
     purchase.currency_code = (purchase.currency_code or "").strip().upper()
@@ -21,51 +19,35 @@ def _validate_and_save(purchase: Purchase) -> Purchase:
     return purchase
 
 
-def _bump(owner_id) -> None:
+def purchase_apply(purchase: Purchase, fields: dict) -> int:
+    """Set `fields` on `purchase` and save it (purchase_save); returns the owner id it had before, which the caller
+    bumps too when the owner changed."""
+    previous_owner_id = purchase.owner_id
+    for key, value in fields.items():
+        setattr(purchase, key, value)
+    purchase_save(purchase)
+    return previous_owner_id
+
+
+def owner_bump(owner_id) -> None:
     data_versions.bump(data_versions.owner_scope(owner_id))
 
 
-def _apply_warranty(purchase: Purchase, warranty) -> bool:
-    """Returns whether a warranty service ran (it bumped the owner's data version, after the purchase's write)."""
-    if warranty is UNSET:
-        return False
-    existing = Warranty.objects.filter(purchase=purchase).first()
-    if existing is not None:
-        existing.purchase = purchase  # the warranty service finds the owner without a query
-    if warranty is None:
-        if existing is None:
-            return False
-        warranty_services.warranty_delete(warranty=existing)
-    elif existing is None:
-        warranty_services.warranty_create(purchase=purchase, field_prefix=WARRANTY_PREFIX, **warranty)
-    else:
-        warranty_services.warranty_update(warranty=existing, field_prefix=WARRANTY_PREFIX, **warranty)
-    return True
-
-
 @transaction.atomic
-def purchase_create(*, owner, warranty=None, **fields) -> Purchase:
-    """Create a purchase for `owner`, and its warranty when `warranty` (a dict of warranty fields) is given.
-
-    Atomic: a warranty that fails validation (ValidationError nested under "warranty") leaves no purchase.
-    """
-    purchase = _validate_and_save(Purchase(owner=owner, **fields))
-    if not _apply_warranty(purchase, UNSET if warranty is None else warranty):
-        _bump(purchase.owner_id)  # else the warranty service did, in this transaction
+def purchase_create(*, owner, **fields) -> Purchase:
+    """Create a purchase for `owner`. Atomic; raises ValidationError and writes nothing on a bad value."""
+    purchase = purchase_save(Purchase(owner=owner, **fields))
+    owner_bump(purchase.owner_id)
     return purchase
 
 
 @transaction.atomic
-def purchase_update(*, purchase: Purchase, warranty=UNSET, **fields) -> Purchase:
-    """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it."""
-    previous_owner_id = purchase.owner_id
-    for key, value in fields.items():
-        setattr(purchase, key, value)
-    _validate_and_save(purchase)
-    if not _apply_warranty(purchase, warranty):
-        _bump(purchase.owner_id)  # else the warranty service did, in this transaction
+def purchase_update(*, purchase: Purchase, **fields) -> Purchase:
+    """Update the given fields. Atomic."""
+    previous_owner_id = purchase_apply(purchase, fields)
+    owner_bump(purchase.owner_id)
     if previous_owner_id != purchase.owner_id:
-        _bump(previous_owner_id)
+        owner_bump(previous_owner_id)
     return purchase
 
 
@@ -77,4 +59,4 @@ def purchase_delete(*, purchase: Purchase) -> None:
     each deleted attachment row schedules `attachments.services.attachment_file_release` via `on_commit`.
     """
     purchase.delete()
-    _bump(purchase.owner_id)
+    owner_bump(purchase.owner_id)

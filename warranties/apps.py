@@ -13,6 +13,11 @@ class WarrantiesConfig(AppConfig):
     verbose_name = "Warranties"
 
     def ready(self):
-        from backups.registry import register_summary
+        from purchases.selectors import register_row_annotations
+        from spends.backup_registry import register_summary
+        from warranties.selectors import purchase_row_annotations
 
         register_summary(backup_summary)
+        # Every purchase_list row carries its warranty's effective status (the purchase's representation, exports and
+        # the analytics lists read it); purchases sits below warranties, so warranties adds it.
+        register_row_annotations(purchase_row_annotations)

@@ -3,7 +3,7 @@
 from django.db.models import F
 
 from spends import clock
-from warranties.models import Warranty
+from warranties.models import Warranty, effective_status_expressions
 
 
 def warranty_list(*, owner, today=None):
@@ -27,3 +27,9 @@ def warranty_expiring(*, owner, days: int, today=None):
         .expiring_between(today, days)
         .order_by("warranty_end", "-created_at", "id")
     )
+
+
+def purchase_row_annotations(*, today=None) -> dict:
+    """`warranty_effective_status` / `warranty_days_remaining` of a purchase's nested warranty (null without one),
+    for `today`. Registered with purchases.selectors.register_row_annotations in WarrantiesConfig.ready()."""
+    return effective_status_expressions(prefix="warranty__", alias="warranty_", today=today)

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from purchases import selectors, services
+from purchases import nested, selectors, services
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.viewsets import OwnedModelViewSet
@@ -34,13 +34,13 @@ class PurchaseViewSet(OwnedModelViewSet):
         return selectors.purchase_list(owner=owner)
 
     def perform_create(self, serializer):
-        purchase = services.purchase_create(owner=self.request.user, **serializer.validated_data)
+        purchase = nested.purchase_create(owner=self.request.user, **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=purchase.pk)  # re-read: same annotations as GET
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        warranty = data.pop("warranty", services.UNSET)
-        purchase = services.purchase_update(purchase=serializer.instance, warranty=warranty, **data)
+        warranty = data.pop("warranty", nested.UNSET)
+        purchase = nested.purchase_update(purchase=serializer.instance, warranty=warranty, **data)
         serializer.instance = self.get_queryset().get(pk=purchase.pk)
 
     def perform_destroy(self, instance):

@@ -115,7 +115,7 @@ def test_a_file_cut_short_by_an_interrupted_restore_is_written_again(settings, o
 
 
 def test_an_upload_prefix_outside_uploads_is_refused():
-    from backups.registry import register_uploads
+    from spends.backup_registry import register_uploads
 
     with pytest.raises(ValueError, match="must lie under 'uploads/'"):
         register_uploads(prefix="database/", names=list)

@@ -34,3 +34,32 @@ def test_the_shape_follows_the_day(owner):
     assert on == {datetime.date(2025, 6, 30): "ACTIVE", datetime.date(2025, 7, 1): "EXPIRED"}
     days = selectors.purchase_list(owner=owner, today=datetime.date(2025, 6, 1)).get().warranty_days_remaining
     assert days == 29
+
+
+def test_apps_above_annotate_every_row_through_the_registry(owner, monkeypatch):
+    """purchases imports no warranty: warranties registers the nested warranty's status (WarrantiesConfig.ready)."""
+    from django.db.models import Value
+
+    from warranties.selectors import purchase_row_annotations
+
+    assert purchase_row_annotations in selectors._row_annotations
+    purchase = PurchaseFactory(owner=owner)
+    WarrantyFactory(
+        purchase=purchase, warranty_start=datetime.date(2025, 1, 1), warranty_end=datetime.date(2025, 6, 30)
+    )
+    PurchaseFactory(owner=owner)  # no warranty: null, not ACTIVE
+    monkeypatch.setattr(selectors, "_row_annotations", list(selectors._row_annotations))
+
+    def registered(*, today):
+        return {"registered_day": Value(today.isoformat())}
+
+    selectors.register_row_annotations(registered)
+    try:
+        rows = selectors.purchase_list(owner=owner, today=datetime.date(2025, 6, 1))
+        assert {(p.pk == purchase.pk, p.warranty_effective_status, p.warranty_days_remaining) for p in rows} == {
+            (True, "ACTIVE", 29),
+            (False, None, None),
+        }
+        assert {p.registered_day for p in rows} == {"2025-06-01"}
+    finally:
+        selectors._purchase_list_shape.cache_clear()  # the shape built with the test's annotation

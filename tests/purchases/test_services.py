@@ -1,4 +1,5 @@
-"""Purchase services: one transaction for a purchase and its nested warranty, normalisation of stored values."""
+"""Purchase services (normalisation of stored values) and purchases.nested (one transaction for a purchase and its
+nested warranty)."""
 
 import datetime
 from decimal import Decimal
@@ -6,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from purchases import services
+from purchases import nested, services
 from purchases.models import Purchase
 from tests.factories import PurchaseFactory, WarrantyFactory
 from warranties.models import Warranty
@@ -38,13 +39,13 @@ def test_create_normalises_text_and_currency(owner):
 
 
 def test_create_with_warranty_creates_both(owner):
-    purchase = services.purchase_create(owner=owner, warranty={"warranty_start": DAY, "warranty_end": DAY}, **fields())
+    purchase = nested.purchase_create(owner=owner, warranty={"warranty_start": DAY, "warranty_end": DAY}, **fields())
     assert Warranty.objects.get().purchase == purchase
 
 
 def test_create_with_bad_warranty_writes_nothing(owner):
     with pytest.raises(ValidationError) as caught:
-        services.purchase_create(
+        nested.purchase_create(
             owner=owner, warranty={"warranty_start": DAY, "warranty_end": DAY - datetime.timedelta(days=1)}, **fields()
         )
     assert caught.value.field_prefix == "warranty"
@@ -65,15 +66,22 @@ def test_update_without_warranty_argument_leaves_it(owner):
     assert Warranty.objects.get() == warranty
 
 
+def test_nested_update_without_warranty_argument_leaves_it(owner):
+    warranty = WarrantyFactory(purchase=PurchaseFactory(owner=owner))
+    nested.purchase_update(purchase=warranty.purchase, notes="x")
+    warranty.purchase.refresh_from_db()
+    assert (Warranty.objects.get(), warranty.purchase.notes) == (warranty, "x")
+
+
 def test_update_with_none_deletes_the_warranty(owner):
     warranty = WarrantyFactory(purchase=PurchaseFactory(owner=owner))
-    services.purchase_update(purchase=warranty.purchase, warranty=None)
+    nested.purchase_update(purchase=warranty.purchase, warranty=None)
     assert not Warranty.objects.exists()
 
 
 def test_update_with_dict_updates_the_existing_warranty(owner):
     warranty = WarrantyFactory(purchase=PurchaseFactory(owner=owner), provider="Shop")
-    services.purchase_update(purchase=warranty.purchase, warranty={"status": "VOIDED"})
+    nested.purchase_update(purchase=warranty.purchase, warranty={"status": "VOIDED"})
     warranty.refresh_from_db()
     assert (warranty.status, warranty.provider) == ("VOIDED", "Shop")
 
@@ -81,7 +89,7 @@ def test_update_with_dict_updates_the_existing_warranty(owner):
 def test_update_with_bad_warranty_rolls_back_the_purchase_change(owner):
     purchase = PurchaseFactory(owner=owner, product_name="Before")
     with pytest.raises(ValidationError):
-        services.purchase_update(purchase=purchase, product_name="After", warranty={"warranty_end": DAY})
+        nested.purchase_update(purchase=purchase, product_name="After", warranty={"warranty_end": DAY})
     purchase.refresh_from_db()
     assert purchase.product_name == "Before"
     assert not Warranty.objects.exists()

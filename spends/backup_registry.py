@@ -2,7 +2,9 @@
 `AppConfig.ready()`, the integrity checks run after a restore, the uploads it keeps in a storage (enumerated and
 restored through the storage API, so any Django storage works) and a line for the admin's restore confirmation.
 
-This module imports nothing of backups' own (no models), so any app may import it while the app registry loads.
+Plumbing, not part of `backups` (#19): every app registers here, and backups sits above them all, so in `backups`
+this module would be the one import of every app into a higher layer. It imports nothing of ours (no models), so any
+app may import it while the app registry loads.
 """
 
 from collections.abc import Callable, Iterable
