@@ -6,6 +6,7 @@ same time cannot leave a household without an owner; a join locks its invite, so
 
 import datetime
 import hashlib
+import re
 import secrets
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from households.models import HOUSEHOLD_NAME_MAX_LENGTH, Household, Invite, Memb
 from spends.exceptions import Conflict
 
 INVITE_PREFIX_LENGTH = 8
+PREFIX_RE = re.compile(f"[0-9a-f]{{{INVITE_PREFIX_LENGTH}}}")
 CODE_UNKNOWN = "This invite code is not valid. Check that it was copied completely."
 CODE_USED = "This invite code has already been used. Ask the household's owner for a new one."
 CODE_EXPIRED = "This invite code has expired. Ask the household's owner for a new one."
@@ -105,7 +107,7 @@ def invite_revoke(*, household_id: UUID, code: str) -> bool:
         return False
     invites = Invite.objects.filter(household_id=household_id, used_at__isnull=True)
     deleted, _ = invites.filter(code_hash=invite_code_hash(code)).delete()
-    if not deleted and len(code) == INVITE_PREFIX_LENGTH:
+    if not deleted and PREFIX_RE.fullmatch(code.lower()):
         deleted, _ = invites.filter(prefix=code.lower()).delete()
     return bool(deleted)
 

@@ -95,7 +95,7 @@ class InviteListView(ScopedViewMixin, mixins.ListModelMixin, generics.GenericAPI
     @extend_schema(
         tags=TAGS,
         summary="Your household's pending invites (owner)",
-        description="Unused, unexpired invites, newest first. The codes are masked (prefix + \"…\"): a code is "
+        description='Unused, unexpired invites, newest first. The codes are masked (prefix + "…"): a code is '
         "shown in full only when it is created.",
         responses={200: InviteSerializer(many=True), 403: ERROR_403},
     )
@@ -125,7 +125,7 @@ class InviteDetailView(HouseholdAPIView):
         tags=TAGS,
         summary="Revoke an invite (owner)",
         description="`code` is the full code or its public prefix as shown in the list (with or without the "
-        "trailing \"…\"). An unknown code, or one already used, → 404.",
+        'trailing "…"). An unknown code, or one already used, → 404.',
         parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
         request=None,
         responses={204: None, 403: ERROR_403},
@@ -167,7 +167,8 @@ class MemberView(HouseholdAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Change a member's role (owner)",
-        description="Answers the member. Demoting the household's last owner → 409. A user who is not a member of your household → 404.",
+        description="Answers the member. Demoting the household's last owner → 409. A user who is not a member of "
+        "your household → 404.",
         parameters=[USER_ID],
         request=MemberRoleSerializer,
         responses={200: MemberSerializer, 403: ERROR_403, 409: ERROR_409},

@@ -189,7 +189,7 @@ def test_owner_revokes_an_invite_by_code_or_prefix(home, form):
 
 def test_revoking_an_unknown_or_foreign_invite_is_404(home):
     foreign = _invite(home.stranger_client)["code"]
-    for name in ("deadbeef", foreign, foreign[:8], "x" * 200, "%20"):
+    for name in ("deadbeef", foreign, foreign[:8], "x" * 200, "%20", "abcdefg%00", "%00" * 8, "%E2%80%A6"):
         assert_error(home.owner_client.delete(f"/api/household/invites/{name}"), 404, "not_found")
     assert Invite.objects.count() == 1
 
@@ -226,7 +226,9 @@ def test_a_code_works_once(home):
     late_household = household_of(late)
     response = token_client(late).post("/api/household/join", {"code": code}, format="json")
     body = assert_error(response, 400, "validation_error", {"code"})
-    assert body["errors"]["code"] == ["This invite code has already been used. Ask the household's owner for a new one."]
+    assert body["errors"]["code"] == [
+        "This invite code has already been used. Ask the household's owner for a new one."
+    ]
     membership = Membership.objects.get(user=late)
     assert (membership.household_id, membership.role) == (late_household.pk, Role.OWNER)
     assert Invite.objects.get().used_by == home.stranger
@@ -243,7 +245,9 @@ def test_an_expired_code_is_400(home):
     assert Invite.objects.get().used_at is None
 
 
-@pytest.mark.parametrize("code", ["nonsense", "deadbeef.not-a-real-code", "", "   ", 12, None, ["x"]])
+@pytest.mark.parametrize(
+    "code", ["nonsense", "deadbeef.not-a-real-code", "", "   ", 12, None, ["x"], "a\x00b", "x" * 201]
+)
 def test_an_unknown_or_malformed_code_is_400_on_code(home, code):
     _invite(home.owner_client)
     response = home.stranger_client.post("/api/household/join", {"code": code}, format="json")
