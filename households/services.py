@@ -14,6 +14,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from households import registry
@@ -131,7 +132,11 @@ def _delete_if_empty(household_id: UUID) -> bool:
         return False
     if registry.records_count(household_id):
         return False
-    Household.objects.filter(pk=household_id).delete()
+    try:
+        with transaction.atomic():  # a savepoint: a refused delete leaves the caller's transaction usable
+            Household.objects.filter(pk=household_id).delete()
+    except (ProtectedError, RestrictedError):
+        return False  # records of an app that registered no counter still point at it (PROTECT): keep it
     return True
 
 
