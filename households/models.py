@@ -41,3 +41,41 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.household} ({self.role})"
+
+
+class Invite(models.Model):
+    """A single-use code that lets one user join `household` in `role` until `expires_at`.
+
+    The code is a secret: only its SHA-256 (`code_hash`) and a short public `prefix` (its first characters, shown in
+    the owner's list and accepted to revoke it) are stored, so the database and its backups cannot reveal a code.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    prefix = models.CharField(max_length=16, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="households_invite_role_valid")
+        ]
+        # invite_pending_list: one household's unused invites by expiry.
+        indexes = [models.Index(fields=["household", "used_at", "expires_at"], name="invite_household_pending")]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.role})"
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None

@@ -260,6 +260,8 @@ CONTENT_SECURITY_POLICY = {
 
 # The caller's household and role for the scoped base viewset (spends.api.scope): plumbing names it, never imports it.
 API_SCOPE_RESOLVER = "households.scoping.scope_for"
+# Days a household invite code works (once) after it is created.
+HOUSEHOLD_INVITE_DAYS = env.int("HOUSEHOLD_INVITE_DAYS", default=7)
 
 REST_FRAMEWORK = {
     # Token first: with Session first, anonymous requests get 403 instead of 401 (LIBRARY-NOTES).
@@ -317,6 +319,7 @@ SPECTACULAR_SETTINGS = {
         "WarrantyEffectiveStatusEnum": "warranties.choices.EffectiveStatus",
         "HealthCheckEnum": "spends.api.serializers.HEALTH_CHECK_CHOICES",  # database and cache: ok | error
         "BackupStatusEnum": "backups.choices.BackupStatus",
+        "HouseholdRoleEnum": "households.choices.Role",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -38,6 +38,7 @@ api_patterns = [
         ),
         name="redoc",
     ),
+    path("", include("households.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("purchases.api.urls")),
     path("", include("warranties.api.urls")),

@@ -61,6 +61,12 @@ ACCESS = {
     "/api/import/json": USER,
     "/api/reminders/calendar-token": USER,
     "/api/reminders/settings": USER,
+    # Every caller here owns a personal household; the roles inside a household: tests/households/test_api.py.
+    "/api/household": USER,
+    "/api/household/invites": USER,
+    "/api/household/invites/{code}": USER,
+    "/api/household/join": USER,
+    "/api/household/members/{user_id}": USER,
     "/api/backup/{id}": SUPERUSER,
     "/api/backup/{id}/download": SUPERUSER,
     "/api/backup/create": SUPERUSER,
@@ -102,6 +108,8 @@ def _url(path: str) -> str:
         path.replace("{id}", str(uuid.uuid4()))
         .replace("{purchase_id}", str(uuid.uuid4()))
         .replace("{restore_id}", str(uuid.uuid4()))
+        .replace("{code}", "deadbeef")
+        .replace("{user_id}", "2000000000")
     )
 
 

@@ -1,0 +1,13 @@
+"""Household routes: /api/household/..., with or without a trailing slash."""
+
+from django.urls import re_path
+
+from .views import HouseholdView, InviteDetailView, InviteListView, JoinView, MemberView
+
+urlpatterns = [
+    re_path(r"^household/?$", HouseholdView.as_view(), name="household"),
+    re_path(r"^household/invites/?$", InviteListView.as_view(), name="household-invites"),
+    re_path(r"^household/invites/(?P<code>[^/]{1,200})/?$", InviteDetailView.as_view(), name="household-invite"),
+    re_path(r"^household/join/?$", JoinView.as_view(), name="household-join"),
+    re_path(r"^household/members/(?P<user_id>[0-9]{1,18})/?$", MemberView.as_view(), name="household-member"),
+]
