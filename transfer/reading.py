@@ -18,16 +18,14 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog.api.serializers import RetailerSerializer
 from catalog.models import Brand, Retailer
+from purchases import representation
 from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
 EXPORT_VERSION = 1
 CATALOG_MODELS = {"retailer": Retailer, "brand": Brand}
 # Keys of an exported purchase object that an import reads or knowingly ignores (the rest get a warning).
-KNOWN_OBJECT_KEYS = {
-    "id", "product_name", "price", "currency_code", "retailer_id", "retailer_name", "brand_id", "brand_name",
-    "status", "purchase_date", "notes", "warranty", "attachment_count", "created_at", "updated_at",
-}  # fmt: skip
+KNOWN_OBJECT_KEYS = frozenset(representation.OBJECT_KEYS)
 KNOWN_DOCUMENT_KEYS = {"format", "version", "exported_at", "retailers", "brands", "purchases"}
 READ_CHUNK_SIZE = 64 * 1024  # bytes read from the upload at a time
 

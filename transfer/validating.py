@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from catalog.api.serializers import RetailerSerializer
+from purchases import representation
 from purchases.api.serializers import PurchaseSerializer
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
 
-# What an import may set on a purchase; the serializer's other fields are read-only in an import.
-WRITABLE_KEYS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes", "warranty")
+# What an import may set on a purchase (validated and written); the object's other keys are read-only in an import,
+# except the catalog references and the id, read on their own below.
+WRITABLE_KEYS = representation.WRITTEN_KEYS
 SHARED_MAX_LENGTH = 64  # short texts and dates repeat across rows: each distinct one is kept once
 SHARED_MAX_COUNT = 50_000
 
