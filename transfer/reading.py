@@ -14,11 +14,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rest_framework.exceptions import ValidationError as DRFValidationError
-
-from catalog.api.serializers import RetailerSerializer
+from catalog import validation as catalog_validation
 from catalog.models import Brand, Retailer
 from purchases import representation
+from spends import parsing
 from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
@@ -261,15 +260,14 @@ class JsonRows:
 
     def _catalog_urls(self) -> list[dict]:
         warnings = []
-        serializer_fields = RetailerSerializer().fields
         for kind, key in (("retailer", "retailers"), ("brand", "brands")):
             self.urls[kind] = {}
             for index, entry in enumerate(self.document.get(key) or []):
                 try:
-                    name = serializer_fields["name"].run_validation(entry.get("name"))
+                    name = catalog_validation.NAME.run(entry.get("name"))
                     url = entry.get("url") or ""
-                    url = serializer_fields["url"].run_validation(url) if url else ""
-                except (DRFValidationError, AttributeError):
+                    url = catalog_validation.URL.run(url) if url else ""
+                except (parsing.Invalid, AttributeError):
                     warnings.append(
                         {"row": None, "message": f'"{key}"[{index}] is not a valid {{"name", "url"}} object; ignored.'}
                     )

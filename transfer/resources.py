@@ -1,8 +1,9 @@
 """django-import-export resources: the one field mapping of the CSV format (API.md § Export and import).
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
-maps columns to the purchase object of the API (PurchaseSerializer's shape) and back, and neutralises formulas; field
-validation stays in the serializers and every write (dedupe, owner, dry run, partial, report) in `transfer.services`.
+maps columns to the purchase object of the API (purchases.representation) and back, and neutralises formulas; field
+validation stays in the validation modules (the API's rules, without DRF) and every write (dedupe, owner, dry run,
+partial, report) in `transfer.services`.
 """
 
 import datetime
@@ -15,11 +16,12 @@ from django.db.models import Subquery
 from django.db.models.functions import Lower
 from import_export import fields, resources
 from import_export.results import Error, RowResult
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from catalog import validation as catalog_validation
 from catalog.models import Brand, Retailer
 from purchases import representation
 from purchases.models import Purchase
+from spends import parsing
 
 # CSV injection (API.md § Settled details): a text cell starting with one of these is written with a leading "'"
 # and an import removes exactly that "'". A value that already starts with "'"s followed by a trigger gets one more
@@ -59,7 +61,7 @@ def cell_text(value) -> str:
 
 
 class Column(fields.Field):
-    """One CSV column. `source`: its dotted path in the purchase object (PurchaseSerializer output);
+    """One CSV column. `source`: its dotted path in the purchase object (purchases.representation);
     `target`: its dotted path in the import input (the same object shape), None for read-only columns."""
 
     def __init__(self, source: str, target: str | None = None):
@@ -139,7 +141,7 @@ class _PurchaseColumns(resources.ModelResource):
 
     @classmethod
     def object_to_row(cls, obj: Mapping, columns: Sequence[Column] | None = None) -> list[str]:
-        """The CSV cells of one purchase object (PurchaseSerializer output), neutralised against formulas."""
+        """The CSV cells of one purchase object (the API's), neutralised against formulas."""
         cells = []
         for column in columns or cls.columns():
             value = representation.dig(obj, column.source)
@@ -267,10 +269,8 @@ class CatalogResource(resources.ModelResource):
         return self._meta.model.objects.order_by(Lower("name"), "id")
 
     def before_import_row(self, row, **kwargs):
-        # The catalog API's field rules (trimmed name of 1..100 characters, http(s) url), not a second copy of them.
-        from catalog.api.serializers import RetailerSerializer
-
-        serializer_fields = RetailerSerializer().fields
+        # The catalog's field rules (trimmed name of 1..100 characters, http(s) url), the API's, not a second copy.
+        rules = {"name": catalog_validation.NAME, "url": catalog_validation.URL}
         errors = {}
         for key in ("name", "url"):
             raw = unneutralise(cell_text(row.get(key)))
@@ -278,8 +278,8 @@ class CatalogResource(resources.ModelResource):
                 row[key] = ""
                 continue
             try:
-                row[key] = serializer_fields[key].run_validation(raw)
-            except DRFValidationError as exc:
+                row[key] = rules[key].run(raw)
+            except parsing.Invalid as exc:
                 errors[key] = [str(message) for message in exc.detail]
         if errors:
             raise ValidationError(errors)
