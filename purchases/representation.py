@@ -170,11 +170,18 @@ _LOOKUP_PATHS = tuple(LOOKUPS)
 _INDEX = {path: index for index, path in enumerate(_LOOKUP_PATHS)}
 
 
+def _none(_value) -> None:
+    return None
+
+
 def _plan(keys: Sequence[Key]) -> list[tuple[str, int, Callable]]:
+    """Per key of the object, in order: its name, the index of its value in a row of LOOKUPS, its writer. The
+    nested warranty gets a placeholder, filled in by purchase_object (so it keeps its place in the key order)."""
     return [
         (key.path.removeprefix("warranty."), _INDEX[_DERIVED.get(key.path, key.path)], WRITERS[key.kind])
-        for key in keys
         if key.kind != "object"
+        else (key.path, 0, _none)
+        for key in keys
     ]
 
 
@@ -186,11 +193,9 @@ _WARRANTY_ID = _INDEX["warranty.id"]
 def purchase_object(row: Sequence) -> dict:
     """The purchase object of one row of `LOOKUPS`' values (in its order): the API's output, ids as UUID or text."""
     obj = {name: write(row[index]) for name, index, write in _PURCHASE_PLAN}
-    warranty = None
     if row[_WARRANTY_ID] is not None:
-        warranty = {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
-    # The key order is the object's: warranty sits after notes.
-    return {name: (warranty if name == "warranty" else obj[name]) for name in OBJECT_KEYS}
+        obj["warranty"] = {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
+    return obj
 
 
 def _read(purchase, warranty, lookup: str):
