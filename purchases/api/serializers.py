@@ -1,18 +1,14 @@
 from decimal import Decimal
 
-from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import NOTES_MAX_LENGTH, PRODUCT_NAME_MAX_LENGTH, Purchase
 from purchases.representation import OBJECT_KEYS, purchase_read_representation
+from purchases.validation import default_currency
 from spends.api.serializers import CurrencyCodeField, MoneyField
 from warranties.api.serializers import NestedWarrantySerializer
-
-
-def default_currency():
-    return settings.DEFAULT_CURRENCY
 
 
 class PurchaseSerializer(serializers.ModelSerializer):
