@@ -6,18 +6,14 @@ import datetime
 import decimal
 import io
 import itertools
+import json
 import operator
 from collections.abc import Callable, Iterator, Sequence
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
-from rest_framework.utils.encoders import JSONEncoder
 
 from catalog.models import Brand, Retailer
-from purchases import selectors
-from purchases.api.serializers import PURCHASE_OBJECT_LOOKUPS, PurchaseSerializer, purchase_object
+from purchases import representation, selectors
 from purchases.models import Purchase
 from transfer.reading import EXPORT_FORMAT, EXPORT_VERSION, Progress
 from transfer.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, neutralise
@@ -34,83 +30,56 @@ def export_filename(extension: str, now: datetime.datetime | None = None) -> str
 
 # The CSV export reads plain tuples (selectors.purchase_export_rows) instead of a model instance and a
 # PurchaseSerializer representation per row: the serializer's field machinery was 59% of the time and model
-# instantiation 10% (cProfile, #10). The columns stay PurchaseResource's; this table only says, for each column's
-# `source` (its path in PurchaseSerializer's output), which `purchase_object` argument holds it (its values_list()
-# lookup is in PURCHASE_OBJECT_LOOKUPS, the one table of lookups for both exports) and what kind of value it is.
-_CSV_LOOKUPS = {
-    "id": ("id", "uuid"),
-    "product_name": ("product_name", "text"),
-    "price": ("price", "money"),
-    "currency_code": ("currency_code", "text"),
-    "retailer_name": ("retailer_name", "text"),
-    "brand_name": ("brand_name", "text"),
-    "status": ("status", "text"),
-    "purchase_date": ("purchase_date", "date"),
-    "notes": ("notes", "text"),
-    "warranty.warranty_start": ("warranty_start", "date"),
-    "warranty.warranty_end": ("warranty_end", "date"),
-    "warranty.warranty_type": ("warranty_type", "text"),
-    "warranty.status": ("warranty_status", "text"),  # the effective status, as the serializer shows it
-    "warranty.provider": ("warranty_provider", "text"),
-    "warranty.notes": ("warranty_notes", "text"),
-    "created_at": ("created_at", "datetime"),
-    "updated_at": ("updated_at", "datetime"),
-}
-_unmapped = [column.source for column in PurchaseResource.columns() if column.source not in _CSV_LOOKUPS]
-if _unmapped:
-    raise ImproperlyConfigured(f"transfer.exporting._CSV_LOOKUPS has no lookup for the CSV column(s) {_unmapped}.")
+# instantiation 10% (cProfile, #10). The columns are PurchaseResource's (the representation's CSV keys); each column's
+# `source` is a key of the representation, which gives its values_list() lookup and its kind of value.
 
-_CSV_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _UTC_OR_NAIVE = frozenset((datetime.UTC, None))  # purchase_export_rows' date-times: naive ones are UTC too
 _ONLY_DATETIMES = {datetime.datetime}
 _TZINFO, _YEAR = operator.attrgetter("tzinfo"), operator.attrgetter("year")
 _TO_SECONDS = operator.itemgetter(slice(0, 19))  # "YYYY-MM-DDTHH:MM:SS" of an isoformat()
 _FORMULA_STARTS = tuple(NEUTRALISE_FIRST_CHARACTERS)
-# Field renderings that give a stored string back as it is (CharField: str(); ChoiceField: the choice, a plain str).
-_TEXT_AS_IS = (serializers.CharField.to_representation, serializers.ChoiceField.to_representation)
+_SHORTCUT_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # what _datetime_cell's shortcut writes
 
 # The export formats a batch of rows a column at a time: each column's step takes the batch's values of that column
 # and returns its cells, mostly through C loops (map, filter, str methods) rather than a Python call per cell.
 
 
-def _serializer_field(serializer, source: str):
-    field = serializer
-    for name in source.split("."):
-        field = field.fields[name]
-    return field
-
-
-def _rendered_by(field) -> Callable:
-    """A cell as `object_to_row` writes the serializer field's output: the fallback of every shortcut below."""
+def _written(write: Callable) -> Callable:
+    """A cell as `object_to_row` writes the representation's value: the fallback of every shortcut below."""
 
     def cell(value):
         if value is None:
             return None
-        value = field.to_representation(value)
+        value = write(value)
         return None if value is None else neutralise(str(value))
 
     return cell
 
 
-def _money_cell(field) -> Callable:
-    rendered = _rendered_by(field)
+def _money_cell() -> Callable:
+    def write(value):
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value).strip())
+        return representation.money(value)
+
+    rendered = _written(write)
 
     def cell(value):
         if value.__class__ is decimal.Decimal:
             text = f"{value:f}"
-            if text[-3:-2] == "." and text[:1] != "-":  # already two decimals: DRF's quantize changes nothing
+            if text[-3:-2] == "." and text[:1] != "-":  # already two decimals: quantizing changes nothing
                 return text
         return rendered(value)
 
     return cell
 
 
-def _datetime_cell(field) -> Callable:
-    rendered = _rendered_by(field)
+def _datetime_cell() -> Callable:
+    rendered = _written(representation.timestamp_writer(_SHORTCUT_DATETIME_FORMAT))
 
     def cell(value):
-        # DRF renders the value in the current time zone (UTC, checked below; a naive value is taken to be in it) with
-        # strftime. For a UTC value with a four-digit year, the ISO form up to the seconds is the same text, faster.
+        # The representation writes the value in UTC (a naive value is UTC) with strftime. For a UTC value with a
+        # four-digit year, the ISO form up to the seconds is the same text, faster.
         if value.__class__ is datetime.datetime and value.tzinfo in _UTC_OR_NAIVE and value.year >= 1000:
             return value.isoformat()[:19] + "Z"
         return rendered(value)
@@ -132,8 +101,8 @@ def _text_step(column: tuple) -> Sequence:
     return column
 
 
-def _datetime_step(field) -> Callable[[tuple], list]:
-    cell = _datetime_cell(field)
+def _datetime_step() -> Callable[[tuple], list]:
+    cell = _datetime_cell()
 
     def step(column: tuple) -> list:
         # _datetime_cell's checks, once for the whole column; then its shortcut without a Python call per value.
@@ -148,35 +117,29 @@ def _datetime_step(field) -> Callable[[tuple], list]:
     return step
 
 
-def _csv_column_steps(serializer, columns) -> list[Callable | None]:
-    """Per column, its step, or None when csv.writer's str() already is the serializer's text and cannot look like a
-    formula. Each shortcut is taken only when the serializer field renders the way it assumes; otherwise the field
-    renders the cells itself, so the file stays the serializer's output whatever the settings."""
+def _csv_column_steps(columns) -> list[Callable | None]:
+    """Per column, its step, or None when csv.writer's str() already is the representation's text and cannot look
+    like a formula (a UUID: hex digits and hyphens; an ISO date: digits first). Dates and time stamps follow the
+    API's formats as the settings say at the time of the export; each shortcut is taken only for the format it
+    assumes."""
+    datetime_format, date_format = representation.current_formats()
     steps = []
     for column in columns:
-        kind = _CSV_LOOKUPS[column.source][1]
-        field = _serializer_field(serializer, column.source)
-        if kind == "uuid" and isinstance(field, serializers.UUIDField) and field.uuid_format == "hex_verbose":
-            steps.append(None)  # str(UUID), or the same text from PostgreSQL: hex digits and hyphens
-        elif kind == "date" and getattr(field, "format", api_settings.DATE_FORMAT).lower() == ISO_8601:
-            steps.append(None)  # str(date) is isoformat(): digits first
-        elif kind == "text" and type(field).to_representation in _TEXT_AS_IS:
+        kind = representation.BY_PATH[column.source].kind
+        if kind == "uuid" or (kind == "date" and date_format.lower() == representation.ISO_8601):
+            steps.append(None)
+        elif kind == "date":
+            steps.append(_cells_step(_written(representation.date_writer(date_format))))
+        elif kind == "text":
             steps.append(_text_step)
-        elif kind == "money" and (
-            isinstance(field, serializers.DecimalField)
-            and field.decimal_places == 2
-            and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-            and not field.localize
-            and not field.normalize_output
-        ):
-            steps.append(_cells_step(_money_cell(field)))
-        elif kind == "datetime" and (
-            getattr(field, "format", api_settings.DATETIME_FORMAT) == _CSV_DATETIME_FORMAT
-            and str(field.timezone if hasattr(field, "timezone") else field.default_timezone()) == "UTC"
-        ):
-            steps.append(_datetime_step(field))
+        elif kind == "money":
+            steps.append(_cells_step(_money_cell()))
+        elif kind == "datetime" and datetime_format == _SHORTCUT_DATETIME_FORMAT:
+            steps.append(_datetime_step())
+        elif kind == "datetime":
+            steps.append(_cells_step(_written(representation.timestamp_writer(datetime_format))))
         else:
-            steps.append(_cells_step(_rendered_by(field)))
+            steps.append(_cells_step(_written(representation.WRITERS[kind])))
     return steps
 
 
@@ -197,14 +160,14 @@ def _csv_rows(steps: list[Callable | None]) -> Callable[[list], Iterator[tuple]]
 def purchases_export_csv(*, queryset, progress: Progress | None = None, total: int | None = None) -> Iterator[str]:
     """The CSV export of `queryset` (purchase_list rows, already filtered and ordered), in pieces: a UTF-8 BOM, the
     header of API.md, then one row per purchase with formula-looking cells neutralised: byte for byte
-    `PurchaseResource.object_to_row(PurchaseSerializer().to_representation(purchase))`. One query, read
-    `EXPORT_CHUNK_SIZE` rows at a time (streamed on PostgreSQL: see selectors.purchase_export_rows, which also says
-    why the connection must not be used for anything else until the pieces are all read or the iterator is closed),
-    so memory does not grow with the rows."""
+    `PurchaseResource.object_to_row(<the purchase's object of the API>)`. One query, read `EXPORT_CHUNK_SIZE` rows at
+    a time (streamed on PostgreSQL: see selectors.purchase_export_rows, which also says why the connection must not be
+    used for anything else until the pieces are all read or the iterator is closed), so memory does not grow with the
+    rows."""
 
     columns = PurchaseResource.columns()
-    lookups = [PURCHASE_OBJECT_LOOKUPS[_CSV_LOOKUPS[column.source][0]] for column in columns]
-    csv_rows = _csv_rows(_csv_column_steps(PurchaseSerializer(), columns))
+    lookups = [representation.LOOKUPS[column.source] for column in columns]
+    csv_rows = _csv_rows(_csv_column_steps(columns))
     rows = selectors.purchase_export_rows(queryset=queryset, fields=lookups, chunk_size=EXPORT_CHUNK_SIZE)
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # comma-separated, quotes only where needed, CRLF as RFC 4180 and spreadsheets expect
@@ -232,7 +195,9 @@ def _catalog_objects(model, owner) -> list[dict]:
     return list(model.objects.filter(pk__in=list(used.distinct())).ordered().values("name", "url"))
 
 
-_JSON_ENCODER = JSONEncoder(ensure_ascii=False)  # json.dumps(value, cls=JSONEncoder, ensure_ascii=False), made once
+# json.dumps(value, ensure_ascii=False), made once. The document holds only str, int and None (the representation's
+# values and the catalog's names and urls), so the encoder needs no default() for other types.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def _dumps(value) -> str:
@@ -255,18 +220,17 @@ def purchases_export_json(
         "brands": _catalog_objects(Brand, owner),
     }
     yield _dumps(head)[:-1] + ', "purchases": ['
-    # Plain rows, streamed (selectors.purchase_export_rows), rendered by the serializer's own read path: a model
-    # instance per row through a WITH HOLD cursor made 1M purchases take 197 s, the first after 39 s (#10).
-    names = list(PURCHASE_OBJECT_LOOKUPS)
+    # Plain rows, streamed (selectors.purchase_export_rows), written by the representation (the API's read path):
+    # a model instance per row through a WITH HOLD cursor made 1M purchases take 197 s, the first after 39 s (#10).
     rows = selectors.purchase_export_rows(
         queryset=selectors.purchase_list(owner=owner),
-        fields=list(PURCHASE_OBJECT_LOOKUPS.values()),
+        fields=list(representation.LOOKUPS.values()),
         chunk_size=EXPORT_CHUNK_SIZE,
     )
     encode = _JSON_ENCODER.encode
     separator = "\n"
     for done, row in enumerate(rows, 1):
-        yield separator + encode(purchase_object(**dict(zip(names, row, strict=True))))
+        yield separator + encode(representation.purchase_object(row))
         separator = ",\n"
         if progress and done % EXPORT_CHUNK_SIZE == 0:
             progress("exporting", done, total or 0)

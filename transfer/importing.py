@@ -358,7 +358,7 @@ def purchases_import_detailed(
     """Imports a CSV `table` (parse_csv, whose rows are read from the file here, or CsvTable.from_dataset) or JSON
     `document` (parse_json) for `owner`.
 
-    Every row is validated (PurchaseSerializer's rules) before anything is written, outside any transaction; the
+    Every row is validated (the API's rules: `validating`) before anything is written, outside any transaction; the
     writes run in one short transaction.atomic() (see the module's docstring). With any error and not `partial`
     nothing is written; with `partial` the valid rows are. `dry_run` writes nothing (not even catalog entries) and
     reports what the real run would do. Duplicates follow API.md (`on_duplicate` skip|update); an update that changes

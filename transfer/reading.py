@@ -14,20 +14,17 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rest_framework.exceptions import ValidationError as DRFValidationError
-
-from catalog.api.serializers import RetailerSerializer
+from catalog import validation as catalog_validation
 from catalog.models import Brand, Retailer
+from purchases import representation
+from spends import parsing
 from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
 EXPORT_VERSION = 1
 CATALOG_MODELS = {"retailer": Retailer, "brand": Brand}
 # Keys of an exported purchase object that an import reads or knowingly ignores (the rest get a warning).
-KNOWN_OBJECT_KEYS = {
-    "id", "product_name", "price", "currency_code", "retailer_id", "retailer_name", "brand_id", "brand_name",
-    "status", "purchase_date", "notes", "warranty", "attachment_count", "created_at", "updated_at",
-}  # fmt: skip
+KNOWN_OBJECT_KEYS = frozenset(representation.OBJECT_KEYS)
 KNOWN_DOCUMENT_KEYS = {"format", "version", "exported_at", "retailers", "brands", "purchases"}
 READ_CHUNK_SIZE = 64 * 1024  # bytes read from the upload at a time
 
@@ -263,15 +260,14 @@ class JsonRows:
 
     def _catalog_urls(self) -> list[dict]:
         warnings = []
-        serializer_fields = RetailerSerializer().fields
         for kind, key in (("retailer", "retailers"), ("brand", "brands")):
             self.urls[kind] = {}
             for index, entry in enumerate(self.document.get(key) or []):
                 try:
-                    name = serializer_fields["name"].run_validation(entry.get("name"))
+                    name = catalog_validation.NAME.run(entry.get("name"))
                     url = entry.get("url") or ""
-                    url = serializer_fields["url"].run_validation(url) if url else ""
-                except (DRFValidationError, AttributeError):
+                    url = catalog_validation.URL.run(url) if url else ""
+                except (parsing.Invalid, AttributeError):
                     warnings.append(
                         {"row": None, "message": f'"{key}"[{index}] is not a valid {{"name", "url"}} object; ignored.'}
                     )

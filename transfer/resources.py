@@ -1,8 +1,9 @@
 """django-import-export resources: the one field mapping of the CSV format (API.md § Export and import).
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
-maps columns to the purchase object of the API (PurchaseSerializer's shape) and back, and neutralises formulas; field
-validation stays in the serializers and every write (dedupe, owner, dry run, partial, report) in `transfer.services`.
+maps columns to the purchase object of the API (purchases.representation) and back, and neutralises formulas; field
+validation stays in the validation modules (the API's rules, without DRF) and every write (dedupe, owner, dry run,
+partial, report) in `transfer.services`.
 """
 
 import datetime
@@ -15,10 +16,12 @@ from django.db.models import Subquery
 from django.db.models.functions import Lower
 from import_export import fields, resources
 from import_export.results import Error, RowResult
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from catalog import validation as catalog_validation
 from catalog.models import Brand, Retailer
+from purchases import representation
 from purchases.models import Purchase
+from spends import parsing
 
 # CSV injection (API.md § Settled details): a text cell starting with one of these is written with a leading "'"
 # and an import removes exactly that "'". A value that already starts with "'"s followed by a trigger gets one more
@@ -58,7 +61,7 @@ def cell_text(value) -> str:
 
 
 class Column(fields.Field):
-    """One CSV column. `source`: its dotted path in the purchase object (PurchaseSerializer output);
+    """One CSV column. `source`: its dotted path in the purchase object (purchases.representation);
     `target`: its dotted path in the import input (the same object shape), None for read-only columns."""
 
     def __init__(self, source: str, target: str | None = None):
@@ -67,68 +70,20 @@ class Column(fields.Field):
         self.target = target
 
 
-def _dig(data: Mapping | None, path: str):
-    for key in path.split("."):
-        if data is None:
-            return None
-        data = data.get(key)
-    return data
+def _csv_columns() -> dict[str, Column]:
+    """The representation's CSV keys as columns, by column name (the header's names, in order)."""
+    return {key.csv: Column(key.path, key.path if key.csv_read else None) for key in representation.CSV_KEYS}
 
 
-class PurchaseResource(resources.ModelResource):
-    """The CSV columns of API.md, in order. Pass `user=` (the admin passes `request.user`): exports and imports are
-    scoped to that owner. Imports are delegated to `transfer.services.purchases_import_detailed`."""
-
-    id = Column("id", "id")
-    product_name = Column("product_name", "product_name")
-    price = Column("price", "price")
-    currency_code = Column("currency_code", "currency_code")
-    retailer = Column("retailer_name", "retailer_name")
-    brand = Column("brand_name", "brand_name")
-    status = Column("status", "status")
-    purchase_date = Column("purchase_date", "purchase_date")
-    notes = Column("notes", "notes")
-    warranty_start = Column("warranty.warranty_start", "warranty.warranty_start")
-    warranty_end = Column("warranty.warranty_end", "warranty.warranty_end")
-    warranty_type = Column("warranty.warranty_type", "warranty.warranty_type")
-    warranty_status = Column("warranty.status", "warranty.status")
-    warranty_provider = Column("warranty.provider", "warranty.provider")
-    warranty_notes = Column("warranty.notes", "warranty.notes")
-    created_at = Column("created_at")
-    updated_at = Column("updated_at")
+class _PurchaseColumns(resources.ModelResource):
+    """PurchaseResource's behaviour; its columns are the representation's (`_csv_columns`), set when it is made."""
 
     REQUIRED_COLUMNS = ("product_name", "price", "purchase_date")
-
-    class Meta:
-        model = Purchase
-        fields = (
-            "id",
-            "product_name",
-            "price",
-            "currency_code",
-            "retailer",
-            "brand",
-            "status",
-            "purchase_date",
-            "notes",
-            "warranty_start",
-            "warranty_end",
-            "warranty_type",
-            "warranty_status",
-            "warranty_provider",
-            "warranty_notes",
-            "created_at",
-            "updated_at",
-        )
-        export_order = fields
-        import_id_fields = ("id",)
-        skip_diff = True
 
     def __init__(self, user=None, on_duplicate: str = "update", **kwargs):
         super().__init__(**kwargs)
         self.user = user
         self.on_duplicate = on_duplicate
-        self._serializer = None
 
     # --- the mapping -------------------------------------------------------------------------------------------
     @classmethod
@@ -186,10 +141,10 @@ class PurchaseResource(resources.ModelResource):
 
     @classmethod
     def object_to_row(cls, obj: Mapping, columns: Sequence[Column] | None = None) -> list[str]:
-        """The CSV cells of one purchase object (PurchaseSerializer output), neutralised against formulas."""
+        """The CSV cells of one purchase object (the API's), neutralised against formulas."""
         cells = []
         for column in columns or cls.columns():
-            value = _dig(obj, column.source)
+            value = representation.dig(obj, column.source)
             cells.append("" if value is None else neutralise(str(value)))
         return cells
 
@@ -207,11 +162,8 @@ class PurchaseResource(resources.ModelResource):
         return self.get_queryset().filter(pk__in=Subquery(queryset.values("pk")))
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
-        from purchases.api.serializers import PurchaseSerializer
-
-        if self._serializer is None:
-            self._serializer = PurchaseSerializer()
-        return self.object_to_row(self._serializer.to_representation(instance), self.get_export_fields(selected_fields))
+        obj = representation.purchase_representation(instance)
+        return self.object_to_row(obj, self.get_export_fields(selected_fields))
 
     # --- django-import-export hooks (admin import) ----------------------------------------------------------------
     def import_data(
@@ -274,6 +226,25 @@ class PurchaseResource(resources.ModelResource):
         return result
 
 
+class _PurchaseMeta:
+    model = Purchase
+    fields = tuple(_csv_columns())
+    export_order = fields
+    import_id_fields = ("id",)
+    skip_diff = True
+
+
+# The CSV columns of API.md, in order (purchases.representation.CSV_KEYS). Pass `user=` (the admin passes
+# `request.user`): exports and imports are scoped to that owner. Imports are delegated to
+# `transfer.services.purchases_import_detailed`. Made through the resource's metaclass so the columns come from the
+# representation rather than a second list here.
+PurchaseResource = type(_PurchaseColumns)(
+    "PurchaseResource",
+    (_PurchaseColumns,),
+    {"__module__": __name__, "__qualname__": "PurchaseResource", "Meta": _PurchaseMeta, **_csv_columns()},
+)
+
+
 class CatalogResource(resources.ModelResource):
     """Retailers or brands as `name,url` (the JSON export's catalog objects). The catalog is shared, so `user` is
     accepted for the admin's sake but does not scope rows. Names match case-insensitively on import."""
@@ -298,10 +269,8 @@ class CatalogResource(resources.ModelResource):
         return self._meta.model.objects.order_by(Lower("name"), "id")
 
     def before_import_row(self, row, **kwargs):
-        # The catalog API's field rules (trimmed name of 1..100 characters, http(s) url), not a second copy of them.
-        from catalog.api.serializers import RetailerSerializer
-
-        serializer_fields = RetailerSerializer().fields
+        # The catalog's field rules (trimmed name of 1..100 characters, http(s) url), the API's, not a second copy.
+        rules = {"name": catalog_validation.NAME, "url": catalog_validation.URL}
         errors = {}
         for key in ("name", "url"):
             raw = unneutralise(cell_text(row.get(key)))
@@ -309,8 +278,8 @@ class CatalogResource(resources.ModelResource):
                 row[key] = ""
                 continue
             try:
-                row[key] = serializer_fields[key].run_validation(raw)
-            except DRFValidationError as exc:
+                row[key] = rules[key].run(raw)
+            except parsing.Invalid as exc:
                 errors[key] = [str(message) for message in exc.detail]
         if errors:
             raise ValidationError(errors)

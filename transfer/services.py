@@ -1,6 +1,6 @@
 """Import and export of a user's purchases (API.md § Export and import): file parsing (`reading`), the batched
 importer (`importing`, writing through `writing`) and the streamed exporters (`exporting`). The CSV column mapping is
-PurchaseResource's; field validation is PurchaseSerializer's."""
+PurchaseResource's (the representation's CSV keys); field validation is the API's rules without DRF (`validating`)."""
 
 from transfer.exporting import (
     EXPORT_CHUNK_SIZE,

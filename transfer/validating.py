@@ -1,21 +1,26 @@
-"""The first stage of an import: each row of a file validated with PurchaseSerializer's rules (the API's field rules,
-reused) as it is read, outside any transaction, and kept as a compact item: the validated values as tuples, ready
-for the write. Nothing of the file's own objects is kept."""
+"""The first stage of an import: each row of a file validated with the API's field rules (purchases.validation and
+warranties.validation: PurchaseSerializer's rules, without DRF) as it is read, outside any transaction, and kept as a
+compact item: the validated values as tuples, ready for the write. Nothing of the file's own objects is kept."""
 
 import datetime
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from rest_framework.exceptions import ValidationError as DRFValidationError
-
-from catalog.api.serializers import RetailerSerializer
-from purchases.api.serializers import PurchaseSerializer
+from catalog import validation as catalog_validation
+from purchases import representation
+from purchases.validation import PURCHASE_FIELDS
+from spends import parsing
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
+from warranties.validation import warranty_object
 
-# What an import may set on a purchase; the serializer's other fields are read-only in an import.
-WRITABLE_KEYS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes", "warranty")
+# What an import may set on a purchase (validated and written); the object's other keys are read-only in an import,
+# except the catalog references and the id, read on their own below.
+WRITABLE_KEYS = representation.WRITTEN_KEYS
+_PARSERS = {**PURCHASE_FIELDS, "warranty": warranty_object(required=False, allow_null=True)}
+# The purchase object as an import reads it: its written keys, in the object's order, the nested warranty included.
+PURCHASE_OBJECT = parsing.Object({key: _PARSERS[key] for key in WRITABLE_KEYS})
 SHARED_MAX_LENGTH = 64  # short texts and dates repeat across rows: each distinct one is kept once
 SHARED_MAX_COUNT = 50_000
 
@@ -41,7 +46,7 @@ class Item:
 
 
 def flatten(detail, path: str | None = None) -> Iterator[tuple[str | None, str]]:
-    """DRF error detail (nested dicts/lists) → (dotted field path or None, message) pairs."""
+    """Error detail (nested dicts/lists, DRF's shape) → (dotted field path or None, message) pairs."""
     if isinstance(detail, dict):
         for key, value in detail.items():
             key = None if key in ("non_field_errors", "__all__") else key
@@ -67,9 +72,6 @@ def present_fields(keys: Iterable[str]) -> frozenset:
 class RowValidator:
     def __init__(self, progress: Callable[[str, int, int], None]):
         self.progress = progress
-        # One serializer validates every row (run_validation keeps no state).
-        self.serializer = PurchaseSerializer(context={})
-        self.name_field = RetailerSerializer().fields["name"]
         self._names: dict[str, tuple[tuple | None, list[str]]] = {}  # raw catalog name → (reference, messages)
         self._present: dict[frozenset, frozenset] = {}
         self._shared: dict = {}
@@ -109,8 +111,8 @@ class RowValidator:
             # Exports show the effective status; EXPIRED is stored as ACTIVE and recomputed from the end date.
             data["warranty"] = {**warranty, "status": "ACTIVE"}
         try:
-            values = self.serializer.run_validation(data)
-        except DRFValidationError as exc:
+            values = PURCHASE_OBJECT.run(data)
+        except parsing.Invalid as exc:
             errors.extend(flatten(exc.detail))
         if errors:
             item.errors = errors
@@ -144,14 +146,14 @@ class RowValidator:
         return None
 
     def _catalog_name(self, name) -> tuple[tuple | None, list[str]]:
-        """A catalog name through the catalog API's name field, once per distinct value of the file: a file names a
-        few hundred retailers and brands in up to twice as many cells as it has rows."""
+        """A catalog name through the catalog's name rules (the API's), once per distinct value of the file: a file
+        names a few hundred retailers and brands in up to twice as many cells as it has rows."""
         key = name if isinstance(name, str) else None  # JSON may hold other types: validated every time
         if key is not None and key in self._names:
             return self._names[key]
         try:
-            found = (("name", self.name_field.run_validation(name)), [])
-        except DRFValidationError as exc:
+            found = (("name", catalog_validation.NAME.run(name)), [])
+        except parsing.Invalid as exc:
             found = (None, [message for _, message in flatten(exc.detail)])
         if key is not None:
             self._names[key] = found

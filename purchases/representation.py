@@ -1,0 +1,235 @@
+"""The one representation of a purchase (API.md § Purchases): the keys of the purchase object, where each is read in a
+`selectors.purchase_list` row, how its value is written, and which keys an import reads and a CSV file holds.
+
+Everything that shows or reads a purchase object derives from `PURCHASE_KEYS` and `WARRANTY_KEYS`: the API's
+serializer (its fields and its read path), the JSON export (lookups and objects), the CSV export and import (columns)
+and the import (known and validated keys). Adding a key means adding it here, plus its migration and tests. No DRF:
+this module is below the API (the nested warranty's keys are plain data; no import of warranties is needed)."""
+
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the purchase object.
+
+    `path`: dotted in the object ("warranty.provider"). `lookup`: its values_list() lookup in a purchase_list row, or
+    None when another key gives it (the nested warranty's purchase_id and product_name). `kind`: how it is written
+    (uuid, text, money, date, datetime, count, days; object for the nested warranty). `written`: an import validates
+    and writes it (the serializer's writable fields that a file may set). `csv`: its CSV column, or None. `csv_read`:
+    an import reads that column."""
+
+    path: str
+    lookup: str | None
+    kind: str
+    written: bool = False
+    csv: str | None = None
+    csv_read: bool = True
+
+
+# The top-level keys, in the object's order.
+PURCHASE_KEYS: tuple[Key, ...] = (
+    Key("id", "id", "uuid", csv="id"),
+    Key("product_name", "product_name", "text", written=True, csv="product_name"),
+    Key("price", "price", "money", written=True, csv="price"),
+    Key("currency_code", "currency_code", "text", written=True, csv="currency_code"),
+    Key("retailer_id", "retailer_id", "uuid"),
+    Key("retailer_name", "retailer__name", "text", csv="retailer"),
+    Key("brand_id", "brand_id", "uuid"),
+    Key("brand_name", "brand__name", "text", csv="brand"),
+    Key("status", "status", "text", written=True, csv="status"),
+    Key("purchase_date", "purchase_date", "date", written=True, csv="purchase_date"),
+    Key("notes", "notes", "text", written=True, csv="notes"),
+    Key("warranty", None, "object", written=True),
+    Key("attachment_count", "attachment_count", "count"),
+    Key("created_at", "created_at", "datetime", csv="created_at", csv_read=False),
+    Key("updated_at", "updated_at", "datetime", csv="updated_at", csv_read=False),
+)
+# The nested warranty's keys (paths under "warranty."), in its order. `status` is the effective one (computed in SQL).
+WARRANTY_KEYS: tuple[Key, ...] = (
+    Key("warranty.id", "warranty__id", "uuid"),
+    Key("warranty.purchase_id", None, "uuid"),  # the purchase's id
+    Key("warranty.product_name", None, "text"),  # the purchase's product_name
+    Key("warranty.warranty_start", "warranty__warranty_start", "date", written=True, csv="warranty_start"),
+    Key("warranty.warranty_end", "warranty__warranty_end", "date", written=True, csv="warranty_end"),
+    Key("warranty.warranty_type", "warranty__warranty_type", "text", written=True, csv="warranty_type"),
+    Key("warranty.status", "warranty_effective_status", "text", written=True, csv="warranty_status"),
+    Key("warranty.days_remaining", "warranty_days_remaining", "days"),
+    Key("warranty.provider", "warranty__provider", "text", written=True, csv="warranty_provider"),
+    Key("warranty.notes", "warranty__notes", "text", written=True, csv="warranty_notes"),
+    Key("warranty.created_at", "warranty__created_at", "datetime"),
+    Key("warranty.updated_at", "warranty__updated_at", "datetime"),
+)
+_DERIVED = {"warranty.purchase_id": "id", "warranty.product_name": "product_name"}
+
+KEYS = PURCHASE_KEYS + WARRANTY_KEYS
+BY_PATH: dict[str, Key] = {key.path: key for key in KEYS}
+OBJECT_KEYS: tuple[str, ...] = tuple(key.path for key in PURCHASE_KEYS)  # the serializer's fields, in order
+WARRANTY_OBJECT_KEYS: tuple[str, ...] = tuple(key.path.removeprefix("warranty.") for key in WARRANTY_KEYS)
+WRITTEN_KEYS: tuple[str, ...] = tuple(key.path for key in PURCHASE_KEYS if key.written)  # what an import validates
+# Every key that has a lookup, and the lookup: the values_list() of both exports.
+LOOKUPS: dict[str, str] = {key.path: key.lookup for key in KEYS if key.lookup is not None}
+_AT_WARRANTY = OBJECT_KEYS.index("warranty")
+# The CSV columns, in the file's order: the nested warranty's columns stand where the warranty is in the object.
+CSV_KEYS: tuple[Key, ...] = tuple(
+    key for key in (*PURCHASE_KEYS[:_AT_WARRANTY], *WARRANTY_KEYS, *PURCHASE_KEYS[_AT_WARRANTY:]) if key.csv
+)
+
+# --- writing values ---------------------------------------------------------------------------------------------------
+_CENT = Decimal("0.01")
+_UTC = datetime.UTC
+DATETIME_FORMAT = settings.REST_FRAMEWORK["DATETIME_FORMAT"]  # the API's time stamps: "%Y-%m-%dT%H:%M:%SZ"
+
+
+def money(value: Decimal) -> str:
+    """Two decimals, as text ("1299.99"): the API's money."""
+    return f"{value.quantize(_CENT):f}"
+
+
+def timestamp(value: datetime.datetime | None) -> str | None:
+    """In UTC with DATETIME_FORMAT (TIME_ZONE is UTC; no other time zone is ever activated). A naive value is UTC
+    (selectors.purchase_export_rows reads time stamps that way on PostgreSQL)."""
+    if not value:
+        return None
+    return (value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)).strftime(DATETIME_FORMAT)
+
+
+def date(value: datetime.date | None) -> str | None:
+    """ISO 8601 (zero-pads years < 1000, unlike strftime on Linux)."""
+    return value.isoformat() if value else None
+
+
+ISO_8601 = "iso-8601"
+
+
+def current_formats() -> tuple[str, str]:
+    """The API's (DATETIME_FORMAT, DATE_FORMAT) as the settings say now (tests change them at run time)."""
+    formats = settings.REST_FRAMEWORK
+    return formats.get("DATETIME_FORMAT", ISO_8601), formats.get("DATE_FORMAT", ISO_8601)
+
+
+def timestamp_writer(output_format: str) -> Callable:
+    """`timestamp` for any DATETIME_FORMAT, as the API writes it: strftime, or ISO 8601 with Z for UTC."""
+
+    def write(value):
+        if not value or isinstance(value, str):
+            return value or None
+        value = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+        if output_format.lower() == ISO_8601:
+            text = value.isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return value.strftime(output_format)
+
+    return write
+
+
+def date_writer(output_format: str) -> Callable:
+    """`date` for any DATE_FORMAT, as the API writes it."""
+
+    def write(value):
+        if not value or isinstance(value, str):
+            return value or None
+        return value.isoformat() if output_format.lower() == ISO_8601 else value.strftime(output_format)
+
+    return write
+
+
+def _text_or_uuid(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _as_is(value):
+    return value
+
+
+def _count(value) -> int:
+    return int(value)
+
+
+def _days(value) -> int | None:
+    return None if value is None else int(value)
+
+
+WRITERS: dict[str, Callable] = {
+    "uuid": _text_or_uuid,
+    "text": _as_is,
+    "money": money,
+    "date": date,
+    "datetime": timestamp,
+    "count": _count,
+    "days": _days,
+}
+
+_LOOKUP_PATHS = tuple(LOOKUPS)
+_INDEX = {path: index for index, path in enumerate(_LOOKUP_PATHS)}
+
+
+def _none(_value) -> None:
+    return None
+
+
+def _plan(keys: Sequence[Key]) -> list[tuple[str, int, Callable]]:
+    """Per key of the object, in order: its name, the index of its value in a row of LOOKUPS, its writer. The
+    nested warranty gets a placeholder, filled in by purchase_object (so it keeps its place in the key order)."""
+    return [
+        (key.path.removeprefix("warranty."), _INDEX[_DERIVED.get(key.path, key.path)], WRITERS[key.kind])
+        if key.kind != "object"
+        else (key.path, 0, _none)
+        for key in keys
+    ]
+
+
+_PURCHASE_PLAN = _plan(PURCHASE_KEYS)
+_WARRANTY_PLAN = _plan(WARRANTY_KEYS)
+_WARRANTY_ID = _INDEX["warranty.id"]
+
+
+def purchase_object(row: Sequence) -> dict:
+    """The purchase object of one row of `LOOKUPS`' values (in its order): the API's output, ids as UUID or text."""
+    obj = {name: write(row[index]) for name, index, write in _PURCHASE_PLAN}
+    if row[_WARRANTY_ID] is not None:
+        obj["warranty"] = {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
+    return obj
+
+
+def _read(purchase, warranty, lookup: str):
+    if lookup.startswith("warranty__"):
+        return None if warranty is None else getattr(warranty, lookup.removeprefix("warranty__"))
+    head, _, attribute = lookup.partition("__")
+    value = getattr(purchase, head)
+    if attribute:
+        return None if value is None else getattr(value, attribute)
+    return value
+
+
+def purchase_read_representation(purchase, warranty) -> dict:
+    """The purchase object of a `selectors.purchase_list` row (retailer, brand and warranty joined, the warranty's
+    effective status and days annotated); `warranty` is its loaded warranty or None."""
+    row = [_read(purchase, warranty, lookup) for lookup in LOOKUPS.values()]
+    if warranty is not None and row[_INDEX["warranty.status"]] is None:
+        row[_INDEX["warranty.status"]] = warranty.status
+    return purchase_object(row)
+
+
+def purchase_representation(purchase) -> dict:
+    """The purchase object of a `selectors.purchase_list` row, its warranty loaded or not."""
+    try:
+        warranty = purchase.warranty
+    except ObjectDoesNotExist:
+        warranty = None
+    return purchase_read_representation(purchase, warranty)
+
+
+def dig(obj: Mapping | None, path: str):
+    """The value at a dotted path of a purchase object (None along a missing or null branch)."""
+    for part in path.split("."):
+        if obj is None:
+            return None
+        obj = obj.get(part)
+    return obj
