@@ -16,56 +16,60 @@ def _validate_and_save(purchase: Purchase) -> Purchase:
     purchase.notes = (purchase.notes or "").strip()
     purchase.currency_code = (purchase.currency_code or "").strip().upper()
     # FKs were checked by the serializer (or the importer); constraints are enforced by the database.
-    purchase.full_clean(exclude=["owner", "retailer", "brand"], validate_constraints=False)
+    purchase.full_clean(exclude=["household", "created_by", "retailer", "brand"], validate_constraints=False)
     purchase.save()
     return purchase
 
 
-def _bump(owner_id) -> None:
-    data_versions.bump(data_versions.owner_scope(owner_id))
+def _bump(household_id) -> None:
+    data_versions.bump(data_versions.household_scope(household_id))
 
 
-def _apply_warranty(purchase: Purchase, warranty) -> bool:
-    """Returns whether a warranty service ran (it bumped the owner's data version, after the purchase's write)."""
+def _apply_warranty(purchase: Purchase, warranty, created_by) -> bool:
+    """Returns whether a warranty service ran (it bumped the household's data version, after the purchase's write)."""
     if warranty is UNSET:
         return False
     existing = Warranty.objects.filter(purchase=purchase).first()
     if existing is not None:
-        existing.purchase = purchase  # the warranty service finds the owner without a query
+        existing.purchase = purchase  # the warranty service finds the household without a query
     if warranty is None:
         if existing is None:
             return False
         warranty_services.warranty_delete(warranty=existing)
     elif existing is None:
-        warranty_services.warranty_create(purchase=purchase, field_prefix=WARRANTY_PREFIX, **warranty)
+        warranty_services.warranty_create(
+            purchase=purchase, created_by=created_by, field_prefix=WARRANTY_PREFIX, **warranty
+        )
     else:
         warranty_services.warranty_update(warranty=existing, field_prefix=WARRANTY_PREFIX, **warranty)
     return True
 
 
 @transaction.atomic
-def purchase_create(*, owner, warranty=None, **fields) -> Purchase:
-    """Create a purchase for `owner`, and its warranty when `warranty` (a dict of warranty fields) is given.
+def purchase_create(*, household_id, created_by, warranty=None, **fields) -> Purchase:
+    """Create a purchase of the household `household_id`, added by `created_by` (the caller, a user or None), and its
+    warranty when `warranty` (a dict of warranty fields) is given.
 
     Atomic: a warranty that fails validation (ValidationError nested under "warranty") leaves no purchase.
     """
-    purchase = _validate_and_save(Purchase(owner=owner, **fields))
-    if not _apply_warranty(purchase, UNSET if warranty is None else warranty):
-        _bump(purchase.owner_id)  # else the warranty service did, in this transaction
+    purchase = _validate_and_save(Purchase(household_id=household_id, created_by=created_by, **fields))
+    if not _apply_warranty(purchase, UNSET if warranty is None else warranty, created_by):
+        _bump(purchase.household_id)  # else the warranty service did, in this transaction
     return purchase
 
 
 @transaction.atomic
-def purchase_update(*, purchase: Purchase, warranty=UNSET, **fields) -> Purchase:
-    """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it."""
-    previous_owner_id = purchase.owner_id
+def purchase_update(*, purchase: Purchase, warranty=UNSET, created_by=None, **fields) -> Purchase:
+    """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it; a
+    warranty created here records `created_by` (the caller). The purchase's own `created_by` never changes."""
+    previous_household_id = purchase.household_id
     for key, value in fields.items():
         setattr(purchase, key, value)
     _validate_and_save(purchase)
-    if not _apply_warranty(purchase, warranty):
-        _bump(purchase.owner_id)  # else the warranty service did, in this transaction
-    if previous_owner_id != purchase.owner_id:
-        _bump(previous_owner_id)
+    if not _apply_warranty(purchase, warranty, created_by):
+        _bump(purchase.household_id)  # else the warranty service did, in this transaction
+    if previous_household_id != purchase.household_id:
+        _bump(previous_household_id)
     return purchase
 
 
@@ -77,4 +81,4 @@ def purchase_delete(*, purchase: Purchase) -> None:
     each deleted attachment row schedules `attachments.services.attachment_file_release` via `on_commit`.
     """
     purchase.delete()
-    _bump(purchase.owner_id)
+    _bump(purchase.household_id)

@@ -2,7 +2,7 @@
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
 maps columns to the purchase object of the API (PurchaseSerializer's shape) and back, and neutralises formulas; field
-validation stays in the serializers and every write (dedupe, owner, dry run, partial, report) in `transfer.services`.
+validation stays in the serializers and every write (dedupe, household, dry run, partial, report) in `transfer.services`.
 """
 
 import datetime
@@ -77,7 +77,7 @@ def _dig(data: Mapping | None, path: str):
 
 class PurchaseResource(resources.ModelResource):
     """The CSV columns of API.md, in order. Pass `user=` (the admin passes `request.user`): exports and imports are
-    scoped to that owner. Imports are delegated to `transfer.services.purchases_import_detailed`."""
+    scoped to that user's household. Imports are delegated to `transfer.services.purchases_import_detailed`."""
 
     id = Column("id", "id")
     product_name = Column("product_name", "product_name")
@@ -196,14 +196,15 @@ class PurchaseResource(resources.ModelResource):
     # --- django-import-export hooks (admin export) ----------------------------------------------------------------
     def get_queryset(self):
         from purchases import selectors
+        from spends.api.scope import scope_for
 
         if self.user is None:
             return self._meta.model.objects.none()
-        return selectors.purchase_list(owner=self.user)
+        return selectors.purchase_list(household_id=scope_for(self.user).household_id)
 
     def filter_export(self, queryset, **kwargs):
-        # Whatever queryset the caller passes (the admin's changelist), rows come from the owner's selector: the
-        # same annotations as the API (effective warranty status) and never anyone else's purchases.
+        # Whatever queryset the caller passes (the admin's changelist), rows come from the household's selector:
+        # the same annotations as the API (effective warranty status) and never another household's purchases.
         return self.get_queryset().filter(pk__in=Subquery(queryset.values("pk")))
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
@@ -224,8 +225,9 @@ class PurchaseResource(resources.ModelResource):
         rollback_on_validation_errors=False,
         **kwargs,
     ):
-        """Runs `purchases_import_detailed` (all or nothing, owner-scoped, the API's duplicate rules) and turns its
+        """Runs `purchases_import_detailed` (all or nothing, household-scoped, the API's duplicate rules) and turns its
         report into django-import-export's Result for the admin's preview and confirmation pages."""
+        from spends.api.scope import scope_for
         from transfer import services as transfer
 
         user = self.user or kwargs.get("user")
@@ -234,13 +236,18 @@ class PurchaseResource(resources.ModelResource):
         result.total_rows = len(dataset)
         if user is None:
             result.append_base_error(
-                Error(ValueError("PurchaseResource needs user= (the owner of the imported rows)."))
+                Error(ValueError("PurchaseResource needs user= (the member whose household gets the imported rows)."))
             )
             return result
         try:
             table = transfer.CsvTable.from_dataset(dataset)
             outcome = transfer.purchases_import_detailed(
-                owner=user, table=table, on_duplicate=self.on_duplicate, dry_run=dry_run, partial=False
+                household_id=scope_for(user).household_id,
+                created_by=user,
+                table=table,
+                on_duplicate=self.on_duplicate,
+                dry_run=dry_run,
+                partial=False,
             )
         except transfer.ImportFileError as exc:
             result.append_base_error(Error(exc))

@@ -64,22 +64,3 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
             return queryset
         return super().filter_queryset(queryset)
 
-
-class OwnedModelViewSet(UUIDLookupMixin, viewsets.ModelViewSet):
-    """The first release's per-user scoping, until every viewset moves to ScopedModelViewSet (#20)."""
-
-    permission_classes = [IsAuthenticated]
-    pagination_class = SkipLimitPagination
-    filter_backends = [DjangoFilterBackend]
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    def owned_queryset(self, owner):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
-            return self.queryset.none()
-        return self.owned_queryset(self.request.user)
-
-    def filter_queryset(self, queryset):
-        return queryset if self.detail else super().filter_queryset(queryset)

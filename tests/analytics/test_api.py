@@ -8,7 +8,7 @@ import time_machine
 from purchases.models import Purchase
 from spends import data_versions
 from tests.analytics.conftest import ENDPOINTS, UTC, D, buy, warranty
-from tests.factories import RetailerFactory, WarrantyFactory
+from tests.factories import RetailerFactory, WarrantyFactory, household_of
 
 pytestmark = pytest.mark.django_db
 
@@ -295,10 +295,10 @@ def test_recent_lists_use_the_purchase_and_warranty_objects(owner_client, timeli
 def test_cache_is_used_and_a_data_version_bump_invalidates_it(owner_client, spending_data, leap_today):
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "193.50"
     # A write that bumps no data version (no service wrote it) leaves the cached answer in place...
-    Purchase.objects.filter(owner=owner_client.user, price="100.00").update(price="200.00")
+    Purchase.objects.filter(household__memberships__user=owner_client.user, price="100.00").update(price="200.00")
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "193.50"
     # ...until the owner's data version is bumped, as every write service does in the write's transaction.
-    data_versions.bump(data_versions.owner_scope(owner_client.user.pk))
+    data_versions.bump(data_versions.household_scope(household_of(owner_client.user)))
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "293.50"
 
 

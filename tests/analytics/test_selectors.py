@@ -8,7 +8,7 @@ import pytest
 from analytics import selectors
 from purchases.models import Purchase
 from tests.analytics.conftest import D, buy
-from tests.factories import RetailerFactory
+from tests.factories import RetailerFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def _months(rows):
 
 
 def test_spending_by_month_zero_fills_twelve_months_with_leap_day_and_month_boundaries(owner, spending_data):
-    rows = selectors.spending_by_month(owner=owner, currency="USD", today=LEAP_TODAY)
+    rows = selectors.spending_by_month(household_id=household_of(owner), currency="USD", today=LEAP_TODAY)
 
     assert [row["month"] for row in rows] == [
         "2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09",
@@ -41,17 +41,17 @@ def test_spending_by_month_zero_fills_twelve_months_with_leap_day_and_month_boun
 
 
 def test_spending_by_month_one_month_and_other_currency(owner, spending_data):
-    assert selectors.spending_by_month(owner=owner, currency="USD", months=1, today=LEAP_TODAY) == [
+    assert selectors.spending_by_month(household_id=household_of(owner), currency="USD", months=1, today=LEAP_TODAY) == [
         {"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}
     ]
-    eur = _months(selectors.spending_by_month(owner=owner, currency="EUR", months=2, today=LEAP_TODAY))
+    eur = _months(selectors.spending_by_month(household_id=household_of(owner), currency="EUR", months=2, today=LEAP_TODAY))
     assert eur == {"2024-02": (Decimal("999.00"), 1), "2024-03": (Decimal("0.00"), 0)}
 
 
 def test_spending_by_month_crosses_the_year_boundary(owner):
     buy(owner, D(2024, 12, 31), "1.50")
     buy(owner, D(2025, 1, 1), "2.25")
-    rows = selectors.spending_by_month(owner=owner, currency="USD", months=3, today=D(2025, 1, 1))
+    rows = selectors.spending_by_month(household_id=household_of(owner), currency="USD", months=3, today=D(2025, 1, 1))
     assert _months(rows) == {
         "2024-11": (Decimal("0.00"), 0),
         "2024-12": (Decimal("1.50"), 1),
@@ -60,7 +60,7 @@ def test_spending_by_month_crosses_the_year_boundary(owner):
 
 
 def test_spending_by_month_for_another_user_sees_only_their_own(other_user, spending_data):
-    rows = selectors.spending_by_month(owner=other_user, currency="USD", months=2, today=LEAP_TODAY)
+    rows = selectors.spending_by_month(household_id=household_of(other_user), currency="USD", months=2, today=LEAP_TODAY)
     assert _months(rows) == {"2024-02": (Decimal("500.00"), 1), "2024-03": (Decimal("0.00"), 0)}
 
 
@@ -132,7 +132,7 @@ def test_week_range_starting_midweek_excludes_days_before_start(owner):
 
 
 def test_summary_in_usd(owner, spending_data):
-    assert selectors.spending_summary(owner=owner, currency="USD", today=LEAP_TODAY) == {
+    assert selectors.spending_summary(household_id=household_of(owner), currency="USD", today=LEAP_TODAY) == {
         "currency": "USD",
         "total_spent": Decimal("193.50"),
         "item_count": 7,
@@ -148,7 +148,7 @@ def test_summary_in_usd(owner, spending_data):
 
 
 def test_summary_in_eur_counts_only_eur(owner, spending_data):
-    summary = selectors.spending_summary(owner=owner, currency="EUR", today=LEAP_TODAY)
+    summary = selectors.spending_summary(household_id=household_of(owner), currency="EUR", today=LEAP_TODAY)
     assert summary["total_spent"] == Decimal("999.00")
     assert summary["item_count"] == 1
     assert summary["average_price"] == Decimal("999.00")
@@ -158,7 +158,7 @@ def test_summary_in_eur_counts_only_eur(owner, spending_data):
 
 
 def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spending_data):
-    assert selectors.spending_summary(owner=owner, currency="GBP", today=LEAP_TODAY) == {
+    assert selectors.spending_summary(household_id=household_of(owner), currency="GBP", today=LEAP_TODAY) == {
         "currency": "GBP",
         "total_spent": Decimal("0.00"),
         "item_count": 0,
@@ -174,7 +174,7 @@ def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spen
 
 
 def test_summary_of_an_empty_account(owner):
-    summary = selectors.spending_summary(owner=owner, currency="USD", today=LEAP_TODAY)
+    summary = selectors.spending_summary(household_id=household_of(owner), currency="USD", today=LEAP_TODAY)
     assert summary["total_spent"] == Decimal("0.00")
     assert summary["average_price"] is None
     assert summary["currencies"] == []
@@ -184,7 +184,7 @@ def test_summary_of_an_empty_account(owner):
 
 
 def test_warranty_timeline_counts_active_expired_and_expiring(owner, warranty_data):
-    rows = selectors.warranty_timeline(owner=owner, months=3, today=TIMELINE_TODAY)
+    rows = selectors.warranty_timeline(household_id=household_of(owner), months=3, today=TIMELINE_TODAY)
     assert rows == [
         # Jan (last day 01-31): active w1 w2 w5 w6 w8 w9; expired w6 (ends 01-31); soon w1 (02-15), w6 (01-31).
         {"month": "2025-01", "active": 6, "expired": 1, "expiring_soon": 2},
@@ -196,7 +196,7 @@ def test_warranty_timeline_counts_active_expired_and_expiring(owner, warranty_da
 
 
 def test_warranty_timeline_default_is_twelve_months_ending_this_month(owner, warranty_data):
-    rows = selectors.warranty_timeline(owner=owner, today=TIMELINE_TODAY)
+    rows = selectors.warranty_timeline(household_id=household_of(owner), today=TIMELINE_TODAY)
     assert len(rows) == 12
     assert rows[0]["month"] == "2024-04"
     assert rows[-1]["month"] == "2025-03"
@@ -205,7 +205,7 @@ def test_warranty_timeline_default_is_twelve_months_ending_this_month(owner, war
 
 
 def test_warranty_summary_by_effective_status(owner, warranty_data):
-    assert selectors.warranty_summary(owner=owner, today=TIMELINE_TODAY) == {
+    assert selectors.warranty_summary(household_id=household_of(owner), today=TIMELINE_TODAY) == {
         "total": 8,
         "active": 4,  # w3 (lifetime), w5, w8, w9
         "expired": 3,  # w1, w2, w6
@@ -215,14 +215,14 @@ def test_warranty_summary_by_effective_status(owner, warranty_data):
 
 
 def test_warranty_summary_and_timeline_of_an_empty_account(owner):
-    assert selectors.warranty_summary(owner=owner, today=TIMELINE_TODAY) == {
+    assert selectors.warranty_summary(household_id=household_of(owner), today=TIMELINE_TODAY) == {
         "total": 0,
         "active": 0,
         "expired": 0,
         "voided": 0,
         "expiring_soon": 0,
     }
-    assert selectors.warranty_timeline(owner=owner, months=1, today=TIMELINE_TODAY) == [
+    assert selectors.warranty_timeline(household_id=household_of(owner), months=1, today=TIMELINE_TODAY) == [
         {"month": "2025-03", "active": 0, "expired": 0, "expiring_soon": 0}
     ]
 
@@ -231,7 +231,7 @@ def test_warranty_summary_and_timeline_of_an_empty_account(owner):
 
 
 def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, catalog_data):
-    rows = selectors.retailer_distribution(owner=owner, currency="USD")
+    rows = selectors.retailer_distribution(household_id=household_of(owner), currency="USD")
     assert rows == [
         {
             "retailer_id": catalog_data["alpha"].id,
@@ -267,7 +267,7 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
 
 
 def test_brand_distribution_and_currency_filter(owner, catalog_data):
-    assert selectors.brand_distribution(owner=owner, currency="USD") == [
+    assert selectors.brand_distribution(household_id=household_of(owner), currency="USD") == [
         {"brand_id": None, "brand_name": "Unknown", "count": 5, "percentage": 71.43, "total_spent": Decimal("45.50")},
         {
             "brand_id": catalog_data["xeno"].id,
@@ -277,7 +277,7 @@ def test_brand_distribution_and_currency_filter(owner, catalog_data):
             "total_spent": Decimal("30.00"),
         },
     ]
-    assert selectors.retailer_distribution(owner=owner, currency="EUR") == [
+    assert selectors.retailer_distribution(household_id=household_of(owner), currency="EUR") == [
         {
             "retailer_id": catalog_data["gamma"].id,
             "retailer_name": "Gamma",
@@ -286,7 +286,7 @@ def test_brand_distribution_and_currency_filter(owner, catalog_data):
             "total_spent": Decimal("80.00"),
         }
     ]
-    assert selectors.retailer_distribution(owner=owner, currency="GBP") == []
+    assert selectors.retailer_distribution(household_id=household_of(owner), currency="GBP") == []
 
 
 def test_percentages_of_many_rows_add_up_to_100(owner):
@@ -294,16 +294,16 @@ def test_percentages_of_many_rows_add_up_to_100(owner):
     for index in range(30):
         buy(owner, D(2025, 1, 1), "1.00", retailer=None, brand=None, name=f"p{index}")
     shops = [RetailerFactory(name=f"Shop {index:02d}") for index in range(29)]
-    for purchase, shop in zip(Purchase.objects.filter(owner=owner).order_by("product_name"), shops, strict=False):
+    for purchase, shop in zip(Purchase.objects.filter(household__memberships__user=owner).order_by("product_name"), shops, strict=False):
         Purchase.objects.filter(pk=purchase.pk).update(retailer=shop)
-    rows = selectors.retailer_distribution(owner=owner, currency="USD")
+    rows = selectors.retailer_distribution(household_id=household_of(owner), currency="USD")
     assert len(rows) == 30
     assert sum(row["percentage"] for row in rows) == pytest.approx(100, abs=0.05)
     assert {row["percentage"] for row in rows} == {3.33, 3.34}
 
 
 def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner, product_data):
-    assert selectors.top_products(owner=owner, currency="USD") == [
+    assert selectors.top_products(household_id=household_of(owner), currency="USD") == [
         {"product_name": "coffee beans", "count": 3, "total_spent": Decimal("36.00"), "avg_price": Decimal("12.00")},
         {"product_name": "cable", "count": 2, "total_spent": Decimal("0.03"), "avg_price": Decimal("0.02")},
         {"product_name": "Mouse", "count": 1, "total_spent": Decimal("40.00"), "avg_price": Decimal("40.00")},
@@ -311,17 +311,17 @@ def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner,
         {"product_name": "Alpha", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
         {"product_name": "Zeta", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
     ]
-    assert [row["product_name"] for row in selectors.top_products(owner=owner, currency="USD", limit=2)] == [
+    assert [row["product_name"] for row in selectors.top_products(household_id=household_of(owner), currency="USD", limit=2)] == [
         "coffee beans",
         "cable",
     ]
-    assert selectors.top_products(owner=owner, currency="EUR") == [
+    assert selectors.top_products(household_id=household_of(owner), currency="EUR") == [
         {"product_name": "Mouse", "count": 1, "total_spent": Decimal("99.00"), "avg_price": Decimal("99.00")}
     ]
 
 
 def test_top_products_of_an_empty_account(owner):
-    assert selectors.top_products(owner=owner, currency="USD") == []
+    assert selectors.top_products(household_id=household_of(owner), currency="USD") == []
 
 
 # --- recent lists ---------------------------------------------------------------------------------------------
@@ -336,9 +336,9 @@ def test_recent_purchases_newest_date_then_newest_created(owner, other_user):
     for minutes, purchase in enumerate([old, first, second]):
         Purchase.objects.filter(pk=purchase.pk).update(created_at=base + datetime.timedelta(minutes=minutes))
 
-    names = [p.product_name for p in selectors.recent_purchases(owner=owner, today=D(2025, 2, 1))]
+    names = [p.product_name for p in selectors.recent_purchases(household_id=household_of(owner), today=D(2025, 2, 1))]
     assert names == ["second", "first", "old"]
-    assert [p.product_name for p in selectors.recent_purchases(owner=owner, limit=1)] == ["second"]
+    assert [p.product_name for p in selectors.recent_purchases(household_id=household_of(owner), limit=1)] == ["second"]
 
 
 def test_recent_warranties_newest_created_first(owner, warranty_data):
@@ -347,7 +347,7 @@ def test_recent_warranties_newest_created_first(owner, warranty_data):
     for minutes, key in enumerate(order):
         Warranty.objects.filter(pk=warranty_data[key].pk).update(created_at=base + datetime.timedelta(minutes=minutes))
 
-    recent = list(selectors.recent_warranties(owner=owner, limit=3, today=TIMELINE_TODAY))
+    recent = list(selectors.recent_warranties(household_id=household_of(owner), limit=3, today=TIMELINE_TODAY))
     assert [w.pk for w in recent] == [warranty_data["w9"].pk, warranty_data["w8"].pk, warranty_data["w6"].pk]
     assert [w.effective_status for w in recent] == ["ACTIVE", "ACTIVE", "EXPIRED"]
 
@@ -365,7 +365,7 @@ def test_top_products_groups_without_a_correlated_subquery(django_assert_num_que
     for name in ("Kettle", "kettle ", "Toaster"):
         PurchaseFactory(owner=owner, product_name=name)
     with CaptureQueriesContext(connection) as queries:
-        rows = selectors.top_products(owner=owner, currency="USD")
+        rows = selectors.top_products(household_id=household_of(owner), currency="USD")
     assert [(r["product_name"], r["count"]) for r in rows] == [("kettle", 2), ("Toaster", 1)]
     grouping = next(q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"])
     assert grouping.upper().count("SELECT") == 1

@@ -11,7 +11,7 @@ from django.test import override_settings
 from attachments.models import Attachment
 from purchases.models import Purchase
 from tests.attachments.conftest import ALLOWED, PDF, PNG, REFUSED, TEXT, post_file, stored_files, stored_path
-from tests.factories import PurchaseFactory
+from tests.factories import PurchaseFactory, household_of
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +167,7 @@ def test_two_uploads_of_the_same_bytes_share_one_file(owner_client, purchase):
 
 def test_list_is_paginated_newest_first(owner_client, purchase, make_attachment, other_purchase):
     ids = [str(make_attachment(purchase, bytes([65 + i]) * 10, name=f"{i}.txt").pk) for i in range(3)]
-    make_attachment(PurchaseFactory(owner=purchase.owner), PDF)  # another purchase of the owner
+    make_attachment(PurchaseFactory(owner=purchase.created_by), PDF)  # another purchase of the owner
     make_attachment(other_purchase, PDF)
     body = owner_client.get(f"/api/purchases/{purchase.pk}/attachments").json()
     assert (body["total"], body["skip"], body["limit"]) == (3, 0, 20)
@@ -347,7 +347,7 @@ def test_purchase_object_counts_its_attachments(owner_client, purchase, make_att
 def _purchases_with_attachments(owner, make_attachment, n):
     purchases = Purchase.objects.bulk_create(
         [
-            Purchase(owner=owner, product_name=f"Item {i}", price=Decimal("1.00"), currency_code="USD",
+            Purchase(household_id=household_of(owner), created_by=owner, product_name=f"Item {i}", price=Decimal("1.00"), currency_code="USD",
                      purchase_date=purchase_date)
             for i, purchase_date in enumerate([PurchaseFactory.purchase_date] * n)
         ]
@@ -372,7 +372,7 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
 def test_available_is_false_as_soon_as_the_file_is_gone_and_true_when_back(owner_client, owner, settings):
     from pathlib import Path
 
-    from tests.factories import PurchaseFactory
+    from tests.factories import PurchaseFactory, household_of
 
     purchase = PurchaseFactory(owner=owner)
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -21,7 +21,7 @@ def due(user, today=TODAY, leads=LEADS):
 
 def sent(warranty, lead_day, *, end=None):
     return SentReminder.objects.create(
-        user=warranty.purchase.owner,
+        user=warranty.purchase.created_by,
         warranty=warranty,
         warranty_end=end or warranty.warranty_end,
         lead_day=lead_day,

@@ -45,8 +45,8 @@ for i in range(int(sys.argv[1])):
     try:
         with transaction.atomic():
             # read, then write: the pattern that fails with "database is locked" under DEFERRED transactions
-            n = Purchase.objects.filter(owner=user).count()
-            Purchase.objects.create(owner=user, product_name=f"p{n}", price=Decimal("1.00"),
+            n = Purchase.objects.filter(household__memberships__user=user).count()
+            Purchase.objects.create(household_id=user.membership.household_id, created_by=user, product_name=f"p{n}", price=Decimal("1.00"),
                                     currency_code="USD", purchase_date="2025-01-01")
     except Exception as exc:
         failures += 1

@@ -58,7 +58,7 @@ def test_admin_import_previews_then_writes_the_callers_rows_only(client):
     mine.refresh_from_db()
     assert theirs.product_name == "theirs"  # another user's id is ignored: a new purchase of the caller's instead
     assert mine.product_name == "=mine renamed"
-    assert Purchase.objects.get(product_name="Hijack").owner == staff
+    assert Purchase.objects.get(product_name="Hijack").created_by == staff
 
 
 def test_admin_export_is_the_callers_csv_with_formulas_neutralised(client):
