@@ -16,6 +16,7 @@ from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import clock, data_versions
+from households.scoping import scope_for
 from spends.models import ApiToken
 from spends.tokens import token_issue
 from warranties.choices import WarrantyStatus, WarrantyType
@@ -92,7 +93,8 @@ def demo_data_create(
     about 60% of the purchases get a warranty.
     """
     user, key, user_created = demo_user_ensure(username=username, password=password)
-    existing = Purchase.objects.filter(owner=user).count()
+    household_id = scope_for(user).household_id
+    existing = Purchase.objects.in_household(household_id).count()
     missing = max(0, purchases - existing)
     rng = random.Random(seed)
     today = clock.today()
@@ -103,7 +105,8 @@ def demo_data_create(
         name, brand_name, (low, high), warranty_months = rng.choice(PRODUCTS)
         purchase_date = today - datetime.timedelta(days=rng.randint(0, months * 30))
         purchase = Purchase(
-            owner=user,
+            household_id=household_id,
+            created_by=user,
             product_name=name,
             price=Decimal(rng.randint(low * 100, high * 100)) / 100,
             currency_code=rng.choice(CURRENCIES),
@@ -121,6 +124,7 @@ def demo_data_create(
             new_warranties.append(
                 Warranty(
                     purchase=purchase,
+                    created_by=user,
                     warranty_start=purchase_date,
                     warranty_end=None if lifetime else purchase_date + datetime.timedelta(days=warranty_months * 30),
                     warranty_type=WarrantyType.LIFETIME
@@ -135,7 +139,7 @@ def demo_data_create(
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)
     Warranty.objects.bulk_create(new_warranties, batch_size=1000)
     if missing:
-        data_versions.bump(data_versions.owner_scope(user.pk))  # once for the whole bulk write
+        data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
     return DemoResult(
         username=username,
         password=password,

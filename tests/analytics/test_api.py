@@ -430,9 +430,9 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # --- query counts ---------------------------------------------------------------------------------------------
 
-# 1 token lookup + 1 data versions (the cache key) + spending 1 + summary 2 + timeline 1 + warranty summary 1
+# 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1 + summary 2 + timeline 1 + warranty summary 1
 # + retailers 1 + brands 1 + top products 1 + recent purchases 1 + recent warranties 1.
-DASHBOARD_QUERIES = 14
+DASHBOARD_QUERIES = 15
 
 
 def _add_rows(owner, count):
@@ -460,5 +460,5 @@ def test_dashboard_query_count_is_constant(owner_client, django_assert_num_queri
     assert body["summary"]["item_count"] == 42
     assert len(body["recent_purchases"]) == 10
 
-    with django_assert_num_queries(2):  # cached: the token lookup and the data versions (#19)
+    with django_assert_num_queries(3):  # cached: the token lookup, the scope and the data versions (#19, #20)
         assert owner_client.get("/api/analytics/dashboard").json() == body

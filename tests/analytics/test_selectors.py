@@ -69,7 +69,7 @@ def test_spending_by_month_for_another_user_sees_only_their_own(other_user, spen
 
 def test_spending_by_day_around_the_leap_day(owner, spending_data):
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="day"
+        household_id=household_of(owner), currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="day"
     )
     assert result["total_amount"] == Decimal("105.01")
     assert result["item_count"] == 2
@@ -82,7 +82,7 @@ def test_spending_by_day_around_the_leap_day(owner, spending_data):
 
 def test_spending_by_month_range_counts_only_days_inside_the_range(owner, spending_data):
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 1, 15), end=D(2024, 2, 29), group_by="month"
+        household_id=household_of(owner), currency="USD", start=D(2024, 1, 15), end=D(2024, 2, 29), group_by="month"
     )
     assert result["total_amount"] == Decimal("130.49")
     assert result["item_count"] == 3
@@ -99,7 +99,7 @@ def test_spending_by_iso_week_across_new_year(owner):
     buy(owner, D(2021, 1, 18), "8.00")  # 2021-W03
     buy(owner, D(2021, 1, 26), "16.00")  # after the range (2021-W04, but the range ends on 01-19)
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2020, 12, 30), end=D(2021, 1, 19), group_by="week"
+        household_id=household_of(owner), currency="USD", start=D(2020, 12, 30), end=D(2021, 1, 19), group_by="week"
     )
     assert [(row["period"], row["total_amount"], row["item_count"]) for row in result["series"]] == [
         ("2020-W53", Decimal("3.00"), 2),
@@ -114,7 +114,7 @@ def test_spending_by_iso_week_across_new_year(owner):
 def test_week_of_late_december_belongs_to_next_iso_year(owner):
     buy(owner, D(2024, 12, 30), "3.00")
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 12, 30), end=D(2025, 1, 1), group_by="week"
+        household_id=household_of(owner), currency="USD", start=D(2024, 12, 30), end=D(2025, 1, 1), group_by="week"
     )
     assert result["series"] == [{"period": "2025-W01", "total_amount": Decimal("3.00"), "item_count": 1}]
 
@@ -123,7 +123,7 @@ def test_week_range_starting_midweek_excludes_days_before_start(owner):
     buy(owner, D(2024, 2, 26), "50.00")  # Monday of 2024-W09, before the range
     buy(owner, D(2024, 2, 29), "100.00")
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="week"
+        household_id=household_of(owner), currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="week"
     )
     assert result["series"] == [{"period": "2024-W09", "total_amount": Decimal("100.00"), "item_count": 1}]
 
@@ -364,8 +364,9 @@ def test_top_products_groups_without_a_correlated_subquery(django_assert_num_que
     owner = UserFactory()
     for name in ("Kettle", "kettle ", "Toaster"):
         PurchaseFactory(owner=owner, product_name=name)
+    household_id = household_of(owner)
     with CaptureQueriesContext(connection) as queries:
-        rows = selectors.top_products(household_id=household_of(owner), currency="USD")
+        rows = selectors.top_products(household_id=household_id, currency="USD")
     assert [(r["product_name"], r["count"]) for r in rows] == [("kettle", 2), ("Toaster", 1)]
     grouping = next(q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"])
     assert grouping.upper().count("SELECT") == 1

@@ -187,12 +187,12 @@ def test_list_runs_the_same_queries_for_1_and_30_attachments(
     owner_client, purchase, make_attachment, django_assert_num_queries
 ):
     make_attachment(purchase, b"first")
-    # token, purchase, count, page
-    with django_assert_num_queries(4):
+    # token, scope (household and role), purchase, count, page
+    with django_assert_num_queries(5):
         assert owner_client.get(f"/api/purchases/{purchase.pk}/attachments").json()["total"] == 1
     for i in range(29):
         make_attachment(purchase, f"text {i}".encode())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(owner_client.get(f"/api/purchases/{purchase.pk}/attachments", {"limit": 100}).json()["items"]) == 30
 
 
@@ -362,8 +362,8 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
     owner_client, owner, make_attachment, django_assert_num_queries, rows
 ):
     _purchases_with_attachments(owner, make_attachment, rows)
-    # token, COUNT for total, the page (attachment_count is a correlated subquery in the same query)
-    with django_assert_num_queries(3):
+    # token, scope, COUNT for total, the page (attachment_count is a correlated subquery in the same query)
+    with django_assert_num_queries(4):
         body = owner_client.get("/api/purchases", {"limit": 100}).json()
     assert body["total"] == rows
     assert {item["attachment_count"] for item in body["items"]} == {2}

@@ -183,13 +183,15 @@ def test_deleting_a_purchase_removes_its_unreferenced_files_and_keeps_shared_one
     assert list(Attachment.objects.values_list("purchase_id", flat=True)) == [keeper.pk]
 
 
-def test_deleting_a_user_removes_the_files_of_their_attachments(
+def test_deleting_a_user_keeps_their_households_attachments_and_files(
     owner, make_attachment, django_capture_on_commit_callbacks
 ):
-    make_attachment(PurchaseFactory(owner=owner), PDF)
+    attachment = make_attachment(PurchaseFactory(owner=owner), PDF)
+    assert attachment.created_by == owner
     with django_capture_on_commit_callbacks(execute=True):
         owner.delete()
-    assert stored_files() == []
+    attachment.refresh_from_db()  # the household owns the purchase and its files; the uploader is forgotten
+    assert attachment.created_by is None and stored_path(PDF).exists()
 
 
 def test_release_keeps_a_file_that_is_referenced_again(purchase, make_attachment):

@@ -196,7 +196,7 @@ def test_a_catalog_name_is_judged_the_same_in_every_row(owner):
     too_long = "x" * 101
     rows = [f"Item {i},1.00,2025-01-0{i + 1},{too_long if i != 1 else 'Shop'}" for i in range(3)]
     report = transfer.purchases_import(
-        owner=owner, table=_table(rows, header="product_name,price,purchase_date,retailer")
+        household_id=household_of(owner), created_by=owner, table=_table(rows, header="product_name,price,purchase_date,retailer")
     )
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(1, "retailer"), (3, "retailer")]
     assert report["created"] == 0 and not Purchase.objects.filter(household__memberships__user=owner).exists()
