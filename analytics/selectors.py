@@ -1,6 +1,7 @@
 """Analytics reads (API.md § Analytics): one function per aggregate, each computed by the database.
 
-Every selector is scoped to one household (`household_id`) and runs a small, fixed number of queries whatever the number of rows
+Every selector is scoped to one household (`household_id`) and runs a small, fixed number of queries whatever the
+number of rows
 (GROUP BY with TruncDay/TruncWeek/TruncMonth, SUM, COUNT, conditional aggregation). Python only zero-fills the
 short list of periods, formats period keys and rounds derived numbers (averages, percentages) from the
 aggregated results. Money stays `Decimal` throughout; "today" is a parameter (default `clock.today()`, UTC) so
@@ -146,7 +147,9 @@ def _zero_filled(starts: list[datetime.date], found: dict, group_by: str, key_na
     ]
 
 
-def spending_by_month(*, household_id, currency: str, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+def spending_by_month(
+    *, household_id, currency: str, months: int = 12, today: datetime.date | None = None
+) -> list[dict]:
     """Spending in `currency` for the last `months` calendar months (UTC), oldest first, current month last.
 
     Returns `[{"month": "YYYY-MM", "total_amount": Decimal, "item_count": int}]`, every month present
@@ -155,7 +158,9 @@ def spending_by_month(*, household_id, currency: str, months: int = 12, today: d
     today = today or clock.today()
     last = month_start(today)
     first = add_months(last, -(months - 1))
-    queryset = _purchases(household_id, currency).filter(purchase_date__gte=first, purchase_date__lt=add_months(last, 1))
+    queryset = _purchases(household_id, currency).filter(
+        purchase_date__gte=first, purchase_date__lt=add_months(last, 1)
+    )
     found = _grouped_spending(queryset, "month")
     return _zero_filled(period_starts(first, last, "month"), found, "month", "month")
 
@@ -205,7 +210,10 @@ def spending_summary(*, household_id, currency: str, today: datetime.date | None
         **by_status,
     )
     currencies = list(
-        Purchase.objects.in_household(household_id).order_by("currency_code").values_list("currency_code", flat=True).distinct()
+        Purchase.objects.in_household(household_id)
+        .order_by("currency_code")
+        .values_list("currency_code", flat=True)
+        .distinct()
     )
     return {
         "currency": currency,
@@ -348,7 +356,8 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
 
 
 def recent_purchases(*, household_id, limit: int = 10, today: datetime.date | None = None):
-    """The household's `limit` newest purchases (purchase_date, then created), annotated as `purchase_list`. One query."""
+    """The household's `limit` newest purchases (purchase_date, then created), annotated as `purchase_list`.
+    One query."""
     return purchase_list(household_id=household_id, today=today)[:limit]
 
 
@@ -357,7 +366,9 @@ def recent_warranties(*, household_id, limit: int = 10, today: datetime.date | N
     return warranty_list(household_id=household_id, today=today).order_by("-created_at", "-id")[:limit]
 
 
-def expiring_warranties(*, household_id, days: int = EXPIRING_SOON_DAYS, limit: int = 10, today: datetime.date | None = None):
+def expiring_warranties(
+    *, household_id, days: int = EXPIRING_SOON_DAYS, limit: int = 10, today: datetime.date | None = None
+):
     """The household's ACTIVE warranties ending from today to today+days, soonest first, at most `limit`. One query."""
     return warranty_expiring(household_id=household_id, days=days, today=today)[:limit]
 

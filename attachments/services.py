@@ -191,9 +191,7 @@ def _ensure_stored(name: str, uploaded_file) -> None:
         logger.exception("could not re-store upload %s after commit", name)
 
 
-def attachment_upload(
-    *, purchase: Purchase, uploaded_file, created_by, kind: str = AttachmentKind.OTHER
-) -> Attachment:
+def attachment_upload(*, purchase: Purchase, uploaded_file, created_by, kind: str = AttachmentKind.OTHER) -> Attachment:
     """Attach an uploaded file (a Django `UploadedFile`) to `purchase`, uploaded by `created_by` (a user or None).
 
     The file is read in chunks (never whole into memory) to compute its SHA-256 and size and to detect its type

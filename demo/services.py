@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog.models import Brand, Retailer
+from households.scoping import scope_for
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import clock, data_versions
-from households.scoping import scope_for
 from spends.models import ApiToken
 from spends.tokens import token_issue
 from warranties.choices import WarrantyStatus, WarrantyType

@@ -42,7 +42,17 @@ class WarrantyInline(admin.StackedInline):
 
 @admin.register(Purchase)
 class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
-    list_display = ["product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "household", "created_by"]
+    list_display = [
+        "product_name",
+        "price",
+        "currency_code",
+        "retailer",
+        "brand",
+        "status",
+        "purchase_date",
+        "household",
+        "created_by",
+    ]
     list_filter = ["status", WarrantyStatusFilter, "currency_code", "retailer", "brand"]
     search_fields = ["product_name", "notes", "retailer__name", "brand__name"]
     list_select_related = ["retailer", "brand", "household", "created_by"]

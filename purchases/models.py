@@ -59,9 +59,7 @@ class Purchase(models.Model):
             # purchase_list ?status= and summary by_status.
             models.Index(fields=["household", "status"], name="purchase_household_status_idx"),
             # analytics selectors filter one currency at a time over a date range.
-            models.Index(
-                fields=["household", "currency_code", "purchase_date"], name="purchase_household_curdate_idx"
-            ),
+            models.Index(fields=["household", "currency_code", "purchase_date"], name="purchase_household_curdate_idx"),
             # ordering by price / created_at within a household's list.
             models.Index(fields=["household", "price"], name="purchase_household_price_idx"),
             models.Index(fields=["household", "created_at"], name="purchase_household_created_idx"),

@@ -86,8 +86,7 @@ def reminder_due_list(*, user, household_id, lead_days, today: datetime.date | N
         output_field=IntegerField(),
     )
     already_sent = SentReminder.objects.filter(
-        user=user,
-        warranty=OuterRef("pk"), warranty_end=OuterRef("warranty_end"), lead_day__lte=OuterRef("lead_day")
+        user=user, warranty=OuterRef("pk"), warranty_end=OuterRef("warranty_end"), lead_day__lte=OuterRef("lead_day")
     )
     return (
         remindable_warranties(today=today, max_lead_day=leads[-1])
@@ -101,8 +100,8 @@ def reminder_due_list(*, user, household_id, lead_days, today: datetime.date | N
 
 
 def calendar_warranties(*, household_id, today: datetime.date | None = None):
-    """The household's warranties for a member's calendar feed: ACTIVE today (not voided, not expired) with an end date, not
-    LIFETIME. `purchase` and `purchase__retailer` joined; ordered by end date."""
+    """The household's warranties for a member's calendar feed: ACTIVE today (not voided, not expired) with an end
+    date, not LIFETIME. `purchase` and `purchase__retailer` joined; ordered by end date."""
     today = today or clock.today()
     return (
         Warranty.objects.in_household(household_id)

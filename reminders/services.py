@@ -137,9 +137,9 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
     if dry_run:
         prefs = selectors.reminder_settings_get(user=user)
         outcome.email = prefs.recipient
-        outcome.due = list(selectors.reminder_due_list(
-            user=user, household_id=household_id, lead_days=prefs.lead_days, today=today
-        ))
+        outcome.due = list(
+            selectors.reminder_due_list(user=user, household_id=household_id, lead_days=prefs.lead_days, today=today)
+        )
         if outcome.due and not outcome.email:
             outcome.skipped = "no email address"
         return outcome
@@ -148,9 +148,9 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
         outcome.email = prefs.recipient
         if not prefs.enabled:  # switched off since the run listed this user
             return outcome
-        outcome.due = list(selectors.reminder_due_list(
-            user=user, household_id=household_id, lead_days=prefs.lead_days, today=today
-        ))
+        outcome.due = list(
+            selectors.reminder_due_list(user=user, household_id=household_id, lead_days=prefs.lead_days, today=today)
+        )
         if not outcome.due:
             return outcome
         if not outcome.email:

@@ -228,7 +228,12 @@ def _catalog_objects(model, household_id) -> list[dict]:
     fk = f"{model._meta.model_name}_id"
     # The ids the household uses first (a scan of the (household, retailer|brand) index), then their rows. As one
     # query with a semi-join, PostgreSQL walked the purchases once per catalog entry: 21 s at 1M purchases (#10).
-    used = Purchase.objects.in_household(household_id).filter(**{f"{fk}__isnull": False}).order_by().values_list(fk, flat=True)
+    used = (
+        Purchase.objects.in_household(household_id)
+        .filter(**{f"{fk}__isnull": False})
+        .order_by()
+        .values_list(fk, flat=True)
+    )
     return list(model.objects.filter(pk__in=list(used.distinct())).ordered().values("name", "url"))
 
 
@@ -246,9 +251,10 @@ def purchases_export_json(
     progress: Progress | None = None,
     total: int | None = None,
 ) -> Iterator[str]:
-    """The JSON export document of the household `household_id`, in pieces: {"format", "version", "exported_at", "retailers", "brands",
-    "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the list's default order.
-    Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of purchases."""
+    """The JSON export document of the household `household_id`, in pieces: {"format", "version", "exported_at",
+    "retailers", "brands", "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the
+    list's default order. Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of
+    purchases."""
 
     exported_at = (exported_at or timezone.now()).astimezone(datetime.UTC)
     head = {

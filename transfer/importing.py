@@ -161,7 +161,8 @@ class _Importer:
 
     def _match_duplicates(self, valid: list[Item]) -> None:
         """A row duplicates the household's purchase with its id, or (no id of the household's) the next of the
-        household's purchases with the same name (case-insensitive), date, price and currency. Each purchase matches one row."""
+        household's purchases with the same name (case-insensitive), date, price and currency. Each purchase matches
+        one row."""
         owned = set()
         for chunk in chunked([item.pid for item in valid if item.pid], READ_BATCH_SIZE):
             rows = _by_id(chunk).values_list("pk", "household_id")

@@ -2,7 +2,8 @@
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
 maps columns to the purchase object of the API (PurchaseSerializer's shape) and back, and neutralises formulas; field
-validation stays in the serializers and every write (dedupe, household, dry run, partial, report) in `transfer.services`.
+validation stays in the serializers and every write (dedupe, household, dry run, partial, report) in
+`transfer.services`.
 """
 
 import datetime

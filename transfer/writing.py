@@ -26,7 +26,16 @@ MEMO_SIZE = 10_000  # prepared values remembered per column
 PLAIN_FIELDS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes")
 WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
-PURCHASE_COLUMNS = ("id", "household_id", "created_by_id", *PLAIN_FIELDS, "retailer_id", "brand_id", "created_at", "updated_at")
+PURCHASE_COLUMNS = (
+    "id",
+    "household_id",
+    "created_by_id",
+    *PLAIN_FIELDS,
+    "retailer_id",
+    "brand_id",
+    "created_at",
+    "updated_at",
+)
 WARRANTY_COLUMNS = ("id", "purchase_id", "created_by_id", *WARRANTY_FIELDS, "created_at", "updated_at")
 PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", "updated_at")
 WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")

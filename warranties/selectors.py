@@ -1,4 +1,5 @@
-"""Reads of warranties: always scoped to one household (through the purchase) and annotated with the effective status for today (UTC)."""
+"""Reads of warranties: always scoped to one household (through the purchase) and annotated with the effective
+status for today (UTC)."""
 
 from django.db.models import F
 

@@ -38,8 +38,9 @@ def _one_per_purchase_error() -> ValidationError:
 
 @transaction.atomic
 def warranty_create(*, purchase, created_by, field_prefix: str | None = None, **fields) -> Warranty:
-    """Create the purchase's warranty, added by `created_by` (a user, or None). Its household is the purchase's. Raises ValidationError (on `purchase_id`) if it already has one, also
-    when a concurrent request inserted it between the check and the insert (the unique index refuses it)."""
+    """Create the purchase's warranty, added by `created_by` (a user, or None); its household is the purchase's.
+    Raises ValidationError (on `purchase_id`) if it already has one, also when a concurrent request inserted it
+    between the check and the insert (the unique index refuses it)."""
     if _already_has_warranty(purchase):
         raise _one_per_purchase_error()
     unknown = set(fields) - set(WARRANTY_FIELDS)

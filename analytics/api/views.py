@@ -48,7 +48,8 @@ def _schema(summary: str, query: type[serializers.Serializer] | None, response, 
         responses[400] = ERROR_400
     return extend_schema(
         summary=summary,
-        description=(description + " " if description else "") + "API.md § Analytics; the caller's household's data only.",
+        description=(description + " " if description else "")
+        + "API.md § Analytics; the caller's household's data only.",
         tags=TAGS,
         parameters=[query] if query is not None else [],
         responses=responses,
@@ -57,12 +58,14 @@ def _schema(summary: str, query: type[serializers.Serializer] | None, response, 
 
 def _endpoint(name: str, selector, query, output, *, summary: str, description="", many=False, dated=True, path=""):
     """The GET action `name` at /api/analytics/<`path`, default: name with dashes>, cached under the name with dashes:
-    validate the `query` serializer, call `selector(household_id=…, **query values)` (and `today=` when `dated`), serialize
-    with `output`."""
+    validate the `query` serializer, call `selector(household_id=…, **query values)` (and `today=` when `dated`),
+    serialize with `output`."""
     cache_name = name.replace("_", "-")
 
     def read(request, today, **params):
-        rows = selector(household_id=request_scope(request).household_id, **params, **({"today": today} if dated else {}))
+        rows = selector(
+            household_id=request_scope(request).household_id, **params, **({"today": today} if dated else {})
+        )
         return output(rows, many=many, context={"request": request}).data
 
     def view(self, request):

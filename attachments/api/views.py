@@ -75,6 +75,9 @@ def file_response(attachment: Attachment) -> FileResponse:
 
 
 class PurchaseAttachmentListView(ScopedViewMixin, GenericAPIView):
+    """A purchase's attachments: every member of its household lists them; an upload is a write (OWNER, EDITOR; a
+    VIEWER gets 403). Another household's purchase answers 404."""
+
     permission_classes = [IsAuthenticated, HouseholdWritePermission]
     serializer_class = AttachmentSerializer
     pagination_class = SkipLimitPagination
@@ -133,6 +136,9 @@ class PurchaseAttachmentListView(ScopedViewMixin, GenericAPIView):
 
 
 class AttachmentDetailView(ScopedViewMixin, GenericAPIView):
+    """One attachment of the caller's household: every member reads it; deleting is a write (OWNER, EDITOR; a VIEWER
+    gets 403). Another household's attachment answers 404."""
+
     permission_classes = [IsAuthenticated, HouseholdWritePermission]
     serializer_class = AttachmentSerializer
     queryset = Attachment.objects.none()
@@ -156,6 +162,8 @@ class AttachmentDetailView(ScopedViewMixin, GenericAPIView):
 
 
 class AttachmentDownloadView(ScopedViewMixin, GenericAPIView):
+    """The bytes of an attachment of the caller's household: a read, open to every member (VIEWER too)."""
+
     permission_classes = [IsAuthenticated, HouseholdWritePermission]
     content_negotiation_class = FileErrorsNegotiation
     queryset = Attachment.objects.none()

@@ -26,6 +26,9 @@ TAGS = ["purchases"]
     destroy=extend_schema(summary="Delete a purchase with its warranty and attachments", tags=TAGS),
 )
 class PurchaseViewSet(ScopedModelViewSet):
+    """The caller's household's purchases: every member reads them; OWNER and EDITOR write (a VIEWER's write answers
+    403); another household's id answers 404."""
+
     queryset = Purchase.objects.none()  # model for router/OpenAPI only; rows come from the selector
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilterSet

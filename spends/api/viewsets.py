@@ -63,4 +63,3 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
         if self.detail:
             return queryset
         return super().filter_queryset(queryset)
-

@@ -430,8 +430,9 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # --- query counts ---------------------------------------------------------------------------------------------
 
-# 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1 + summary 2 + timeline 1 + warranty summary 1
-# + retailers 1 + brands 1 + top products 1 + recent purchases 1 + recent warranties 1.
+# 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1
+# + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1 + top products 1 + recent purchases 1
+# + recent warranties 1.
 DASHBOARD_QUERIES = 15
 
 

@@ -130,7 +130,9 @@ def test_an_answer_computed_during_a_concurrent_write_is_not_cached_under_the_ne
         writer.join()
         return before  # computed from the data as it was when the computation started
 
-    assert analytics_cache.cached_answer(household_of(owner), "count", {}, compute_while_a_write_commits, today=TODAY) == 0
+    assert (
+        analytics_cache.cached_answer(household_of(owner), "count", {}, compute_while_a_write_commits, today=TODAY) == 0
+    )
     assert count() == 1
     assert analytics_cache.cached_answer(household_of(owner), "count", {}, count, today=TODAY) == 1
 

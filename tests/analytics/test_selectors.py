@@ -41,10 +41,12 @@ def test_spending_by_month_zero_fills_twelve_months_with_leap_day_and_month_boun
 
 
 def test_spending_by_month_one_month_and_other_currency(owner, spending_data):
-    assert selectors.spending_by_month(household_id=household_of(owner), currency="USD", months=1, today=LEAP_TODAY) == [
-        {"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}
-    ]
-    eur = _months(selectors.spending_by_month(household_id=household_of(owner), currency="EUR", months=2, today=LEAP_TODAY))
+    assert selectors.spending_by_month(
+        household_id=household_of(owner), currency="USD", months=1, today=LEAP_TODAY
+    ) == [{"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}]
+    eur = _months(
+        selectors.spending_by_month(household_id=household_of(owner), currency="EUR", months=2, today=LEAP_TODAY)
+    )
     assert eur == {"2024-02": (Decimal("999.00"), 1), "2024-03": (Decimal("0.00"), 0)}
 
 
@@ -60,7 +62,9 @@ def test_spending_by_month_crosses_the_year_boundary(owner):
 
 
 def test_spending_by_month_for_another_user_sees_only_their_own(other_user, spending_data):
-    rows = selectors.spending_by_month(household_id=household_of(other_user), currency="USD", months=2, today=LEAP_TODAY)
+    rows = selectors.spending_by_month(
+        household_id=household_of(other_user), currency="USD", months=2, today=LEAP_TODAY
+    )
     assert _months(rows) == {"2024-02": (Decimal("500.00"), 1), "2024-03": (Decimal("0.00"), 0)}
 
 
@@ -294,7 +298,9 @@ def test_percentages_of_many_rows_add_up_to_100(owner):
     for index in range(30):
         buy(owner, D(2025, 1, 1), "1.00", retailer=None, brand=None, name=f"p{index}")
     shops = [RetailerFactory(name=f"Shop {index:02d}") for index in range(29)]
-    for purchase, shop in zip(Purchase.objects.filter(household__memberships__user=owner).order_by("product_name"), shops, strict=False):
+    for purchase, shop in zip(
+        Purchase.objects.filter(household__memberships__user=owner).order_by("product_name"), shops, strict=False
+    ):
         Purchase.objects.filter(pk=purchase.pk).update(retailer=shop)
     rows = selectors.retailer_distribution(household_id=household_of(owner), currency="USD")
     assert len(rows) == 30
@@ -311,7 +317,9 @@ def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner,
         {"product_name": "Alpha", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
         {"product_name": "Zeta", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
     ]
-    assert [row["product_name"] for row in selectors.top_products(household_id=household_of(owner), currency="USD", limit=2)] == [
+    assert [
+        row["product_name"] for row in selectors.top_products(household_id=household_of(owner), currency="USD", limit=2)
+    ] == [
         "coffee beans",
         "cable",
     ]

@@ -347,8 +347,8 @@ def test_purchase_object_counts_its_attachments(owner_client, purchase, make_att
 def _purchases_with_attachments(owner, make_attachment, n):
     purchases = Purchase.objects.bulk_create(
         [
-            Purchase(household_id=household_of(owner), created_by=owner, product_name=f"Item {i}", price=Decimal("1.00"), currency_code="USD",
-                     purchase_date=purchase_date)
+            Purchase(household_id=household_of(owner), created_by=owner, product_name=f"Item {i}",
+                     price=Decimal("1.00"), currency_code="USD", purchase_date=purchase_date)
             for i, purchase_date in enumerate([PurchaseFactory.purchase_date] * n)
         ]
     )  # fmt: skip
@@ -372,7 +372,7 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
 def test_available_is_false_as_soon_as_the_file_is_gone_and_true_when_back(owner_client, owner, settings):
     from pathlib import Path
 
-    from tests.factories import PurchaseFactory, household_of
+    from tests.factories import PurchaseFactory
 
     purchase = PurchaseFactory(owner=owner)
     from django.core.files.uploadedfile import SimpleUploadedFile

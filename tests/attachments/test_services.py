@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(("name", "content", "client_type", "detected"), ALLOWED, ids=[a[0] for a in ALLOWED])
 def test_each_allowed_type_is_stored_with_the_detected_content_type(purchase, name, content, client_type, detected):
-    attachment = attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content, client_type))
+    attachment = attachments.attachment_upload(
+        purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content, client_type)
+    )
     assert attachment.content_type == detected
     assert attachment.size == len(content)
     assert attachment.sha256 == hashlib.sha256(content).hexdigest()
@@ -35,7 +37,9 @@ def test_each_allowed_type_is_stored_with_the_detected_content_type(purchase, na
 )
 def test_refused_types_write_nothing(purchase, name, content, client_type):
     with pytest.raises(UnsupportedFileType):
-        attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content, client_type))
+        attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content, client_type)
+        )
     assert not Attachment.objects.exists()
     assert stored_files() == []
 
@@ -71,7 +75,9 @@ class ChunkedUpload(InMemoryUploadedFile):
 def test_text_detection_does_not_depend_on_chunk_boundaries(purchase, content, allowed, chunk_size):
     upload = ChunkedUpload(content, chunk_size)
     if allowed:
-        attachment = attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=upload)
+        attachment = attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=upload
+        )
         assert attachment.content_type == "text/plain"
     else:
         with pytest.raises(UnsupportedFileType):
@@ -98,13 +104,17 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(purchase, settings):
 def test_the_size_is_counted_while_streaming_even_when_the_declared_size_is_wrong(purchase, settings):
     settings.MAX_UPLOAD_SIZE = 100
     with pytest.raises(FileTooLarge):
-        attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=ChunkedUpload(b"a" * 101, 10, size=5))
+        attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=ChunkedUpload(b"a" * 101, 10, size=5)
+        )
     assert not Attachment.objects.exists()
 
 
 def test_a_file_of_exactly_the_limit_is_accepted(purchase, settings):
     settings.MAX_UPLOAD_SIZE = 100
-    attachment = attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file("a.txt", b"a" * 100))
+    attachment = attachments.attachment_upload(
+        purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file("a.txt", b"a" * 100)
+    )
     assert attachment.size == 100
 
 

@@ -93,5 +93,7 @@ def test_a_restore_in_another_process_shows_in_the_next_dashboard(owner_client, 
     run("restore", str(Path(settings.BACKUP_DIR) / Backup.objects.get().filename), "--yes")
     # The restored table held the archive's (older) numbers: every scope got one no answer was cached under.
     assert all(new > old for new, old in zip(data_versions.read(scopes), before, strict=True))
-    assert list(Purchase.objects.filter(household__memberships__user=owner).values_list("product_name", flat=True)) == ["In the backup"]
+    assert list(Purchase.objects.filter(household__memberships__user=owner).values_list("product_name", flat=True)) == [
+        "In the backup"
+    ]
     assert dashboard_count() == 1

@@ -45,7 +45,11 @@ def data(settings):
 
 def snapshot():
     return (
-        sorted(Purchase.objects.values_list("id", "product_name", "price", "purchase_date", "household_id", "created_by_id")),
+        sorted(
+            Purchase.objects.values_list(
+                "id", "product_name", "price", "purchase_date", "household_id", "created_by_id"
+            )
+        ),
         sorted(Warranty.objects.values_list("id", "purchase_id", "warranty_end")),
     )
 

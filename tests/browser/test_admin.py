@@ -120,7 +120,9 @@ def test_import_a_csv_through_the_admin_and_see_the_rows(admin_page, tmp_path):
     admin_page.click("input[type=submit]")
     admin_page.click("input[name=confirm], input[type=submit][value*='Confirm']")
     admin_page.wait_for_selector(".messagelist .success")
-    names = set(Purchase.objects.filter(household__memberships__user=admin_page.user).values_list("product_name", flat=True))
+    names = set(
+        Purchase.objects.filter(household__memberships__user=admin_page.user).values_list("product_name", flat=True)
+    )
     assert names == {"Garden Hose", "Lawn Mower"}
     rows = admin_page.locator("#result_list tbody tr")
     assert rows.count() == 2 and "Lawn Mower" in admin_page.locator("#result_list").inner_text()

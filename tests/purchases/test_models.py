@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def purchase_fields(owner, **overrides):
     return {
-        "household_id": household_of(owner), "created_by": owner, "product_name": "Lamp", "price": Decimal("10.00"), "currency_code": "USD",
-        "status": "ORDERED", "purchase_date": datetime.date(2025, 1, 1), **overrides,
+        "household_id": household_of(owner), "created_by": owner, "product_name": "Lamp", "price": Decimal("10.00"),
+        "currency_code": "USD", "status": "ORDERED", "purchase_date": datetime.date(2025, 1, 1), **overrides,
     }  # fmt: skip
 
 

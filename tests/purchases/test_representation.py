@@ -92,7 +92,9 @@ def test_fast_path_equals_drf_output_for_every_row(owner, varied_purchases):
 def test_fast_path_equals_drf_output_in_a_list(owner, varied_purchases):
     rows = selectors.purchase_list(household_id=household_of(owner))
     fast = PurchaseSerializer(rows, many=True).data
-    assert _as_json(fast) == _as_json([_generic(purchase) for purchase in selectors.purchase_list(household_id=household_of(owner))])
+    assert _as_json(fast) == _as_json(
+        [_generic(purchase) for purchase in selectors.purchase_list(household_id=household_of(owner))]
+    )
 
 
 def test_fast_path_values_and_types(owner, varied_purchases):
@@ -163,7 +165,11 @@ def test_the_json_export_reports_progress_and_keeps_the_connection_usable(owner)
     monkey_chunk = exporting.EXPORT_CHUNK_SIZE
     try:
         exporting.EXPORT_CHUNK_SIZE = 2
-        text = "".join(exporting.purchases_export_json(household_id=household_of(owner), progress=lambda *a: calls.append(a), total=3))
+        text = "".join(
+            exporting.purchases_export_json(
+                household_id=household_of(owner), progress=lambda *a: calls.append(a), total=3
+            )
+        )
     finally:
         exporting.EXPORT_CHUNK_SIZE = monkey_chunk
     assert len(json.loads(text)["purchases"]) == 3

@@ -1,4 +1,4 @@
-"""The search SQL the ORM writes can use the household trigram indexes of migration purchases/0007 (0004 before #20) (PostgreSQL only).
+"""The search SQL the ORM writes can use the household trigram indexes of purchases/0007 (PostgreSQL only).
 
 If Django or our filter changed how `icontains` compiles (another expression than UPPER(col::text)), the indexes
 would silently stop matching and a search at 1M rows would scan all of the household's rows again (bench/RESULTS.md).
@@ -40,7 +40,10 @@ def test_household_trigram_indexes_exist_with_their_statistics_target():
         rows = cursor.fetchall()
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'purchase_search_%%'")
         names = {name for (name,) in cursor.fetchall()}
-    assert rows == [("purchase_search_household_name_trgm_idx", 1000), ("purchase_search_household_notes_trgm_idx", 1000)]
+    assert rows == [
+        ("purchase_search_household_name_trgm_idx", 1000),
+        ("purchase_search_household_notes_trgm_idx", 1000),
+    ]
     assert names == {"purchase_search_household_name_trgm_idx", "purchase_search_household_notes_trgm_idx"}
 
 
@@ -51,7 +54,11 @@ def test_search_count_and_page_can_use_the_household_trigram_indexes(owner):
     Purchase.objects.bulk_create(
         (
             Purchase(
-                household_id=household, created_by=owner, product_name=f"Kettle {n}", notes=filler, price=1,
+                household_id=household,
+                created_by=owner,
+                product_name=f"Kettle {n}",
+                notes=filler,
+                price=1,
                 purchase_date=date(2025, 1, 1),
             )
             for n in range(20_000)
@@ -60,7 +67,9 @@ def test_search_count_and_page_can_use_the_household_trigram_indexes(owner):
     )
     with connection.cursor() as cursor:
         cursor.execute('ANALYZE "purchases_purchase"')
-    queryset = PurchaseFilterSet(QueryDict("search=espresso"), queryset=selectors.purchase_list(household_id=household)).qs
+    queryset = PurchaseFilterSet(
+        QueryDict("search=espresso"), queryset=selectors.purchase_list(household_id=household)
+    ).qs
     assert queryset.count() == 5
     for plan in (_plan(queryset.order_by().values("pk")), _plan(queryset[:20])):
         assert "purchase_search_household_name_trgm_idx" in plan, plan

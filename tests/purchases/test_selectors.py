@@ -32,5 +32,9 @@ def test_the_shape_follows_the_day(owner):
         for day in (datetime.date(2025, 6, 30), datetime.date(2025, 7, 1), datetime.date(2025, 6, 30))
     }
     assert on == {datetime.date(2025, 6, 30): "ACTIVE", datetime.date(2025, 7, 1): "EXPIRED"}
-    days = selectors.purchase_list(household_id=household_of(owner), today=datetime.date(2025, 6, 1)).get().warranty_days_remaining
+    days = (
+        selectors.purchase_list(household_id=household_of(owner), today=datetime.date(2025, 6, 1))
+        .get()
+        .warranty_days_remaining
+    )
     assert days == 29

@@ -27,7 +27,11 @@ def fields(**overrides):
 
 
 def test_create_normalises_text_and_currency(owner):
-    purchase = services.purchase_create(household_id=household_of(owner), created_by=owner, **fields(product_name="  Lamp ", notes=" n ", currency_code="eur"))
+    purchase = services.purchase_create(
+        household_id=household_of(owner),
+        created_by=owner,
+        **fields(product_name="  Lamp ", notes=" n ", currency_code="eur"),
+    )
     purchase.refresh_from_db()
     assert (purchase.product_name, purchase.notes, purchase.currency_code, purchase.created_by) == (
         "Lamp",
@@ -38,7 +42,12 @@ def test_create_normalises_text_and_currency(owner):
 
 
 def test_create_with_warranty_creates_both(owner):
-    purchase = services.purchase_create(household_id=household_of(owner), created_by=owner, warranty={"warranty_start": DAY, "warranty_end": DAY}, **fields())
+    purchase = services.purchase_create(
+        household_id=household_of(owner),
+        created_by=owner,
+        warranty={"warranty_start": DAY, "warranty_end": DAY},
+        **fields(),
+    )
     assert Warranty.objects.get().purchase == purchase
 
 
@@ -46,7 +55,9 @@ def test_create_with_bad_warranty_writes_nothing(owner):
     with pytest.raises(ValidationError) as caught:
         services.purchase_create(
             household_id=household_of(owner),
-            created_by=owner, warranty={"warranty_start": DAY, "warranty_end": DAY - datetime.timedelta(days=1)}, **fields()
+            created_by=owner,
+            warranty={"warranty_start": DAY, "warranty_end": DAY - datetime.timedelta(days=1)},
+            **fields(),
         )
     assert caught.value.field_prefix == "warranty"
     assert not Purchase.objects.exists()

@@ -16,7 +16,10 @@ LEADS = [30, 7, 1]
 
 
 def due(user, today=TODAY, leads=LEADS):
-    return {w.pk: w.lead_day for w in selectors.reminder_due_list(user=user, household_id=household_of(user), lead_days=leads, today=today)}
+    return {
+        w.pk: w.lead_day
+        for w in selectors.reminder_due_list(user=user, household_id=household_of(user), lead_days=leads, today=today)
+    }
 
 
 def sent(warranty, lead_day, *, end=None):

@@ -175,7 +175,10 @@ def test_csv_round_trip_into_an_empty_account_gives_the_same_file(owner_client, 
     assert comparable(copy) == comparable(original)
     stored = Purchase.objects.get(household__memberships__user=other_client.user, product_name__startswith="=HYPERLINK")
     assert stored.notes == "+1 for this; -2 for that\n@mention"
-    assert Purchase.objects.get(household__memberships__user=other_client.user, product_name="'=already quoted").notes == "'plain quote"
+    assert (
+        Purchase.objects.get(household__memberships__user=other_client.user, product_name="'=already quoted").notes
+        == "'plain quote"
+    )
 
 
 def test_json_round_trip_through_the_request_body(owner_client, other_client, rich_data):
@@ -283,7 +286,10 @@ def test_catalog_names_match_case_insensitively_and_missing_ones_are_created_onc
     ]
     assert Retailer.objects.filter(name__iexact="corner shop").count() == 1
     assert Brand.objects.filter(name="Neue Marke").count() == 1
-    by_name = {p.product_name: p for p in Purchase.objects.filter(household__memberships__user=owner).select_related("retailer", "brand")}
+    by_name = {
+        p.product_name: p
+        for p in Purchase.objects.filter(household__memberships__user=owner).select_related("retailer", "brand")
+    }
     assert by_name["A"].retailer.name == by_name["B"].retailer.name == "Corner Shop"
     assert by_name["C"].retailer == by_name["D"].retailer
     assert by_name["C"].brand.name == "Neue Marke"

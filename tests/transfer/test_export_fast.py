@@ -163,7 +163,10 @@ def test_rows_are_identical_line_by_line(owner, varied):
 
 def test_empty_export_is_the_bom_and_the_header(owner):
     assert fast_csv(selectors.purchase_list(household_id=household_of(owner))) == reference_csv(Purchase.objects.none())
-    assert fast_csv(selectors.purchase_list(household_id=household_of(owner))) == "\ufeff" + ",".join(PurchaseResource.headers()) + "\r\n"
+    assert (
+        fast_csv(selectors.purchase_list(household_id=household_of(owner)))
+        == "\ufeff" + ",".join(PurchaseResource.headers()) + "\r\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -246,7 +249,9 @@ def test_api_export_runs_the_same_queries_for_3_and_30_rows(owner, owner_client)
 
 def test_another_users_rows_never_appear(owner, other_user, owner_client, other_client, varied):
     mine = {str(pk) for pk in Purchase.objects.filter(household__memberships__user=owner).values_list("pk", flat=True)}
-    theirs = {str(pk) for pk in Purchase.objects.filter(household__memberships__user=other_user).values_list("pk", flat=True)}
+    theirs = {
+        str(pk) for pk in Purchase.objects.filter(household__memberships__user=other_user).values_list("pk", flat=True)
+    }
 
     def ids(text: str) -> set[str]:
         return {row["id"] for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))}
@@ -264,7 +269,9 @@ def test_progress_is_reported_every_chunk_of_rows(owner, monkeypatch):
     calls = []
     pieces = list(
         exporting.purchases_export_csv(
-            queryset=selectors.purchase_list(household_id=household_of(owner)), progress=lambda *args: calls.append(args), total=7
+            queryset=selectors.purchase_list(household_id=household_of(owner)),
+            progress=lambda *args: calls.append(args),
+            total=7,
         )
     )
     assert calls == [("exporting", 2, 7), ("exporting", 4, 7), ("exporting", 6, 7)]

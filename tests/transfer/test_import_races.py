@@ -73,7 +73,9 @@ def test_a_catalog_name_created_meanwhile_is_used_not_created_twice(owner):
             elsewhere(lambda: RetailerFactory(name="new shop"))
 
     table = transfer.parse_csv(b"product_name,price,purchase_date,retailer\r\nLamp,1,2025-01-01,New Shop\r\n")
-    report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=table, progress=create_when_validated)
+    report = transfer.purchases_import(
+        household_id=household_of(owner), created_by=owner, table=table, progress=create_when_validated
+    )
     assert (report["created"], report["errors"], report["warnings"]) == (1, [], [])  # not created by the import
     assert Retailer.objects.filter(name__iexact="new shop").count() == 1
     assert Purchase.objects.get(household__memberships__user=owner).retailer.name == "new shop"
@@ -128,7 +130,9 @@ def test_a_dry_run_and_a_refused_import_open_no_write_transaction(owner_client, 
     # Once first, so that modules imported lazily on the way apply their @transaction.atomic decorators before the
     # spy is in place: it must count transactions opened, not functions decorated.
     assert import_file(owner_client, "csv", good, dry_run="true").status_code == 200
-    data_versions.bump(data_versions.household_scope(household_of(owner)))  # its first bump adds a savepoint; count one transaction
+    data_versions.bump(
+        data_versions.household_scope(household_of(owner))
+    )  # its first bump adds a savepoint; count one transaction
     opened = []
     atomic = importing.transaction.atomic
     monkeypatch.setattr(importing.transaction, "atomic", lambda *a, **k: opened.append(1) or atomic(*a, **k))

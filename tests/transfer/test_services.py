@@ -91,7 +91,9 @@ def test_update_reads_a_constant_number_of_times_and_writes_in_batches(owner, ot
         transfer.purchases_import(household_id=household_of(user), created_by=user, table=_table(_many(n)))
         rows = [row.replace("2026-01-01", "2027-01-01").replace("Brand 1", "Brand 0") for row in _many(n)]
         with CaptureQueriesContext(connection) as queries:
-            report = transfer.purchases_import(household_id=household_of(user), created_by=user, table=_table(rows), on_duplicate="update")
+            report = transfer.purchases_import(
+                household_id=household_of(user), created_by=user, table=_table(rows), on_duplicate="update"
+            )
         assert report["updated"] == n
         reads.append(len(_reads(queries)))
         if n == 300:
@@ -113,7 +115,9 @@ def _version_writes(queries) -> list[str]:
 def test_a_bulk_import_bumps_the_owners_data_version_once_in_its_transaction(owner, catalog):
     scope = data_versions.household_scope(household_of(owner))
     with CaptureQueriesContext(connection) as queries:
-        report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=_table(_many(1000)))
+        report = transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(_many(1000))
+        )
     assert report["created"] == 1000
     first = _version_writes(queries)
     assert len(first) == 2 and all(scope in sql for sql in first)  # the scope's first bump: UPDATE, then INSERT
@@ -121,16 +125,28 @@ def test_a_bulk_import_bumps_the_owners_data_version_once_in_its_transaction(own
 
     rows = [row.replace("2026-01-01", "2027-01-01") for row in _many(1000)]
     with CaptureQueriesContext(connection) as queries:
-        report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=_table(rows), on_duplicate="update")
+        report = transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(rows), on_duplicate="update"
+        )
     assert report["updated"] == 1000
     assert len(_version_writes(queries)) == 1 and scope in _version_writes(queries)[0]
     assert data_versions.read([scope])[0] > version
 
     (version,) = data_versions.read([scope])
     with CaptureQueriesContext(connection) as queries:
-        transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=_table(rows))  # all duplicates: nothing written
-        transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=_table(_many(5)), dry_run=True, on_duplicate="update")
-        refused = transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=_table(["New,1.00,2025-01-01,,,,", "Bad,x,,,,,"]))
+        transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(rows)
+        )  # all duplicates: nothing written
+        transfer.purchases_import(
+            household_id=household_of(owner),
+            created_by=owner,
+            table=_table(_many(5)),
+            dry_run=True,
+            on_duplicate="update",
+        )
+        refused = transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(["New,1.00,2025-01-01,,,,", "Bad,x,,,,,"])
+        )
     assert refused["created"] == 0 and refused["errors"]
     assert _version_writes(queries) == [] and data_versions.read([scope]) == (version,)
 
@@ -163,11 +179,16 @@ def test_written_rows_hold_exactly_the_files_values(owner, catalog):
         warranty = ("2025-02-01", "", "LIFETIME") if i % 2 else ("", "", "")
         writer.writerow([f"Thing {i}", f"{i}.{i:02d}", f"2025-01-{i + 1:02d}", note, "Shop 1" if i else "", *warranty])
     before = timezone.now()
-    outcome = transfer.purchases_import_detailed(household_id=household_of(owner), created_by=owner, table=transfer.parse_csv(buffer.getvalue().encode()))
+    outcome = transfer.purchases_import_detailed(
+        household_id=household_of(owner), created_by=owner, table=transfer.parse_csv(buffer.getvalue().encode())
+    )
     after = timezone.now()
     assert outcome.report["created"] == len(notes), outcome.report["errors"]
     assert all(not row.instance._state.adding for row in outcome.rows)
-    rows = {p.product_name: p for p in Purchase.objects.filter(household__memberships__user=owner).select_related("retailer")}
+    rows = {
+        p.product_name: p
+        for p in Purchase.objects.filter(household__memberships__user=owner).select_related("retailer")
+    }
     for i, note in enumerate(notes):
         purchase = rows[f"Thing {i}"]
         assert purchase.notes == note
@@ -184,7 +205,9 @@ def test_written_rows_hold_exactly_the_files_values(owner, catalog):
             assert warranty is None
     if connection.vendor == "postgresql":
         # COPY sends the instances' values as they are: what Django would send for them must be the same values.
-        written = [row.instance for row in outcome.rows] + list(Warranty.objects.filter(purchase__household__memberships__user=owner))
+        written = [row.instance for row in outcome.rows] + list(
+            Warranty.objects.filter(purchase__household__memberships__user=owner)
+        )
         for obj in written:
             for f in obj._meta.concrete_fields:
                 value = getattr(obj, f.attname)
@@ -196,7 +219,9 @@ def test_a_catalog_name_is_judged_the_same_in_every_row(owner):
     too_long = "x" * 101
     rows = [f"Item {i},1.00,2025-01-0{i + 1},{too_long if i != 1 else 'Shop'}" for i in range(3)]
     report = transfer.purchases_import(
-        household_id=household_of(owner), created_by=owner, table=_table(rows, header="product_name,price,purchase_date,retailer")
+        household_id=household_of(owner),
+        created_by=owner,
+        table=_table(rows, header="product_name,price,purchase_date,retailer"),
     )
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(1, "retailer"), (3, "retailer")]
     assert report["created"] == 0 and not Purchase.objects.filter(household__memberships__user=owner).exists()
@@ -204,7 +229,9 @@ def test_a_catalog_name_is_judged_the_same_in_every_row(owner):
 
 def test_unknown_on_duplicate_is_refused(owner):
     with pytest.raises(ValueError):
-        transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=_table([]), on_duplicate="replace")
+        transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table([]), on_duplicate="replace"
+        )
 
 
 def _document(*purchases, retailers=(), brands=()):
@@ -219,7 +246,9 @@ def test_json_import_stores_expired_as_active_and_keeps_voided(owner):
         {"product_name": "Void", "price": "1.00", "purchase_date": "2020-01-01",
          "warranty": {"warranty_start": "2020-01-01", "warranty_end": "2030-01-01", "status": "VOIDED"}},
     )  # fmt: skip
-    assert transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document)["created"] == 2
+    assert (
+        transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document)["created"] == 2
+    )
     assert dict(Warranty.objects.values_list("purchase__product_name", "status")) == {"Old": "ACTIVE", "Void": "VOIDED"}
 
 
@@ -244,7 +273,9 @@ def test_json_import_falls_back_to_catalog_ids(owner):
         {"product_name": "B", "price": "1.00", "purchase_date": "2025-01-01",
          "retailer_id": "00000000-0000-0000-0000-000000000000"},
     )  # fmt: skip
-    report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document, partial=True)
+    report = transfer.purchases_import(
+        household_id=household_of(owner), created_by=owner, document=document, partial=True
+    )
     assert report["created"] == 1
     assert report["errors"] == [
         {"row": 2, "field": "retailer_id", "message": "No retailer with this id; give retailer_name instead."}

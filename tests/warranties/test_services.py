@@ -54,7 +54,9 @@ def test_concurrent_second_warranty_still_raises_on_purchase_id():
 )
 def test_create_validates_with_the_model_and_names_the_prefix(fields, field):
     with pytest.raises(ValidationError) as caught:
-        services.warranty_create(created_by=None, purchase=PurchaseFactory(), warranty_start=START, field_prefix="warranty", **fields)
+        services.warranty_create(
+            created_by=None, purchase=PurchaseFactory(), warranty_start=START, field_prefix="warranty", **fields
+        )
     assert field in caught.value.message_dict
     assert caught.value.field_prefix == "warranty"
     assert not Warranty.objects.exists()
@@ -62,7 +64,9 @@ def test_create_validates_with_the_model_and_names_the_prefix(fields, field):
 
 def test_create_refuses_unknown_fields():
     with pytest.raises(TypeError):
-        services.warranty_create(created_by=None, purchase=PurchaseFactory(), warranty_start=START, warranty_end=START, colour="red")
+        services.warranty_create(
+            created_by=None, purchase=PurchaseFactory(), warranty_start=START, warranty_end=START, colour="red"
+        )
 
 
 def test_update_changes_only_the_given_fields():

@@ -26,6 +26,9 @@ TAGS = ["warranties"]
     destroy=extend_schema(summary="Delete a warranty", tags=TAGS),
 )
 class WarrantyViewSet(ScopedModelViewSet):
+    """The warranties of the caller's household's purchases: every member reads them; OWNER and EDITOR write (a
+    VIEWER's write answers 403); another household's id answers 404."""
+
     queryset = Warranty.objects.none()
     serializer_class = WarrantySerializer
     filterset_class = WarrantyFilterSet

@@ -13,7 +13,10 @@ from transfer.management.commands.import_purchases import Progress
 
 
 class Command(BaseCommand):
-    help = "Export the purchases of a user's household as CSV or JSON (the same files as GET /api/export/csv and /api/export/json)."
+    help = (
+        "Export the purchases of a user's household as CSV or JSON "
+        "(the same files as GET /api/export/csv and /api/export/json)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="Username whose household's purchases are exported.")

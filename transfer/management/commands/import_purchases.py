@@ -39,7 +39,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to a .csv or .json file, or - for stdin (then give --format).")
-        parser.add_argument("--user", required=True, help="Username of the member whose household gets the imported purchases.")
+        parser.add_argument(
+            "--user", required=True, help="Username of the member whose household gets the imported purchases."
+        )
         parser.add_argument("--format", choices=["csv", "json"], help="Default: from the file extension.")
         parser.add_argument("--on-duplicate", choices=["skip", "update"], default="skip")
         parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
