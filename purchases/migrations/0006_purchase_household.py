@@ -7,6 +7,7 @@ attachments migrations fill their `created_by` from the owner next; purchases/00
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import migrations, models
 from django.db.models import F, OuterRef, Subquery
 
@@ -14,12 +15,13 @@ from django.db.models import F, OuterRef, Subquery
 def _ensure_memberships(apps):
     """A personal household for an owner without a membership (a user created by a raw load after households/0002)."""
     user_model = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    username_field = get_user_model().USERNAME_FIELD  # historical models do not carry it
     Household = apps.get_model("households", "Household")
     Membership = apps.get_model("households", "Membership")
     Purchase = apps.get_model("purchases", "Purchase")
     owners = Purchase.objects.order_by().values("owner_id").distinct()
     for user in user_model.objects.filter(pk__in=owners, membership__isnull=True).order_by("pk"):
-        name = f"{getattr(user, user_model.USERNAME_FIELD)}'s household"[:100]
+        name = f"{getattr(user, username_field)}'s household"[:100]
         household = Household.objects.create(name=name)
         Membership.objects.create(user=user, household=household, role="OWNER", joined_at=user.date_joined)
 
