@@ -71,6 +71,14 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
         households = queryset.order_by().values_list("household_id", flat=True).distinct()
         return {data_versions.household_scope(household_id) for household_id in households}
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A staff user who is not a superuser picks from their own household and its members only.
+        if not request.user.is_superuser and db_field.name in ("household", "created_by"):
+            household_id = request_scope(request).household_id
+            field = "pk" if db_field.name == "household" else "membership__household_id"
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(**{field: household_id})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_changeform_initial_data(self, request):
         initial = {"household": request_scope(request).household_id, "created_by": request.user.pk}
         return {**initial, **super().get_changeform_initial_data(request)}

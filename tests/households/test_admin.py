@@ -55,3 +55,16 @@ def test_a_superuser_sees_every_household(client, staff_member):
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     assert _rows(client, "/admin/purchases/purchase/", b"Their boat")
     assert _rows(client, "/admin/purchases/purchase/", b"Our sofa")
+
+
+def test_a_staff_member_picks_only_their_household_and_its_members_in_the_add_form(client, staff_member):
+    staff, owner = staff_member
+    stranger = UserFactory(username="stranger-xyz")
+    staff.user_permissions.add(Permission.objects.get(codename="add_purchase"))
+    client.force_login(staff)
+    page = client.get("/admin/purchases/purchase/add/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert list(form.fields["household"].queryset) == [Household.objects.get(memberships__user=staff)]
+    assert set(form.fields["created_by"].queryset) == {staff, owner}
+    assert stranger.username.encode() not in page.content
