@@ -1,6 +1,7 @@
 """Analytics reads (API.md § Analytics): one function per aggregate, each computed by the database.
 
-Every selector is scoped to `owner` and runs a small, fixed number of queries whatever the number of rows
+Every selector is scoped to one household (`household_id`) and runs a small, fixed number of queries whatever the
+number of rows
 (GROUP BY with TruncDay/TruncWeek/TruncMonth, SUM, COUNT, conditional aggregation). Python only zero-fills the
 short list of periods, formats period keys and rounds derived numbers (averages, percentages) from the
 aggregated results. Money stays `Decimal` throughout; "today" is a parameter (default `clock.today()`, UTC) so
@@ -116,8 +117,8 @@ def _percentages(counts: list[int]) -> list[float]:
     return [float(value / 100) for value in floors]
 
 
-def _purchases(owner, currency: str):
-    return Purchase.objects.owned_by(owner).filter(currency_code=currency)
+def _purchases(household_id, currency: str):
+    return Purchase.objects.in_household(household_id).filter(currency_code=currency)
 
 
 # --- spending -------------------------------------------------------------------------------------------------
@@ -146,7 +147,9 @@ def _zero_filled(starts: list[datetime.date], found: dict, group_by: str, key_na
     ]
 
 
-def spending_by_month(*, owner, currency: str, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+def spending_by_month(
+    *, household_id, currency: str, months: int = 12, today: datetime.date | None = None
+) -> list[dict]:
     """Spending in `currency` for the last `months` calendar months (UTC), oldest first, current month last.
 
     Returns `[{"month": "YYYY-MM", "total_amount": Decimal, "item_count": int}]`, every month present
@@ -155,13 +158,15 @@ def spending_by_month(*, owner, currency: str, months: int = 12, today: datetime
     today = today or clock.today()
     last = month_start(today)
     first = add_months(last, -(months - 1))
-    queryset = _purchases(owner, currency).filter(purchase_date__gte=first, purchase_date__lt=add_months(last, 1))
+    queryset = _purchases(household_id, currency).filter(
+        purchase_date__gte=first, purchase_date__lt=add_months(last, 1)
+    )
     found = _grouped_spending(queryset, "month")
     return _zero_filled(period_starts(first, last, "month"), found, "month", "month")
 
 
 def spending_by_period(
-    *, owner, currency: str, start: datetime.date, end: datetime.date, group_by: str = "month"
+    *, household_id, currency: str, start: datetime.date, end: datetime.date, group_by: str = "month"
 ) -> dict:
     """Spending in `currency` between `start` and `end` (inclusive) grouped by day, ISO week or month.
 
@@ -169,7 +174,7 @@ def spending_by_period(
     every period touching the range (zero-filled), `{"period", "total_amount", "item_count"}`. Only purchases
     inside [start, end] count, also in the first and last (partial) week or month. Two queries.
     """
-    queryset = _purchases(owner, currency).filter(purchase_date__gte=start, purchase_date__lte=end)
+    queryset = _purchases(household_id, currency).filter(purchase_date__gte=start, purchase_date__lte=end)
     totals = queryset.aggregate(total_amount=_money_sum(), item_count=Count("id"))
     found = _grouped_spending(queryset, group_by)
     return {
@@ -183,8 +188,8 @@ def spending_by_period(
     }
 
 
-def spending_summary(*, owner, currency: str, today: datetime.date | None = None) -> dict:
-    """Totals of the owner's purchases in `currency`, and the list of every currency the owner has used.
+def spending_summary(*, household_id, currency: str, today: datetime.date | None = None) -> dict:
+    """Totals of the household's purchases in `currency`, and the list of every currency the household has used.
 
     Returns `{"currency", "total_spent", "item_count", "average_price", "min_price", "max_price",
     "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
@@ -194,7 +199,7 @@ def spending_summary(*, owner, currency: str, today: datetime.date | None = None
     today = today or clock.today()
     this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
     by_status = {f"status_{status}": Count("id", filter=Q(status=status)) for status in PurchaseStatus.values}
-    row = _purchases(owner, currency).aggregate(
+    row = _purchases(household_id, currency).aggregate(
         total_spent=_money_sum(),
         item_count=Count("id"),
         min_price=Min("price"),
@@ -205,7 +210,10 @@ def spending_summary(*, owner, currency: str, today: datetime.date | None = None
         **by_status,
     )
     currencies = list(
-        Purchase.objects.owned_by(owner).order_by("currency_code").values_list("currency_code", flat=True).distinct()
+        Purchase.objects.in_household(household_id)
+        .order_by("currency_code")
+        .values_list("currency_code", flat=True)
+        .distinct()
     )
     return {
         "currency": currency,
@@ -225,7 +233,7 @@ def spending_summary(*, owner, currency: str, today: datetime.date | None = None
 # --- warranties -----------------------------------------------------------------------------------------------
 
 
-def warranty_timeline(*, owner, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | None = None) -> list[dict]:
     """Per calendar month (oldest first, current month last): `{"month", "active", "expired", "expiring_soon"}`.
 
     With L = the month's last day (today for the current month), over warranties that are not voided:
@@ -244,7 +252,7 @@ def warranty_timeline(*, owner, months: int = 12, today: datetime.date | None = 
         aggregates[f"active_{index}"] = Count("id", filter=in_force)
         aggregates[f"expired_{index}"] = Count("id", filter=Q(warranty_end__gte=first, warranty_end__lte=last))
         aggregates[f"soon_{index}"] = Count("id", filter=in_force & Q(warranty_end__lte=soon_limit))
-    row = Warranty.objects.owned_by(owner).exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
+    row = Warranty.objects.in_household(household_id).exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
     return [
         {
             "month": period_key(first, "month"),
@@ -256,14 +264,14 @@ def warranty_timeline(*, owner, months: int = 12, today: datetime.date | None = 
     ]
 
 
-def warranty_summary(*, owner, today: datetime.date | None = None) -> dict:
-    """Counts of the owner's warranties by effective status today: `{"total", "active", "expired", "voided",
+def warranty_summary(*, household_id, today: datetime.date | None = None) -> dict:
+    """Counts of the household's warranties by effective status today: `{"total", "active", "expired", "voided",
     "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query."""
     today = today or clock.today()
     in_force = Q(status=WarrantyStatus.ACTIVE)
     active = in_force & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=today))
     soon = in_force & Q(warranty_end__gte=today, warranty_end__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
-    return Warranty.objects.owned_by(owner).aggregate(
+    return Warranty.objects.in_household(household_id).aggregate(
         total=Count("id"),
         active=Count("id", filter=active),
         expired=Count("id", filter=in_force & Q(warranty_end__lt=today)),
@@ -275,9 +283,9 @@ def warranty_summary(*, owner, today: datetime.date | None = None) -> dict:
 # --- distributions --------------------------------------------------------------------------------------------
 
 
-def _distribution(*, owner, currency: str, relation: str) -> list[dict]:
+def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
     rows = list(
-        _purchases(owner, currency)
+        _purchases(household_id, currency)
         .values(entry_id=F(f"{relation}_id"), entry_name=Coalesce(F(f"{relation}__name"), Value(UNKNOWN_NAME)))
         .annotate(count=Count("id"), total_spent=_money_sum())
         .order_by("-count", Lower("entry_name"), "entry_id")
@@ -296,31 +304,31 @@ def _distribution(*, owner, currency: str, relation: str) -> list[dict]:
     ]
 
 
-def retailer_distribution(*, owner, currency: str) -> list[dict]:
-    """The owner's purchases in `currency` per retailer: `[{"retailer_id", "retailer_name", "count",
+def retailer_distribution(*, household_id, currency: str) -> list[dict]:
+    """The household's purchases in `currency` per retailer: `[{"retailer_id", "retailer_name", "count",
     "percentage", "total_spent"}]`, most purchases first, ties by name. Purchases without a retailer form one
     row (`retailer_id` None, name "Unknown"). Percentages of the count add up to exactly 100. One query."""
-    return _distribution(owner=owner, currency=currency, relation="retailer")
+    return _distribution(household_id=household_id, currency=currency, relation="retailer")
 
 
-def brand_distribution(*, owner, currency: str) -> list[dict]:
+def brand_distribution(*, household_id, currency: str) -> list[dict]:
     """As `retailer_distribution`, per brand (`brand_id`, `brand_name`). One query."""
-    return _distribution(owner=owner, currency=currency, relation="brand")
+    return _distribution(household_id=household_id, currency=currency, relation="brand")
 
 
-def top_products(*, owner, currency: str, limit: int = 10) -> list[dict]:
-    """The owner's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
+def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
+    """The household's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
     "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
     then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
     Two queries: the top groups, then the newest spelling of just those groups."""
-    purchases = _purchases(owner, currency).annotate(name_key=Lower(Trim("product_name")))
+    purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
     rows = list(
         purchases.values("name_key")
         .annotate(count=Count("id"), total_spent=_money_sum())
         .order_by("-count", "-total_spent", "name_key")[:limit]
     )
     # A correlated "newest spelling" subquery in the GROUP BY query lands in GROUP BY and runs once per row,
-    # each scanning the owner's purchases: quadratic (a statement timeout at 10^6 rows; bench/RESULTS.md).
+    # each scanning the household's purchases: quadratic (a statement timeout at 10^6 rows; bench/RESULTS.md).
     # Rank the rows of the top groups only instead.
     newest = Window(
         RowNumber(),
@@ -347,34 +355,37 @@ def top_products(*, owner, currency: str, limit: int = 10) -> list[dict]:
 # --- recent lists ---------------------------------------------------------------------------------------------
 
 
-def recent_purchases(*, owner, limit: int = 10, today: datetime.date | None = None):
-    """The owner's `limit` newest purchases (purchase_date, then created), annotated as `purchase_list`. One query."""
-    return purchase_list(owner=owner, today=today)[:limit]
+def recent_purchases(*, household_id, limit: int = 10, today: datetime.date | None = None):
+    """The household's `limit` newest purchases (purchase_date, then created), annotated as `purchase_list`.
+    One query."""
+    return purchase_list(household_id=household_id, today=today)[:limit]
 
 
-def recent_warranties(*, owner, limit: int = 10, today: datetime.date | None = None):
-    """The owner's `limit` newest warranties by creation, annotated as `warranty_list`. One query."""
-    return warranty_list(owner=owner, today=today).order_by("-created_at", "-id")[:limit]
+def recent_warranties(*, household_id, limit: int = 10, today: datetime.date | None = None):
+    """The household's `limit` newest warranties by creation, annotated as `warranty_list`. One query."""
+    return warranty_list(household_id=household_id, today=today).order_by("-created_at", "-id")[:limit]
 
 
-def expiring_warranties(*, owner, days: int = EXPIRING_SOON_DAYS, limit: int = 10, today: datetime.date | None = None):
-    """The owner's ACTIVE warranties ending from today to today+days, soonest first, at most `limit`. One query."""
-    return warranty_expiring(owner=owner, days=days, today=today)[:limit]
+def expiring_warranties(
+    *, household_id, days: int = EXPIRING_SOON_DAYS, limit: int = 10, today: datetime.date | None = None
+):
+    """The household's ACTIVE warranties ending from today to today+days, soonest first, at most `limit`. One query."""
+    return warranty_expiring(household_id=household_id, days=days, today=today)[:limit]
 
 
-def dashboard(*, owner, currency: str, today: datetime.date | None = None) -> dict:
+def dashboard(*, household_id, currency: str, today: datetime.date | None = None) -> dict:
     """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (12)."""
     today = today or clock.today()
     return {
-        "spending": spending_by_month(owner=owner, currency=currency, today=today),
-        "summary": spending_summary(owner=owner, currency=currency, today=today),
-        "warranty_timeline": warranty_timeline(owner=owner, today=today),
-        "warranty_summary": warranty_summary(owner=owner, today=today),
-        "retailers": retailer_distribution(owner=owner, currency=currency),
-        "brands": brand_distribution(owner=owner, currency=currency),
-        "top_products": top_products(owner=owner, currency=currency),
-        "recent_purchases": recent_purchases(owner=owner, today=today),
-        "recent_warranties": recent_warranties(owner=owner, today=today),
+        "spending": spending_by_month(household_id=household_id, currency=currency, today=today),
+        "summary": spending_summary(household_id=household_id, currency=currency, today=today),
+        "warranty_timeline": warranty_timeline(household_id=household_id, today=today),
+        "warranty_summary": warranty_summary(household_id=household_id, today=today),
+        "retailers": retailer_distribution(household_id=household_id, currency=currency),
+        "brands": brand_distribution(household_id=household_id, currency=currency),
+        "top_products": top_products(household_id=household_id, currency=currency),
+        "recent_purchases": recent_purchases(household_id=household_id, today=today),
+        "recent_warranties": recent_warranties(household_id=household_id, today=today),
         # Not in API.md's list: the dashboard's "expiring in 30 days" panel needs the warranties themselves.
-        "expiring_warranties": expiring_warranties(owner=owner, today=today),
+        "expiring_warranties": expiring_warranties(household_id=household_id, today=today),
     }

@@ -93,7 +93,10 @@ class PurchaseAttachmentsAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 attachment = services.attachment_upload(
-                    purchase=purchase, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+                    purchase=purchase,
+                    uploaded_file=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    created_by=request.user,
                 )
             except services.AttachmentRejected as exc:
                 form.add_error("file", str(exc))

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -22,9 +23,13 @@ class Attachment(models.Model):
     `upload_name(sha256)`, shared by every attachment with the same content (attachments.services)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Indexed by the (purchase, created_at) index below.
+    # Indexed by the (purchase, created_at) index below. Its household is its purchase's: not stored here, so an
+    # attachment can never be in another household than its purchase (scoping goes through purchase__household).
     purchase = models.ForeignKey(
         "purchases.Purchase", on_delete=models.CASCADE, related_name="attachments", db_index=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
     filename = models.CharField(max_length=FILENAME_MAX_LENGTH)

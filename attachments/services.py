@@ -191,8 +191,8 @@ def _ensure_stored(name: str, uploaded_file) -> None:
         logger.exception("could not re-store upload %s after commit", name)
 
 
-def attachment_upload(*, purchase: Purchase, uploaded_file, kind: str = AttachmentKind.OTHER) -> Attachment:
-    """Attach an uploaded file (a Django `UploadedFile`) to `purchase`.
+def attachment_upload(*, purchase: Purchase, uploaded_file, created_by, kind: str = AttachmentKind.OTHER) -> Attachment:
+    """Attach an uploaded file (a Django `UploadedFile`) to `purchase`, uploaded by `created_by` (a user or None).
 
     The file is read in chunks (never whole into memory) to compute its SHA-256 and size and to detect its type
     from the bytes; the stored `content_type` is the detected one, never the client's. The bytes are stored once
@@ -208,6 +208,7 @@ def attachment_upload(*, purchase: Purchase, uploaded_file, kind: str = Attachme
     with transaction.atomic():
         attachment = Attachment.objects.create(
             purchase=purchase,
+            created_by=created_by,
             kind=kind,
             filename=_clean_filename(uploaded_file.name),
             content_type=scanned.content_type,
@@ -215,7 +216,7 @@ def attachment_upload(*, purchase: Purchase, uploaded_file, kind: str = Attachme
             sha256=scanned.sha256,
             available=True,
         )
-        data_versions.bump(data_versions.owner_scope(purchase.owner_id))  # attachment counts show in answers
+        data_versions.bump(data_versions.household_scope(purchase.household_id))  # attachment counts show in answers
         transaction.on_commit(lambda: _ensure_stored(name, uploaded_file), robust=True)
     return attachment
 
@@ -228,11 +229,11 @@ def attachment_file_present(*, sha256: str) -> bool:
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment) -> None:
     """Delete an attachment. Its file is removed after the transaction commits, and only when no other attachment
-    (of any user) has the same content; a rollback keeps it. Deleting a purchase does the same for each of its
+    (of any household) has the same content; a rollback keeps it. Deleting a purchase does the same for each of its
     attachments: the removal is scheduled by `purchases.models`' post_delete receiver, whatever deleted the row."""
-    owner_id = attachment.purchase.owner_id
+    household_id = attachment.purchase.household_id
     attachment.delete()
-    data_versions.bump(data_versions.owner_scope(owner_id))  # attachment counts show in answers
+    data_versions.bump(data_versions.household_scope(household_id))  # attachment counts show in answers
 
 
 def attachment_file_release(*, sha256: str) -> bool:

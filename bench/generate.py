@@ -189,7 +189,8 @@ def vocabulary(rng: random.Random):
 
 
 class RowMaker:
-    """Purchase and warranty rows for one owner at a time, as Python values (uuid, Decimal, date, datetime)."""
+    """Purchase and warranty rows for one member at a time (their household's, created by them), as Python values
+    (uuid, Decimal, date, datetime)."""
 
     def __init__(self, rng: random.Random, retailer_ids: list, brand_ids: list, products: list, today: datetime.date):
         self.rng = rng
@@ -204,8 +205,9 @@ class RowMaker:
         self.currency_weights = _cumulative([weight for _, weight in CURRENCIES])
         self.today = today
 
-    def rows(self, owner_id: int, count: int):
-        """Yields (purchase row, warranty row or None)."""
+    def rows(self, member: tuple, count: int):
+        """Yields (purchase row, warranty row or None) of `member` = (user id, household id)."""
+        user_id, household_id = member
         rng = self.rng
         products = rng.choices(self.products, cum_weights=self.product_weights, k=count)
         retailers = rng.choices(self.retailer_ids, cum_weights=self.retailer_weights, k=count)
@@ -220,7 +222,8 @@ class RowMaker:
             pid = _uuid(rng)
             purchase = (
                 pid,
-                owner_id,
+                household_id,
+                user_id,
                 name,
                 price,
                 currency,
@@ -267,8 +270,8 @@ def _cumulative(weights: list[float]) -> list[float]:
 
 
 PURCHASE_COLUMNS = (
-    "id", "owner_id", "product_name", "price", "currency_code", "retailer_id", "brand_id", "status",
-    "purchase_date", "notes", "created_at", "updated_at",
+    "id", "household_id", "created_by_id", "product_name", "price", "currency_code", "retailer_id", "brand_id",
+    "status", "purchase_date", "notes", "created_at", "updated_at",
 )  # fmt: skip
 WARRANTY_COLUMNS = (
     "id", "purchase_id", "warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes",
@@ -298,11 +301,13 @@ def recreate_sqlite(path: Path) -> None:
 
 
 def create_users_and_catalog(other_users: int, retailers: list[str], brands: list[str], rng: random.Random):
-    """Users (each with an API token, stored hashed), retailers and brands through the ORM; returns (user ids,
-    retailer ids, brand ids). The bench run issues its own token for the main user (a stored hash cannot be read)."""
+    """Users (each with an API token, stored hashed, and a personal household), retailers and brands through the ORM;
+    returns ((user id, household id) per user, retailer ids, brand ids). The bench run issues its own token for the
+    main user (a stored hash cannot be read)."""
     from django.contrib.auth import get_user_model
 
     from catalog.models import Brand, Retailer
+    from households.models import Household, Membership
     from spends.models import ApiToken
     from spends.tokens import token_digest
 
@@ -311,7 +316,12 @@ def create_users_and_catalog(other_users: int, retailers: list[str], brands: lis
     others = [user_model(username=f"bench_other_{i:03d}") for i in range(other_users)]
     for user in others:
         user.set_unusable_password()
-    others = user_model.objects.bulk_create(others)
+    others = user_model.objects.bulk_create(others)  # no post_save: their households are made here
+    households = Household.objects.bulk_create([Household(name=f"{user.username}'s household") for user in others])
+    Membership.objects.bulk_create(
+        [Membership(user=user, household=household) for user, household in zip(others, households, strict=True)]
+    )
+    main_household_id = Membership.objects.get(user=main).household_id
     # Token rows like real users have (the lookup's index size); their keys are thrown away.
     ApiToken.objects.bulk_create(
         [ApiToken(user=user, name="bench", digest=token_digest(secrets.token_urlsafe(32))) for user in [main, *others]]
@@ -323,7 +333,8 @@ def create_users_and_catalog(other_users: int, retailers: list[str], brands: lis
         ]
     )
     brand_objs = Brand.objects.bulk_create([Brand(id=_uuid(rng), name=name) for name in brands])
-    return [main.pk] + [user.pk for user in others], [r.pk for r in retailer_objs], [b.pk for b in brand_objs]
+    members = [(main.pk, main_household_id)] + [(u.pk, h.pk) for u, h in zip(others, households, strict=True)]
+    return members, [r.pk for r in retailer_objs], [b.pk for b in brand_objs]
 
 
 def load_postgres(url: str, plan: list[tuple[int, int]], maker: RowMaker) -> int:
@@ -353,8 +364,8 @@ def load_postgres(url: str, plan: list[tuple[int, int]], maker: RowMaker) -> int
         with conn.cursor() as cursor:
             columns = ", ".join(PURCHASE_COLUMNS)
             with cursor.copy(f"COPY purchases_purchase ({columns}) FROM STDIN") as copy:
-                for owner_id, count in plan:
-                    for purchase, warranty in maker.rows(owner_id, count):
+                for member, count in plan:
+                    for purchase, warranty in maker.rows(member, count):
                         copy.write_row(purchase)
                         if warranty:
                             warranties.append(warranty)
@@ -410,10 +421,10 @@ def load_sqlite(path: Path, plan: list[tuple[int, int]], maker: RowMaker, batch:
         purchases.clear()
         warranties.clear()
 
-    for owner_id, count in plan:
-        for purchase, warranty in maker.rows(owner_id, count):
+    for member, count in plan:
+        for purchase, warranty in maker.rows(member, count):
             p = [value(v) for v in purchase]
-            p[10], p[11] = dt(purchase[10]), dt(purchase[11])
+            p[11], p[12] = dt(purchase[11]), dt(purchase[12])
             purchases.append(p)
             if warranty:
                 w = [value(v) for v in warranty]

@@ -3,7 +3,7 @@
 Serves the app with gunicorn and the production settings (DEBUG off, connection pool, Redis cache) on the bench
 database (`python -m bench.generate` makes it; `--generate` runs it first), then measures, sequentially and over real
 HTTP to 127.0.0.1 only: median and p95 latency of the purchase list (default page, `search`, three filters), the
-detail, warranties `expiring`, every analytics endpoint and `dashboard` cold (the owner's data version bumped before
+detail, warranties `expiring`, every analytics endpoint and `dashboard` cold (the household's data version bumped before
 each request) and warm, and the detail's throughput with concurrent clients. In the same run it captures the SQL each
 endpoint runs (in-process, CaptureQueriesContext) and replays it through the raw DB-API cursor: the floor. A bare
 Django view returning a constant is the framework floor. Then a 100k-row CSV import through the API (vs a raw bulk
@@ -249,28 +249,30 @@ def run_engine(args, engine: str) -> dict:
     # Only hashes of tokens are stored: each run issues its own token (and drops the previous runs').
     ApiToken.objects.filter(user=main, name="bench").delete()
     token = token_issue(user=main, name="bench")[1]
-    n_main = Purchase.objects.filter(owner=main).count()
+    main_household = main.membership.household_id
+    n_main = Purchase.objects.filter(household_id=main_household).count()
     n_all = Purchase.objects.count()
     info = machine_info(db_url)
     info.update(engine=engine, purchases_main=n_main, purchases_total=n_all, workers=args.workers)
     print(f"\n=== {engine}: {n_main:,} purchases for {MAIN_USER}, {n_all:,} in all; {args.workers} gunicorn workers")
     rng = random.Random(1)
-    ids = [str(pk) for pk in Purchase.objects.filter(owner=main).values_list("pk", flat=True)[5000:5200]]
+    mine = Purchase.objects.filter(household_id=main_household)
+    ids = [str(pk) for pk in mine.values_list("pk", flat=True)[5000:5200]]
     rng.shuffle(ids)
     top_retailer = (
-        Purchase.objects.filter(owner=main, retailer__isnull=False)
+        Purchase.objects.filter(household_id=main_household, retailer__isnull=False)
         .values_list("retailer_id", flat=True)
         .order_by("retailer_id")
         .first()
     )
     # A model code (a few products share it) and a product kind (a few % of all rows) as search terms.
-    sample_name = Purchase.objects.filter(owner=main).order_by("-purchase_date", "-created_at")[1000].product_name
+    sample_name = mine.order_by("-purchase_date", "-created_at")[1000].product_name
     rare_term = re.search(r"[A-Z]{2}-\d+", sample_name).group(0)
     common_term = "espresso"
     today = datetime.date.today()
     three_years = (today - datetime.timedelta(days=3 * 365)).isoformat()
     cache.clear()  # the bench's own Redis database (BENCH_CACHE_URL)
-    bump = lambda: data_versions.bump(data_versions.owner_scope(main.pk))  # noqa: E731
+    bump = lambda: data_versions.bump(data_versions.household_scope(main_household))  # noqa: E731
 
     p = "/api"
     endpoints = [
@@ -508,13 +510,14 @@ def _multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def raw_insert(connection, text: str, owner_id: int, *, copy: bool) -> float:
+def raw_insert(connection, text: str, user, *, copy: bool) -> float:
     """The floor of an import: parse the same CSV and insert the same rows with the raw cursor, one transaction."""
     from catalog.models import Brand, Retailer
 
     retailers = {name.casefold(): pk for pk, name in Retailer.objects.values_list("id", "name")}
     brands = {name.casefold(): pk for pk, name in Brand.objects.values_list("id", "name")}
     is_pg = connection.vendor == "postgresql"
+    household_id, user_id = user.membership.household_id, user.pk
     started = time.perf_counter()
     now = datetime.datetime.now(datetime.UTC)
     key = (lambda u: u) if is_pg else (lambda u: u.hex)
@@ -525,7 +528,7 @@ def raw_insert(connection, text: str, owner_id: int, *, copy: bool) -> float:
     for row in reader:
         pid = uuid.uuid4()
         purchases.append((
-            key(pid), owner_id, row[0], row[1], row[2], _maybe(retailers.get(row[3].casefold()), key),
+            key(pid), key(household_id), user_id, row[0], row[1], row[2], _maybe(retailers.get(row[3].casefold()), key),
             _maybe(brands.get(row[4].casefold()), key), row[5], row[6], row[7], stamp, stamp,
         ))  # fmt: skip
         if row[8]:
@@ -583,12 +586,12 @@ def import_bench(args, engine: str, connection) -> dict:
         "user": user.username,
     }
     raw_user, _ = _fresh_user("bench_raw")
-    raw_s = raw_insert(connection, text, raw_user.pk, copy=False)
+    raw_s = raw_insert(connection, text, raw_user, copy=False)
     result.update(raw_insert_seconds=round(raw_s, 2), raw_insert_rows_per_s=round(args.import_rows / raw_s))
     result["ratio_vs_raw_insert"] = round(api_s / raw_s, 2)
     if engine == "postgres":
         copy_user, _ = _fresh_user("bench_raw")
-        copy_s = raw_insert(connection, text, copy_user.pk, copy=True)
+        copy_s = raw_insert(connection, text, copy_user, copy=True)
         result.update(raw_copy_seconds=round(copy_s, 2), raw_copy_rows_per_s=round(args.import_rows / copy_s))
         result["ratio_vs_raw_copy"] = round(api_s / copy_s, 2)
     result["met"] = result["api_rows_per_s"] >= IMPORT_TARGET_RPS and result["ratio_vs_raw_insert"] <= IMPORT_MAX_RATIO
@@ -641,7 +644,7 @@ def export_bench(args, env: dict, main, token: str, import_user: str | None) -> 
 
         user = get_user_model().objects.get(username=username)
         user_token = user_token or token_issue(user=user, name="bench")[1]
-        count = Purchase.objects.filter(owner=user).count()
+        count = Purchase.objects.filter(household_id=user.membership.household_id).count()
         lines, size, http_s = stream_lines(args.port, "/api/export/csv", user_token)
         cmd_s, peak_mb = _export_process(env, username)
         row = {
@@ -672,10 +675,10 @@ def cleanup_users(connection) -> None:
         marks = ", ".join(["%s"] * len(ids))
         cursor.execute(
             f"DELETE FROM warranties_warranty WHERE purchase_id IN "  # noqa: S608 - placeholders only
-            f"(SELECT id FROM purchases_purchase WHERE owner_id IN ({marks}))",
+            f"(SELECT id FROM purchases_purchase WHERE created_by_id IN ({marks}))",
             ids,
         )
-        cursor.execute(f"DELETE FROM purchases_purchase WHERE owner_id IN ({marks})", ids)  # noqa: S608
+        cursor.execute(f"DELETE FROM purchases_purchase WHERE created_by_id IN ({marks})", ids)  # noqa: S608
     users.delete()
 
 

@@ -18,7 +18,7 @@ class CatalogEntryAdmin(DataVersionAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(purchases_total=Count("purchases"))
 
     def data_version_scopes(self, queryset) -> set[str]:
-        return {CATALOG_SCOPE}  # names appear in every owner's answers
+        return {CATALOG_SCOPE}  # names appear in every household's answers
 
     @admin.display(description="Purchases (all users)", ordering="purchases_total")
     def purchases_total(self, obj):

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from spends import data_versions
 
-CATALOG_SCOPE = "catalog"  # the data version of the shared catalog: names appear in every owner's answers
+CATALOG_SCOPE = "catalog"  # the data version of the shared catalog: names appear in every household's answers
 
 
 def _duplicate_error(model):

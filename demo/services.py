@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog.models import Brand, Retailer
+from households.scoping import scope_for
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import clock, data_versions
@@ -76,13 +77,15 @@ def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str):
     return user, key, created
 
 
-def _demo_purchase(rng: random.Random, *, owner, today, months: int, retailers, brands) -> tuple:
-    """One random purchase of `owner` within the last `months` months, and its warranty or None (unsaved). The
+def _demo_purchase(rng: random.Random, *, user, household_id, today, months: int, retailers, brands) -> tuple:
+    """One random purchase of the household, added by `user`, within the last `months` months, and its warranty or
+    None (unsaved). The
     order of the `rng` calls is what makes a seeded run repeat itself: keep it."""
     name, brand_name, (low, high), warranty_months = rng.choice(PRODUCTS)
     purchase_date = today - datetime.timedelta(days=rng.randint(0, months * 30))
     purchase = Purchase(
-        owner=owner,
+        household_id=household_id,
+        created_by=user,
         product_name=name,
         price=Decimal(rng.randint(low * 100, high * 100)) / 100,
         currency_code=rng.choice(CURRENCIES),
@@ -104,6 +107,7 @@ def _demo_warranty(rng: random.Random, *, purchase, months: int, provider: str):
     lifetime = rng.random() < 0.05
     return Warranty(
         purchase=purchase,
+        created_by=purchase.created_by,
         warranty_start=purchase.purchase_date,
         warranty_end=None if lifetime else purchase.purchase_date + datetime.timedelta(days=months * 30),
         warranty_type=WarrantyType.LIFETIME
@@ -130,7 +134,8 @@ def demo_data_create(
     about 60% of the purchases get a warranty.
     """
     user, key, user_created = demo_user_ensure(username=username, password=password)
-    existing = Purchase.objects.filter(owner=user).count()
+    household_id = scope_for(user).household_id
+    existing = Purchase.objects.in_household(household_id).count()
     missing = max(0, purchases - existing)
     rng = random.Random(seed)
     today = clock.today()
@@ -139,7 +144,7 @@ def demo_data_create(
     new_purchases, new_warranties = [], []
     for index in range(missing):
         purchase, warranty = _demo_purchase(
-            rng, owner=user, today=today, months=months, retailers=retailers, brands=brands
+            rng, user=user, household_id=household_id, today=today, months=months, retailers=retailers, brands=brands
         )
         new_purchases.append(purchase)
         if warranty is not None:
@@ -149,7 +154,7 @@ def demo_data_create(
     Purchase.objects.bulk_create(new_purchases, batch_size=1000)
     Warranty.objects.bulk_create(new_warranties, batch_size=1000)
     if missing:
-        data_versions.bump(data_versions.owner_scope(user.pk))  # once for the whole bulk write
+        data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
     return DemoResult(
         username=username,
         password=password,

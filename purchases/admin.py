@@ -7,14 +7,25 @@ from django.contrib import admin
 from purchases.models import Purchase
 from spends import data_versions
 from spends.admin_mixins import DataVersionAdminMixin
+from spends.api.scope import request_scope
 
 
 @admin.register(Purchase)
 class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
-    list_display = ["product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "owner"]
+    list_display = [
+        "product_name",
+        "price",
+        "currency_code",
+        "retailer",
+        "brand",
+        "status",
+        "purchase_date",
+        "household",
+        "created_by",
+    ]
     list_filter = ["status", "currency_code", "retailer", "brand"]  # warranties adds its status filter after "status"
     search_fields = ["product_name", "notes", "retailer__name", "brand__name"]
-    list_select_related = ["retailer", "brand", "owner"]
+    list_select_related = ["retailer", "brand", "household", "created_by"]
     autocomplete_fields = ["retailer", "brand"]
     date_hierarchy = "purchase_date"
     ordering = ["-purchase_date", "-created_at"]
@@ -23,11 +34,20 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(owner=request.user)
+        return qs if request.user.is_superuser else qs.in_household(request_scope(request).household_id)
 
     def data_version_scopes(self, queryset) -> set[str]:
-        owners = queryset.order_by().values_list("owner_id", flat=True).distinct()
-        return {data_versions.owner_scope(owner_id) for owner_id in owners}
+        households = queryset.order_by().values_list("household_id", flat=True).distinct()
+        return {data_versions.household_scope(household_id) for household_id in households}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A staff user who is not a superuser picks from their own household and its members only.
+        if not request.user.is_superuser and db_field.name in ("household", "created_by"):
+            household_id = request_scope(request).household_id
+            field = "pk" if db_field.name == "household" else "membership__household_id"
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(**{field: household_id})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
-        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+        initial = {"household": request_scope(request).household_id, "created_by": request.user.pk}
+        return {**initial, **super().get_changeform_initial_data(request)}

@@ -7,8 +7,8 @@ def backup_summary() -> str:
 
     from purchases.models import Purchase
 
-    users = Purchase.objects.aggregate(n=Count("owner", distinct=True))["n"]
-    return f"{Purchase.objects.count()} purchases of {users} user(s)"
+    households = Purchase.objects.aggregate(n=Count("household", distinct=True))["n"]
+    return f"{Purchase.objects.count()} purchases of {households} household(s)"
 
 
 class PurchasesConfig(AppConfig):

@@ -55,7 +55,7 @@ class PurchaseFilterSet(RequestedFiltersOnly):
             return queryset
         # Catalog names are matched first (two small tables), so every branch of the OR is a condition on the
         # purchase row itself and PostgreSQL can combine the trigram indexes of migration 0003 (BitmapOr) instead
-        # of scanning all the owner's rows: an OR across joined tables can use no index (bench/RESULTS.md).
+        # of scanning all the household's rows: an OR across joined tables can use no index (bench/RESULTS.md).
         retailer_ids = list(Retailer.objects.filter(name__icontains=value).values_list("pk", flat=True))
         brand_ids = list(Brand.objects.filter(name__icontains=value).values_list("pk", flat=True))
         return queryset.filter(

@@ -1,4 +1,4 @@
-"""Purchases: what a user bought, for how much, where and when."""
+"""Purchases: what a household bought, for how much, where and when, and who of its members added it."""
 
 import uuid
 from decimal import Decimal
@@ -14,13 +14,19 @@ NOTES_MAX_LENGTH = 10_000
 
 
 class PurchaseQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
+    def in_household(self, household_id):
+        return self.filter(household_id=household_id)
 
 
 class Purchase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchases")
+    # The household owns the purchase, and with it its warranties and attachments: they have no household of their
+    # own (a child can never be in another household than its purchase), so they are scoped through this one.
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="purchases")
+    # Who added it; kept when they leave the household or their account goes.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     product_name = models.CharField(max_length=PRODUCT_NAME_MAX_LENGTH)
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     currency_code = models.CharField(max_length=3)
@@ -49,17 +55,17 @@ class Purchase(models.Model):
         ]
         indexes = [
             # purchase_list default order, recent_purchases, date range filters and monthly spending.
-            models.Index(fields=["owner", "-purchase_date", "-created_at"], name="purchase_owner_date_idx"),
+            models.Index(fields=["household", "-purchase_date", "-created_at"], name="purchase_household_date_idx"),
             # purchase_list ?status= and summary by_status.
-            models.Index(fields=["owner", "status"], name="purchase_owner_status_idx"),
+            models.Index(fields=["household", "status"], name="purchase_household_status_idx"),
             # analytics selectors filter one currency at a time over a date range.
-            models.Index(fields=["owner", "currency_code", "purchase_date"], name="purchase_owner_cur_date_idx"),
-            # ordering by price / created_at within an owner's list.
-            models.Index(fields=["owner", "price"], name="purchase_owner_price_idx"),
-            models.Index(fields=["owner", "created_at"], name="purchase_owner_created_idx"),
-            # catalog_with_purchase_count: the caller's purchases per retailer / brand.
-            models.Index(fields=["owner", "retailer"], name="purchase_owner_retailer_idx"),
-            models.Index(fields=["owner", "brand"], name="purchase_owner_brand_idx"),
+            models.Index(fields=["household", "currency_code", "purchase_date"], name="purchase_household_curdate_idx"),
+            # ordering by price / created_at within a household's list.
+            models.Index(fields=["household", "price"], name="purchase_household_price_idx"),
+            models.Index(fields=["household", "created_at"], name="purchase_household_created_idx"),
+            # catalog_with_purchase_count: the household's purchases per retailer / brand.
+            models.Index(fields=["household", "retailer"], name="purchase_household_retail_idx"),
+            models.Index(fields=["household", "brand"], name="purchase_household_brand_idx"),
         ]
 
     def __str__(self):

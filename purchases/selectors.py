@@ -1,4 +1,4 @@
-"""Reads of purchases: owner-scoped, FKs joined, warranty status and counts annotated in SQL."""
+"""Reads of purchases: scoped to one household, FKs joined, warranty status and counts annotated in SQL."""
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
@@ -46,7 +46,7 @@ def register_row_annotations(build: Callable[..., dict]) -> None:
 @functools.lru_cache(maxsize=4)
 def _purchase_list_shape(today):
     # Why cached: resolving the joins, the CASE expressions and the attachment subquery took ~1.3 ms of every list
-    # and detail request (#10), and they are the same for every owner on a given day. The queryset is never
+    # and detail request (#10), and they are the same for every household on a given day. The queryset is never
     # evaluated: callers only get filtered clones (QuerySet methods never change the queryset they are called on).
     return (
         Purchase.objects.select_related("retailer", "brand", "warranty")
@@ -58,24 +58,24 @@ def _purchase_list_shape(today):
     )
 
 
-def purchase_list(*, owner, today=None):
-    """The owner's purchases, default order newest `purchase_date` then newest created.
+def purchase_list(*, household_id, today=None):
+    """The household's purchases, default order newest `purchase_date` then newest created.
 
     Joined: retailer, brand, warranty (one query for a whole page). Annotated: `attachment_count`, and what the apps
     above register (`register_row_annotations`; warranties: the nested warranty's `warranty_effective_status` /
     `warranty_days_remaining`) for `today` (default: today, UTC).
     """
-    return _purchase_list_shape(today or clock.today()).owned_by(owner)
+    return _purchase_list_shape(today or clock.today()).in_household(household_id)
 
 
-def catalog_with_purchase_count(*, model, owner):
+def catalog_with_purchase_count(*, model, household_id):
     """`catalog_list` of `model` (Retailer or Brand), each entry annotated with `purchase_count`: the number of
-    `owner`'s purchases that reference it. Lives here, not in catalog: catalog sits below purchases."""
+    household's purchases that reference it. Lives here, not in catalog: catalog sits below purchases."""
     fk = model._meta.model_name  # "retailer" or "brand"
-    # A correlated count per entry, served by purchase_owner_retailer_idx / purchase_owner_brand_idx; a JOIN with
-    # a filtered Count would read every owner's purchases of each entry.
+    # A correlated count per entry, served by purchase_household_retail_idx / purchase_household_brand_idx; a JOIN
+    # with a filtered Count would read every household's purchases of each entry.
     counts = (
-        Purchase.objects.filter(owner=owner, **{fk: OuterRef("pk")})
+        Purchase.objects.filter(household_id=household_id, **{fk: OuterRef("pk")})
         .order_by()
         .values(fk)
         .annotate(n=Count("pk"))

@@ -1,4 +1,4 @@
-"""Writes to purchases, each in one transaction with the owner's data-version bump. A purchase with its nested
+"""Writes to purchases, each in one transaction with the household's data-version bump. A purchase with its nested
 warranty is written by purchases.nested, which composes these pieces with the warranty services."""
 
 from django.db import transaction
@@ -14,40 +14,41 @@ def purchase_save(purchase: Purchase) -> Purchase:
     purchase.notes = (purchase.notes or "").strip()
     purchase.currency_code = (purchase.currency_code or "").strip().upper()
     # FKs were checked by the serializer (or the importer); constraints are enforced by the database.
-    purchase.full_clean(exclude=["owner", "retailer", "brand"], validate_constraints=False)
+    purchase.full_clean(exclude=["household", "created_by", "retailer", "brand"], validate_constraints=False)
     purchase.save()
     return purchase
 
 
-def purchase_apply(purchase: Purchase, fields: dict) -> int:
-    """Set `fields` on `purchase` and save it (purchase_save); returns the owner id it had before, which the caller
-    bumps too when the owner changed."""
-    previous_owner_id = purchase.owner_id
+def purchase_apply(purchase: Purchase, fields: dict):
+    """Set `fields` on `purchase` and save it (purchase_save); returns the household id it had before, which the
+    caller bumps too when the household changed. The purchase's own `created_by` never changes."""
+    previous_household_id = purchase.household_id
     for key, value in fields.items():
         setattr(purchase, key, value)
     purchase_save(purchase)
-    return previous_owner_id
+    return previous_household_id
 
 
-def owner_bump(owner_id) -> None:
-    data_versions.bump(data_versions.owner_scope(owner_id))
+def household_bump(household_id) -> None:
+    data_versions.bump(data_versions.household_scope(household_id))
 
 
 @transaction.atomic
-def purchase_create(*, owner, **fields) -> Purchase:
-    """Create a purchase for `owner`. Atomic; raises ValidationError and writes nothing on a bad value."""
-    purchase = purchase_save(Purchase(owner=owner, **fields))
-    owner_bump(purchase.owner_id)
+def purchase_create(*, household_id, created_by, **fields) -> Purchase:
+    """Create a purchase of the household `household_id`, added by `created_by` (the caller, a user or None).
+    Atomic; raises ValidationError and writes nothing on a bad value."""
+    purchase = purchase_save(Purchase(household_id=household_id, created_by=created_by, **fields))
+    household_bump(purchase.household_id)
     return purchase
 
 
 @transaction.atomic
 def purchase_update(*, purchase: Purchase, **fields) -> Purchase:
     """Update the given fields. Atomic."""
-    previous_owner_id = purchase_apply(purchase, fields)
-    owner_bump(purchase.owner_id)
-    if previous_owner_id != purchase.owner_id:
-        owner_bump(previous_owner_id)
+    previous_household_id = purchase_apply(purchase, fields)
+    household_bump(purchase.household_id)
+    if previous_household_id != purchase.household_id:
+        household_bump(previous_household_id)
     return purchase
 
 
@@ -59,4 +60,4 @@ def purchase_delete(*, purchase: Purchase) -> None:
     each deleted attachment row schedules `attachments.services.attachment_file_release` via `on_commit`.
     """
     purchase.delete()
-    owner_bump(purchase.owner_id)
+    household_bump(purchase.household_id)

@@ -62,7 +62,9 @@ class ReminderSettings(models.Model):
 
 
 class SentReminder(models.Model):
-    """The log of reminders sent: one row per (warranty, end date, lead day), written only after the email went out.
+    """The log of reminders sent: one row per (member, warranty, end date, lead day), written only after the email
+    went out. Each member of a household gets their own reminder of the household's warranties; the household is
+    the warranty's purchase's (not stored here, so it can never disagree with it).
 
     The end date is part of the key so that a warranty whose end is changed (extended, corrected) is reminded again
     for its new end; for one end date the unique constraint makes a second send impossible.
@@ -81,7 +83,7 @@ class SentReminder(models.Model):
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["warranty", "warranty_end", "lead_day"], name="reminders_sent_once_per_lead_day"
+                fields=["user", "warranty", "warranty_end", "lead_day"], name="reminders_sent_once_per_member"
             ),
             models.CheckConstraint(
                 condition=models.Q(lead_day__lte=MAX_LEAD_DAY), name="reminders_sentreminder_lead_day_range"

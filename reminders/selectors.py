@@ -11,13 +11,14 @@ unless a reminder for the same end date was already sent at m or at any smaller 
   sent later, because m only ever shrinks as the end approaches;
 - a reminder is never followed by a less urgent one, even after the lead days are changed;
 - on its last day (D = 0) a warranty still gets the smallest lead day's reminder if that one never went out.
-The log is keyed on (warranty, end date, lead day), so moving a warranty's end starts afresh.
+The log is keyed on (member, warranty, end date, lead day), so moving a warranty's end starts afresh, and each
+member of a household gets their own reminder of the household's warranty, once.
 """
 
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 
 from reminders.models import MAX_LEAD_DAY, ReminderSettings, SentReminder
 from spends import clock
@@ -50,16 +51,26 @@ def remindable_warranties(*, today: datetime.date, max_lead_day: int = MAX_LEAD_
 
 
 def reminder_recipients(*, today: datetime.date | None = None):
-    """Active users who have reminders switched on (or never changed the default, which is on) and at least one
-    remindable warranty; ordered by id. Users are filtered in SQL, their lead days are applied per user later."""
+    """Active users who have reminders switched on (or never changed the default, which is on) and whose household
+    has at least one remindable warranty; ordered by id, each annotated with `household_id` (their membership's).
+    Every member of a household is a recipient of their own digest. Users are filtered in SQL, their lead days are
+    applied per user later."""
     today = today or clock.today()
-    has_candidates = Exists(remindable_warranties(today=today).filter(purchase__owner=OuterRef("pk")))
+    household = OuterRef("membership__household_id")
+    has_candidates = Exists(remindable_warranties(today=today).filter(purchase__household_id=household))
     disabled = ReminderSettings.objects.filter(user=OuterRef("pk"), enabled=False)
-    return get_user_model().objects.filter(has_candidates, is_active=True).exclude(Exists(disabled)).order_by("pk")
+    return (
+        get_user_model()
+        .objects.filter(has_candidates, is_active=True)
+        .exclude(Exists(disabled))
+        .annotate(household_id=F("membership__household_id"))
+        .order_by("pk")
+    )
 
 
-def reminder_due_list(*, user, lead_days, today: datetime.date | None = None):
-    """The user's warranties due a reminder on `today` (see the module docstring for the rule).
+def reminder_due_list(*, user, household_id, lead_days, today: datetime.date | None = None):
+    """The household's warranties due a reminder to `user` (a member) on `today` (see the module docstring for the
+    rule): what was already sent to another member does not count for this one.
 
     Annotated with `lead_day` (the reminder being sent) and `days_remaining` / `effective_status` (for today);
     `purchase` and `purchase__retailer` are joined. Soonest end first. Empty when `lead_days` is empty.
@@ -75,11 +86,11 @@ def reminder_due_list(*, user, lead_days, today: datetime.date | None = None):
         output_field=IntegerField(),
     )
     already_sent = SentReminder.objects.filter(
-        warranty=OuterRef("pk"), warranty_end=OuterRef("warranty_end"), lead_day__lte=OuterRef("lead_day")
+        user=user, warranty=OuterRef("pk"), warranty_end=OuterRef("warranty_end"), lead_day__lte=OuterRef("lead_day")
     )
     return (
         remindable_warranties(today=today, max_lead_day=leads[-1])
-        .owned_by(user)
+        .in_household(household_id)
         .annotate(lead_day=lead_day)
         .filter(~Exists(already_sent))
         .with_effective_status(today)
@@ -88,12 +99,12 @@ def reminder_due_list(*, user, lead_days, today: datetime.date | None = None):
     )
 
 
-def calendar_warranties(*, user, today: datetime.date | None = None):
-    """The user's warranties for the calendar feed: ACTIVE today (not voided, not expired) with an end date, not
-    LIFETIME. `purchase` and `purchase__retailer` joined; ordered by end date."""
+def calendar_warranties(*, household_id, today: datetime.date | None = None):
+    """The household's warranties for a member's calendar feed: ACTIVE today (not voided, not expired) with an end
+    date, not LIFETIME. `purchase` and `purchase__retailer` joined; ordered by end date."""
     today = today or clock.today()
     return (
-        Warranty.objects.owned_by(user)
+        Warranty.objects.in_household(household_id)
         .active_on(today)
         .filter(~Q(warranty_type=WarrantyType.LIFETIME), warranty_end__isnull=False)
         .select_related("purchase", "purchase__retailer")

@@ -130,11 +130,16 @@ def _send_due(user, prefs: ReminderSettings, due: list, today: datetime.date, ou
 
 
 def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
+    """`user` comes from `reminder_recipients`, annotated with their `household_id`: the digest covers the household's
+    warranties, and is this member's own (their settings, their email, their log rows)."""
+    household_id = user.household_id
     outcome = UserOutcome(user_id=user.pk, username=user.get_username())
     if dry_run:
         prefs = selectors.reminder_settings_get(user=user)
         outcome.email = prefs.recipient
-        outcome.due = list(selectors.reminder_due_list(user=user, lead_days=prefs.lead_days, today=today))
+        outcome.due = list(
+            selectors.reminder_due_list(user=user, household_id=household_id, lead_days=prefs.lead_days, today=today)
+        )
         if outcome.due and not outcome.email:
             outcome.skipped = "no email address"
         return outcome
@@ -143,7 +148,9 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
         outcome.email = prefs.recipient
         if not prefs.enabled:  # switched off since the run listed this user
             return outcome
-        outcome.due = list(selectors.reminder_due_list(user=user, lead_days=prefs.lead_days, today=today))
+        outcome.due = list(
+            selectors.reminder_due_list(user=user, household_id=household_id, lead_days=prefs.lead_days, today=today)
+        )
         if not outcome.due:
             return outcome
         if not outcome.email:

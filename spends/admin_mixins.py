@@ -36,7 +36,7 @@ class DataVersionAdminMixin:
         return self.data_version_scopes(self.model.objects.filter(pk=obj.pk)) if obj.pk else set()
 
     def save_model(self, request, obj, form, change):
-        before = self._scopes_of(obj) if change else set()  # a row moved to another owner changes both
+        before = self._scopes_of(obj) if change else set()  # a row moved to another household changes both
         super().save_model(request, obj, form, change)
         _bump_all(before | self._scopes_of(obj))  # inlines are saved later in the same transaction
 

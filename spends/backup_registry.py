@@ -49,7 +49,7 @@ def register_uploads(*, prefix: str, names: Callable[[], Iterable[str]], storage
 
 
 def register_summary(summary: Callable[[], str]) -> None:
-    """`summary()` says what of the current data a restore would replace, e.g. "12 purchases of 2 user(s)"."""
+    """`summary()` says what of the current data a restore would replace, e.g. "12 purchases of 2 household(s)"."""
     if summary not in _summaries:
         _summaries.append(summary)
 

@@ -1,7 +1,7 @@
 """Data versions: one number per scope, stored in the database, that changes with every write to the scope's data.
 
-A scope is a string: `owner_scope(pk)` for one data owner's purchases, warranties and attachments (later: a
-household's), a name an app chooses for shared data (the catalog's), and INSTALLATION, which only a restore changes.
+A scope is a string: `household_scope(pk)` for one household's purchases, warranties and attachments, a name an app
+chooses for shared data (the catalog's), and INSTALLATION, which only a restore changes.
 Write services call `bump(scope)` inside the transaction of their write, once per call, so the new number and the
 new data commit together (or roll back together). Readers key cached answers by `read(scopes)`: any write by any
 process changes the key, whatever the cache backend, and an answer computed while a write commits is stored under
@@ -24,9 +24,9 @@ from spends.models import DataVersion
 INSTALLATION = "installation"  # every answer's key includes it; a restore changes it (renew_all)
 
 
-def owner_scope(owner_id) -> str:
-    """The scope of one data owner's data (today a user; later a household)."""
-    return f"owner:{owner_id}"
+def household_scope(household_id) -> str:
+    """The scope of one household's data (its purchases, warranties and attachments)."""
+    return f"household:{household_id}"
 
 
 def _next_version():

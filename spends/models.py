@@ -32,7 +32,7 @@ class ApiToken(models.Model):
 
 
 class DataVersion(models.Model):
-    """The data version of one scope (a data owner, the shared catalog, the installation): a number that changes
+    """The data version of one scope (a household's data, the shared catalog, the installation): a number that changes
     in the same transaction as every write to that scope's data. Cached answers are keyed by it (spends.data_versions).
     """
 

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 
 from catalog.models import Brand, Retailer
 from catalog.services import CATALOG_SCOPE
+from households.choices import Role
+from households.models import Household, Membership
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import data_versions
@@ -34,6 +36,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def household_of(user):
+    """The id of `user`'s household (read now: a join or a leave moves a user)."""
+    return Membership.objects.values_list("household_id", flat=True).get(user=user)
+
+
+def member(household, role=Role.EDITOR, **user_fields):
+    """A new user who is a member of `household` with `role` (their personal household is left behind, empty)."""
+    user = UserFactory(**user_fields)
+    Membership.objects.filter(user=user).update(household=household, role=role)
+    return user
 
 
 class _BumpingFactory(factory.django.DjangoModelFactory):
@@ -70,9 +84,16 @@ class PurchaseFactory(_BumpingFactory):
 
     @staticmethod
     def _scope(created) -> str:
-        return data_versions.owner_scope(created.owner_id)
+        return data_versions.household_scope(created.household_id)
 
-    owner = factory.SubFactory(UserFactory)
+    class Params:
+        # `PurchaseFactory(owner=user)`: a purchase of the user's household, created by the user (what the first
+        # release called its owner). Without owner or household: a new user's. Pass `household=` with
+        # `created_by=` for another member's.
+        owner = factory.SubFactory(UserFactory)
+
+    household = factory.LazyAttribute(lambda o: Household.objects.get(memberships__user=o.owner))
+    created_by = factory.SelfAttribute("owner")
     product_name = factory.Sequence(lambda n: f"Product {n}")
     price = Decimal("10.00")
     currency_code = "USD"
@@ -86,7 +107,7 @@ class WarrantyFactory(_BumpingFactory):
 
     @staticmethod
     def _scope(created) -> str:
-        return data_versions.owner_scope(created.purchase.owner_id)
+        return data_versions.household_scope(created.purchase.household_id)
 
     purchase = factory.SubFactory(PurchaseFactory)
     warranty_start = factory.LazyAttribute(lambda w: w.purchase.purchase_date)

@@ -187,11 +187,16 @@ def purchases_export_csv(*, queryset, progress: Progress | None = None, total: i
         yield buffer.getvalue()
 
 
-def _catalog_objects(model, owner) -> list[dict]:
+def _catalog_objects(model, household_id) -> list[dict]:
     fk = f"{model._meta.model_name}_id"
-    # The ids the owner uses first (a scan of the (owner, retailer|brand) index), then their rows. As one query with
-    # a semi-join, PostgreSQL walked the owner's purchases once per catalog entry: 21 s at 1M purchases (#10).
-    used = Purchase.objects.owned_by(owner).filter(**{f"{fk}__isnull": False}).order_by().values_list(fk, flat=True)
+    # The ids the household uses first (a scan of the (household, retailer|brand) index), then their rows. As one
+    # query with a semi-join, PostgreSQL walked the purchases once per catalog entry: 21 s at 1M purchases (#10).
+    used = (
+        Purchase.objects.in_household(household_id)
+        .filter(**{f"{fk}__isnull": False})
+        .order_by()
+        .values_list(fk, flat=True)
+    )
     return list(model.objects.filter(pk__in=list(used.distinct())).ordered().values("name", "url"))
 
 
@@ -205,25 +210,30 @@ def _dumps(value) -> str:
 
 
 def purchases_export_json(
-    *, owner, exported_at: datetime.datetime | None = None, progress: Progress | None = None, total: int | None = None
+    *,
+    household_id,
+    exported_at: datetime.datetime | None = None,
+    progress: Progress | None = None,
+    total: int | None = None,
 ) -> Iterator[str]:
-    """The JSON export document of `owner`, in pieces: {"format", "version", "exported_at", "retailers", "brands",
-    "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the list's default order.
-    Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of purchases."""
+    """The JSON export document of the household `household_id`, in pieces: {"format", "version", "exported_at",
+    "retailers", "brands", "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the
+    list's default order. Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of
+    purchases."""
 
     exported_at = (exported_at or timezone.now()).astimezone(datetime.UTC)
     head = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": exported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "retailers": _catalog_objects(Retailer, owner),
-        "brands": _catalog_objects(Brand, owner),
+        "retailers": _catalog_objects(Retailer, household_id),
+        "brands": _catalog_objects(Brand, household_id),
     }
     yield _dumps(head)[:-1] + ', "purchases": ['
     # Plain rows, streamed (selectors.purchase_export_rows), written by the representation (the API's read path):
     # a model instance per row through a WITH HOLD cursor made 1M purchases take 197 s, the first after 39 s (#10).
     rows = selectors.purchase_export_rows(
-        queryset=selectors.purchase_list(owner=owner),
+        queryset=selectors.purchase_list(household_id=household_id),
         fields=list(representation.LOOKUPS.values()),
         chunk_size=EXPORT_CHUNK_SIZE,
     )

@@ -47,8 +47,9 @@ _PENDING = object()  # a catalog name that is not in the catalog (yet)
 
 
 def _by_id(ids: list):
-    """The purchases with these ids, whoever owns them (the caller checks owner_id): with `owner = ?` in the query,
-    SQLite's planner scans the owner's index for every batch of ids, quadratic in the size of the account."""
+    """The purchases with these ids, whichever household owns them (the caller checks household_id): with
+    `household = ?` in the query, SQLite's planner scans the household's index for every batch of ids, quadratic in
+    the size of the account."""
     return Purchase.objects.filter(pk__in=ids).order_by()
 
 
@@ -68,10 +69,13 @@ class ImportOutcome:
 
 
 class _Importer:
-    def __init__(self, *, owner, on_duplicate: str, dry_run: bool, partial: bool, progress: Progress | None):
+    def __init__(
+        self, *, household_id, created_by, on_duplicate: str, dry_run: bool, partial: bool, progress: Progress | None
+    ):
         if on_duplicate not in ("skip", "update"):
             raise ValueError(f"on_duplicate must be skip or update, not {on_duplicate!r}")
-        self.owner = owner
+        self.household_id = household_id
+        self.created_by = created_by
         self.on_duplicate = on_duplicate
         self.dry_run = dry_run
         self.partial = partial
@@ -140,10 +144,10 @@ class _Importer:
                     first_row[item.pid] = item.number
 
     def _stamp(self) -> dict:
-        """Changes whenever one of the owner's purchases or warranties is created, changed or deleted: every write
-        sets updated_at (auto_now, and the importer's updates), deletes lower a count. One scan of the owner's rows.
+        """Changes whenever one of the household's purchases or warranties is created, changed or deleted: every write
+        sets updated_at (auto_now, and the importer's updates), deletes lower a count. One scan of the household's rows.
         (A queryset.update() of purchases or warranties that left updated_at alone would go unseen: there is none.)"""
-        return Purchase.objects.owned_by(self.owner).aggregate(
+        return Purchase.objects.in_household(self.household_id).aggregate(
             purchases=Count("pk"),
             changed=Max("updated_at"),
             warranties=Count("warranty__id"),
@@ -156,19 +160,20 @@ class _Importer:
         self._plan(valid)
 
     def _match_duplicates(self, valid: list[Item]) -> None:
-        """A row duplicates the caller's purchase with its id, or (no id of the caller's) the next of the caller's
-        purchases with the same name (case-insensitive), date, price and currency. Each purchase matches one row."""
+        """A row duplicates the household's purchase with its id, or (no id of the household's) the next of the
+        household's purchases with the same name (case-insensitive), date, price and currency. Each purchase matches
+        one row."""
         owned = set()
         for chunk in chunked([item.pid for item in valid if item.pid], READ_BATCH_SIZE):
-            rows = _by_id(chunk).values_list("pk", "owner_id")
-            owned.update(pk for pk, owner_id in rows if owner_id == self.owner.pk)
-        # Another user's id is ignored: the row is treated as having no id.
+            rows = _by_id(chunk).values_list("pk", "household_id")
+            owned.update(pk for pk, household_id in rows if household_id == self.household_id)
+        # Another household's id is ignored: the row is treated as having no id.
         pools: dict[tuple, deque] = {}
         natural = [item for item in valid if item.pid not in owned]
         if natural:
             dates = [item.values[PLAIN_INDEX["purchase_date"]] for item in natural]
             existing = (
-                Purchase.objects.owned_by(self.owner)
+                Purchase.objects.in_household(self.household_id)
                 .filter(purchase_date__gte=min(dates), purchase_date__lte=max(dates))
                 .order_by("-purchase_date", "-created_at", "id")
                 .values_list("pk", "product_name", "purchase_date", "price", "currency_code")
@@ -189,8 +194,8 @@ class _Importer:
         targets = [item.duplicate_of for item in valid if item.duplicate_of and updating]
         current = {}
         for chunk in chunked(targets, READ_BATCH_SIZE):
-            rows = _by_id(chunk).values_list("pk", "owner_id", *CURRENT_LOOKUPS.values())
-            current.update((row[0], row[2:]) for row in rows if row[1] == self.owner.pk)
+            rows = _by_id(chunk).values_list("pk", "household_id", *CURRENT_LOOKUPS.values())
+            current.update((row[0], row[2:]) for row in rows if row[1] == self.household_id)
         for item in valid:
             item.current = item.changes = item.warranty_change = None
             if item.duplicate_of is not None and updating and item.duplicate_of not in current:
@@ -272,7 +277,7 @@ class _Importer:
     def _write(self, items: list[Item], urls: dict, ids: list, stamp: dict) -> bool:
         """Inside the write transaction: checks the decisions against the state they change, then writes. The catalog
         is resolved again (entries may have been created or deleted since the rows were checked: two queries); the
-        duplicates and updates are decided again only when the owner's purchases changed meanwhile (`stamp`), since
+        duplicates and updates are decided again only when the household's purchases changed meanwhile (`stamp`), since
         that reads all the rows the file may duplicate. Returns whether the import is refused."""
         invalid = sum(bool(item.errors) for item in items)
         self._resolve_catalog(items)
@@ -281,14 +286,19 @@ class _Importer:
         if sum(bool(item.errors) for item in items) != invalid or self._stamp() != stamp:
             self._decide(items)
         self._create_catalog(items, urls)
-        write = ImportWrite(owner=self.owner, catalog_ids=self.catalog_ids, progress=self.progress)
+        write = ImportWrite(
+            household_id=self.household_id,
+            created_by=self.created_by,
+            catalog_ids=self.catalog_ids,
+            progress=self.progress,
+        )
         new = [item for item in items if item.action == "new" and not item.errors]
         write.insert(new, ids)
         updated = [item for item in items if item.action == "update" and not item.errors]
         write.update(updated, CURRENT_INDEX)
         if new or updated:
-            # The owner's data version, in this write's transaction: every process's analytics see the import.
-            data_versions.bump(data_versions.owner_scope(self.owner.pk))
+            # The household's data version, in this write's transaction: every process's analytics see the import.
+            data_versions.bump(data_versions.household_scope(self.household_id))
         self.written_at = write.now
         return False
 
@@ -309,7 +319,7 @@ class _Importer:
                     fields[name] = value
         else:
             return None
-        purchase = Purchase(id=item.duplicate_of, owner_id=self.owner.pk, **fields)
+        purchase = Purchase(id=item.duplicate_of, household_id=self.household_id, **fields)
         purchase._state.adding, purchase._state.db = False, connection.alias
         return purchase
 
@@ -346,7 +356,8 @@ class _Importer:
 
 def purchases_import_detailed(
     *,
-    owner,
+    household_id,
+    created_by,
     table: CsvTable | None = None,
     document: dict | None = None,
     on_duplicate: str = "skip",
@@ -356,7 +367,7 @@ def purchases_import_detailed(
     keep_rows: bool = True,
 ) -> ImportOutcome:
     """Imports a CSV `table` (parse_csv, whose rows are read from the file here, or CsvTable.from_dataset) or JSON
-    `document` (parse_json) for `owner`.
+    `document` (parse_json) into the household `household_id`, new rows recording `created_by` (the caller).
 
     Every row is validated (the API's rules: `validating`) before anything is written, outside any transaction; the
     writes run in one short transaction.atomic() (see the module's docstring). With any error and not `partial`
@@ -373,7 +384,14 @@ def purchases_import_detailed(
     else:
         source = JsonRows(document)
         rows, field_name = iter(source), lambda path: path  # JSON reports name the object's own paths
-    importer = _Importer(owner=owner, on_duplicate=on_duplicate, dry_run=dry_run, partial=partial, progress=progress)
+    importer = _Importer(
+        household_id=household_id,
+        created_by=created_by,
+        on_duplicate=on_duplicate,
+        dry_run=dry_run,
+        partial=partial,
+        progress=progress,
+    )
     items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
     return importer.outcome(items, refused, list(source.warnings), field_name, keep_rows)
 

@@ -2,7 +2,7 @@
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
 maps columns to the purchase object of the API (purchases.representation) and back, and neutralises formulas; field
-validation stays in the validation modules (the API's rules, without DRF) and every write (dedupe, owner, dry run,
+validation stays in the validation modules (the API's rules, without DRF) and every write (dedupe, household, dry run,
 partial, report) in `transfer.services`.
 """
 
@@ -151,14 +151,15 @@ class _PurchaseColumns(resources.ModelResource):
     # --- django-import-export hooks (admin export) ----------------------------------------------------------------
     def get_queryset(self):
         from purchases import selectors
+        from spends.api.scope import scope_for
 
         if self.user is None:
             return self._meta.model.objects.none()
-        return selectors.purchase_list(owner=self.user)
+        return selectors.purchase_list(household_id=scope_for(self.user).household_id)
 
     def filter_export(self, queryset, **kwargs):
-        # Whatever queryset the caller passes (the admin's changelist), rows come from the owner's selector: the
-        # same annotations as the API (effective warranty status) and never anyone else's purchases.
+        # Whatever queryset the caller passes (the admin's changelist), rows come from the household's selector:
+        # the same annotations as the API (effective warranty status) and never another household's purchases.
         return self.get_queryset().filter(pk__in=Subquery(queryset.values("pk")))
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
@@ -176,8 +177,9 @@ class _PurchaseColumns(resources.ModelResource):
         rollback_on_validation_errors=False,
         **kwargs,
     ):
-        """Runs `purchases_import_detailed` (all or nothing, owner-scoped, the API's duplicate rules) and turns its
+        """Runs `purchases_import_detailed` (all or nothing, household-scoped, the API's duplicate rules) and turns its
         report into django-import-export's Result for the admin's preview and confirmation pages."""
+        from spends.api.scope import READ_ONLY_MESSAGE, scope_for
         from transfer import services as transfer
 
         user = self.user or kwargs.get("user")
@@ -186,19 +188,34 @@ class _PurchaseColumns(resources.ModelResource):
         result.total_rows = len(dataset)
         if user is None:
             result.append_base_error(
-                Error(ValueError("PurchaseResource needs user= (the owner of the imported rows)."))
+                Error(ValueError("PurchaseResource needs user= (the member whose household gets the imported rows)."))
             )
+            return result
+        scope = scope_for(user)
+        if not (dry_run or scope.can_write):
+            result.append_base_error(Error(PermissionError(READ_ONLY_MESSAGE)))
             return result
         try:
             table = transfer.CsvTable.from_dataset(dataset)
             outcome = transfer.purchases_import_detailed(
-                owner=user, table=table, on_duplicate=self.on_duplicate, dry_run=dry_run, partial=False
+                household_id=scope.household_id,
+                created_by=user,
+                table=table,
+                on_duplicate=self.on_duplicate,
+                dry_run=dry_run,
+                partial=False,
             )
         except transfer.ImportFileError as exc:
             result.append_base_error(Error(exc))
             if raise_errors:
                 raise
             return result
+        self._add_rows(result, table, outcome)
+        result.report = outcome.report  # warnings included, for an admin that wants to show them
+        return result
+
+    def _add_rows(self, result, table, outcome) -> None:
+        """One django-import-export row result per row of the import's report."""
         rows = {number: dict(zip(table.headers, cells, strict=False)) for number, cells in enumerate(table.rows, 1)}
         for row in outcome.rows:
             row_result = self.get_row_result_class()()
@@ -222,8 +239,6 @@ class _PurchaseColumns(resources.ModelResource):
                     row_result.instance = row.instance
                 result.append_row_result(row_result)
             result.increment_row_result_total(row_result)
-        result.report = outcome.report  # warnings included, for an admin that wants to show them
-        return result
 
 
 class _PurchaseMeta:
@@ -235,7 +250,7 @@ class _PurchaseMeta:
 
 
 # The CSV columns of API.md, in order (purchases.representation.CSV_KEYS). Pass `user=` (the admin passes
-# `request.user`): exports and imports are scoped to that owner. Imports are delegated to
+# `request.user`): exports and imports are scoped to that user's household. Imports are delegated to
 # `transfer.services.purchases_import_detailed`. Made through the resource's metaclass so the columns come from the
 # representation rather than a second list here.
 PurchaseResource = type(_PurchaseColumns)(

@@ -26,8 +26,17 @@ MEMO_SIZE = 10_000  # prepared values remembered per column
 PLAIN_FIELDS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes")
 WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
-PURCHASE_COLUMNS = ("id", "owner_id", *PLAIN_FIELDS, "retailer_id", "brand_id", "created_at", "updated_at")
-WARRANTY_COLUMNS = ("id", "purchase_id", *WARRANTY_FIELDS, "created_at", "updated_at")
+PURCHASE_COLUMNS = (
+    "id",
+    "household_id",
+    "created_by_id",
+    *PLAIN_FIELDS,
+    "retailer_id",
+    "brand_id",
+    "created_at",
+    "updated_at",
+)
+WARRANTY_COLUMNS = ("id", "purchase_id", "created_by_id", *WARRANTY_FIELDS, "created_at", "updated_at")
 PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", "updated_at")
 WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")
 
@@ -167,8 +176,9 @@ class ImportWrite:
     """The writes of one planned import (importing._Importer): `catalog_ids[kind][ref]` is the entry id of each
     resolved catalog reference of the rows; `items` are the rows to write, with their decided action."""
 
-    def __init__(self, *, owner, catalog_ids: dict, progress: Callable[[str, int, int], None]):
-        self.owner = owner
+    def __init__(self, *, household_id, created_by, catalog_ids: dict, progress: Callable[[str, int, int], None]):
+        self.household_id = household_id
+        self.created_by_id = getattr(created_by, "pk", None)
         self.catalog_ids = catalog_ids
         self.progress = progress
         self.now = timezone.now()
@@ -182,15 +192,15 @@ class ImportWrite:
         the file's order (the list orders by -created_at, then id), so export → import → export gives the same
         document."""
         ids = ids[: len(items)]
-        owner_id, now, fk = self.owner.pk, self.now, self.fk
+        household_id, by, now, fk = self.household_id, self.created_by_id, self.now, self.fk
         purchases = (
-            (pk, owner_id, *item.values, fk("retailer", item.retailer), fk("brand", item.brand), now, now)
+            (pk, household_id, by, *item.values, fk("retailer", item.retailer), fk("brand", item.brand), now, now)
             for item, pk in zip(reversed(items), reversed(ids), strict=True)
         )
         total = len(items)
         insert_rows(Purchase, PURCHASE_COLUMNS, purchases, lambda done: self.progress("writing", done, total))
         warranties = (
-            (uuid.uuid4(), pk, *item.warranty, now, now)
+            (uuid.uuid4(), pk, by, *item.warranty, now, now)
             for item, pk in zip(reversed(items), reversed(ids), strict=True)
             if item.warranty is not None
         )
@@ -217,7 +227,7 @@ class ImportWrite:
                 if how == "delete":
                     gone.append(warranty_id)
                 elif how == "create":
-                    new.append((uuid.uuid4(), item.duplicate_of, *values, self.now, self.now))
+                    new.append((uuid.uuid4(), item.duplicate_of, self.created_by_id, *values, self.now, self.now))
                 else:
                     changed.append((*values, self.now, warranty_id))
         update_rows(Purchase, PURCHASE_UPDATE_COLUMNS, purchases)

@@ -8,6 +8,7 @@ import purchases.admin  # noqa: F401  (registers the purchase admin this module 
 from purchases.models import Purchase
 from spends import clock, data_versions
 from spends.admin_mixins import DataVersionAdminMixin, admin_extend
+from spends.api.scope import request_scope
 from warranties.choices import EffectiveStatus
 from warranties.models import Warranty
 
@@ -24,11 +25,11 @@ class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(purchase__owner=request.user)
+        return qs if request.user.is_superuser else qs.in_household(request_scope(request).household_id)
 
     def data_version_scopes(self, queryset) -> set[str]:
-        owners = queryset.order_by().values_list("purchase__owner_id", flat=True).distinct()
-        return {data_versions.owner_scope(owner_id) for owner_id in owners}
+        households = queryset.order_by().values_list("purchase__household_id", flat=True).distinct()
+        return {data_versions.household_scope(household_id) for household_id in households}
 
 
 class WarrantyStatusFilter(admin.SimpleListFilter):

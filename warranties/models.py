@@ -3,6 +3,7 @@
 import datetime
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -42,8 +43,8 @@ def effective_status_expressions(*, prefix: str = "", alias: str = "", today=Non
 
 
 class WarrantyQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(purchase__owner=user)
+    def in_household(self, household_id):
+        return self.filter(purchase__household_id=household_id)
 
     def with_effective_status(self, today=None):
         """Annotate `effective_status` (ACTIVE/EXPIRED/VOIDED) and `days_remaining` for `today` (UTC).
@@ -70,7 +71,12 @@ class WarrantyQuerySet(models.QuerySet):
 
 class Warranty(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Its household is its purchase's: not stored here, so a warranty can never be in another household than its
+    # purchase (scoping goes through purchase__household).
     purchase = models.OneToOneField("purchases.Purchase", on_delete=models.CASCADE, related_name="warranty")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     warranty_start = models.DateField()
     warranty_end = models.DateField(null=True, blank=True)
     warranty_type = models.CharField(max_length=16, choices=WarrantyType.choices, default=WarrantyType.LIMITED)

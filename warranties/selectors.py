@@ -1,4 +1,5 @@
-"""Reads of warranties: always owner-scoped and annotated with the effective status for today (UTC)."""
+"""Reads of warranties: always scoped to one household (through the purchase) and annotated with the effective
+status for today (UTC)."""
 
 from django.db.models import F
 
@@ -6,24 +7,24 @@ from spends import clock
 from warranties.models import Warranty, effective_status_expressions
 
 
-def warranty_list(*, owner, today=None):
-    """The owner's warranties with `purchase` joined and `effective_status` / `days_remaining` annotated.
+def warranty_list(*, household_id, today=None):
+    """The household's warranties with `purchase` joined and `effective_status` / `days_remaining` annotated.
 
     Default order: warranty_end ascending with LIFETIME (no end) last, then newest created.
     """
     return (
-        Warranty.objects.owned_by(owner)
+        Warranty.objects.in_household(household_id)
         .select_related("purchase")
         .with_effective_status(today)
         .order_by(F("warranty_end").asc(nulls_last=True), "-created_at", "id")
     )
 
 
-def warranty_expiring(*, owner, days: int, today=None):
+def warranty_expiring(*, household_id, days: int, today=None):
     """ACTIVE warranties ending from today to today+days inclusive, soonest first."""
     today = today or clock.today()
     return (
-        warranty_list(owner=owner, today=today)
+        warranty_list(household_id=household_id, today=today)
         .expiring_between(today, days)
         .order_by("warranty_end", "-created_at", "id")
     )

@@ -13,19 +13,19 @@ def _save(warranty: Warranty, *, field_prefix: str | None) -> Warranty:
     for text_field in ("provider", "notes"):
         setattr(warranty, text_field, (getattr(warranty, text_field) or "").strip())
     try:
-        warranty.full_clean(exclude=["purchase"], validate_constraints=False)
+        warranty.full_clean(exclude=["purchase", "created_by"], validate_constraints=False)
     except ValidationError as exc:
         exc.field_prefix = field_prefix  # errors of a purchase's nested warranty nest under "warranty"
         raise
     warranty.save()
-    data_versions.bump(data_versions.owner_scope(_owner_id(warranty)))
+    data_versions.bump(data_versions.household_scope(_household_id(warranty)))
     return warranty
 
 
-def _owner_id(warranty: Warranty):
+def _household_id(warranty: Warranty):
     # The purchase is usually loaded already (the API's and the nested write's); else one query.
     purchase = warranty.purchase
-    return purchase.owner_id
+    return purchase.household_id
 
 
 def _already_has_warranty(purchase) -> bool:
@@ -37,9 +37,10 @@ def _one_per_purchase_error() -> ValidationError:
 
 
 @transaction.atomic
-def warranty_create(*, purchase, field_prefix: str | None = None, **fields) -> Warranty:
-    """Create the purchase's warranty. Raises ValidationError (on `purchase_id`) if it already has one, also
-    when a concurrent request inserted it between the check and the insert (the unique index refuses it)."""
+def warranty_create(*, purchase, created_by, field_prefix: str | None = None, **fields) -> Warranty:
+    """Create the purchase's warranty, added by `created_by` (a user, or None); its household is the purchase's.
+    Raises ValidationError (on `purchase_id`) if it already has one, also when a concurrent request inserted it
+    between the check and the insert (the unique index refuses it)."""
     if _already_has_warranty(purchase):
         raise _one_per_purchase_error()
     unknown = set(fields) - set(WARRANTY_FIELDS)
@@ -47,7 +48,7 @@ def warranty_create(*, purchase, field_prefix: str | None = None, **fields) -> W
         raise TypeError(f"Unknown warranty fields: {sorted(unknown)}")
     try:
         with transaction.atomic():  # a savepoint, so the outer transaction survives the IntegrityError
-            return _save(Warranty(purchase=purchase, **fields), field_prefix=field_prefix)
+            return _save(Warranty(purchase=purchase, created_by=created_by, **fields), field_prefix=field_prefix)
     except IntegrityError:
         if _already_has_warranty(purchase):
             raise _one_per_purchase_error() from None
@@ -66,6 +67,6 @@ def warranty_update(*, warranty: Warranty, field_prefix: str | None = None, **fi
 
 @transaction.atomic
 def warranty_delete(*, warranty: Warranty) -> None:
-    owner_id = _owner_id(warranty)
+    household_id = _household_id(warranty)
     warranty.delete()
-    data_versions.bump(data_versions.owner_scope(owner_id))
+    data_versions.bump(data_versions.household_scope(household_id))

@@ -14,7 +14,9 @@ from analytics import selectors
 from analytics.cache import cached_answer
 from purchases.api.serializers import PurchaseSerializer
 from spends import clock
+from spends.api.scope import request_scope
 from spends.api.serializers import ErrorSerializer
+from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
 from warranties.api.serializers import WarrantyReadSerializer
 
 from .serializers import (
@@ -46,7 +48,8 @@ def _schema(summary: str, query: type[serializers.Serializer] | None, response, 
         responses[400] = ERROR_400
     return extend_schema(
         summary=summary,
-        description=(description + " " if description else "") + "API.md § Analytics; the caller's data only.",
+        description=(description + " " if description else "")
+        + "API.md § Analytics; the caller's household's data only.",
         tags=TAGS,
         parameters=[query] if query is not None else [],
         responses=responses,
@@ -55,12 +58,14 @@ def _schema(summary: str, query: type[serializers.Serializer] | None, response, 
 
 def _endpoint(name: str, selector, query, output, *, summary: str, description="", many=False, dated=True, path=""):
     """The GET action `name` at /api/analytics/<`path`, default: name with dashes>, cached under the name with dashes:
-    validate the `query` serializer, call `selector(owner=…, **query values)` (and `today=` when `dated`), serialize
-    with `output`."""
+    validate the `query` serializer, call `selector(household_id=…, **query values)` (and `today=` when `dated`),
+    serialize with `output`."""
     cache_name = name.replace("_", "-")
 
     def read(request, today, **params):
-        rows = selector(owner=request.user, **params, **({"today": today} if dated else {}))
+        rows = selector(
+            household_id=request_scope(request).household_id, **params, **({"today": today} if dated else {})
+        )
         return output(rows, many=many, context={"request": request}).data
 
     def view(self, request):
@@ -71,10 +76,10 @@ def _endpoint(name: str, selector, query, output, *, summary: str, description="
     return _schema(summary, query, output(many=True) if many else output, description)(view)
 
 
-class AnalyticsViewSet(viewsets.ViewSet):
-    """One GET action per analytics endpoint. Answers are cached per user and invalidated on any write."""
+class AnalyticsViewSet(ScopedViewMixin, viewsets.ViewSet):
+    """One GET action per analytics endpoint. Answers are cached per household and invalidated on any write."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
 
     def _answer(self, request, name: str, query_class, read: Callable[..., object]) -> Response:
         today = clock.today()
@@ -91,14 +96,14 @@ class AnalyticsViewSet(viewsets.ViewSet):
             # accepted media type (e.g. "; indent=2") is part of the key.
             media_type = request.accepted_media_type
             body = cached_answer(
-                request.user.pk,
+                self.scope.household_id,
                 name,
                 {**params, "rendered_as": media_type},
                 lambda: renderer.render(compute(), media_type, {"request": request, "view": self}),
                 today=today,
             )
             return HttpResponse(body, content_type=renderer.media_type)
-        return Response(cached_answer(request.user.pk, name, params, compute, today=today))
+        return Response(cached_answer(self.scope.household_id, name, params, compute, today=today))
 
     spending = _endpoint(
         "spending",

@@ -1,5 +1,6 @@
-"""Attachments of the caller's purchases (API.md § Attachments). Thin: parse the request, call
-`attachments.services` or the selectors, answer. Another user's purchase or attachment is a 404."""
+"""Attachments of the caller's household's purchases (API.md § Attachments). Thin: parse the request, call
+`attachments.services` or the selectors, answer. Another household's purchase or attachment is a 404; uploads and
+deletions are writes (a VIEWER gets 403), downloads are reads."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -16,6 +17,7 @@ from attachments import selectors, services
 from attachments.models import Attachment
 from spends.api.pagination import SkipLimitPagination
 from spends.api.serializers import ErrorSerializer
+from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
 
 from .serializers import AttachmentSerializer, AttachmentUploadSerializer
 
@@ -72,15 +74,20 @@ def file_response(attachment: Attachment) -> FileResponse:
     return response
 
 
-class PurchaseAttachmentListView(GenericAPIView):
-    permission_classes = [IsAuthenticated]
+class PurchaseAttachmentListView(ScopedViewMixin, GenericAPIView):
+    """A purchase's attachments: every member of its household lists them; an upload is a write (OWNER, EDITOR; a
+    VIEWER gets 403). Another household's purchase answers 404."""
+
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
     serializer_class = AttachmentSerializer
     pagination_class = SkipLimitPagination
     parser_classes = [MultiPartParser, FormParser]
     queryset = Attachment.objects.none()  # model for OpenAPI only; rows come from the selector
 
     def _purchase(self):
-        purchase = selectors.attachment_purchase_get(owner=self.request.user, purchase_id=self.kwargs["purchase_id"])
+        purchase = selectors.attachment_purchase_get(
+            household_id=self.scope.household_id, purchase_id=self.kwargs["purchase_id"]
+        )
         if purchase is None:
             raise Http404
         return purchase
@@ -92,7 +99,7 @@ class PurchaseAttachmentListView(GenericAPIView):
     )
     def get(self, request, purchase_id):
         attachments_page = self.paginate_queryset(
-            selectors.attachment_list(owner=request.user, purchase=self._purchase())
+            selectors.attachment_list(household_id=self.scope.household_id, purchase=self._purchase())
         )
         return self.get_paginated_response(AttachmentSerializer(attachments_page, many=True).data)
 
@@ -116,7 +123,10 @@ class PurchaseAttachmentListView(GenericAPIView):
         form.is_valid(raise_exception=True)
         try:
             attachment = services.attachment_upload(
-                purchase=purchase, uploaded_file=form.validated_data["file"], kind=form.validated_data["kind"]
+                purchase=purchase,
+                uploaded_file=form.validated_data["file"],
+                kind=form.validated_data["kind"],
+                created_by=request.user,
             )
         except services.FileTooLarge:
             raise _too_large() from None
@@ -125,13 +135,16 @@ class PurchaseAttachmentListView(GenericAPIView):
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
-class AttachmentDetailView(GenericAPIView):
-    permission_classes = [IsAuthenticated]
+class AttachmentDetailView(ScopedViewMixin, GenericAPIView):
+    """One attachment of the caller's household: every member reads it; deleting is a write (OWNER, EDITOR; a VIEWER
+    gets 403). Another household's attachment answers 404."""
+
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
     serializer_class = AttachmentSerializer
     queryset = Attachment.objects.none()
 
     def get_object(self):
-        return get_object_or_404(selectors.attachment_list(owner=self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(selectors.attachment_list(household_id=self.scope.household_id), pk=self.kwargs["pk"])
 
     @extend_schema(tags=TAGS, summary="Get an attachment", responses={200: AttachmentSerializer})
     def get(self, request, pk):
@@ -148,8 +161,10 @@ class AttachmentDetailView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AttachmentDownloadView(GenericAPIView):
-    permission_classes = [IsAuthenticated]
+class AttachmentDownloadView(ScopedViewMixin, GenericAPIView):
+    """The bytes of an attachment of the caller's household: a read, open to every member (VIEWER too)."""
+
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
     content_negotiation_class = FileErrorsNegotiation
     queryset = Attachment.objects.none()
 
@@ -166,7 +181,7 @@ class AttachmentDownloadView(GenericAPIView):
         },
     )
     def get(self, request, pk):
-        attachment = get_object_or_404(selectors.attachment_list(owner=request.user), pk=pk)
+        attachment = get_object_or_404(selectors.attachment_list(household_id=self.scope.household_id), pk=pk)
         try:
             return file_response(attachment)
         except services.FileMissing as exc:

@@ -10,13 +10,14 @@ from catalog.models import Brand, Retailer
 from purchases.selectors import catalog_with_purchase_count
 from spends.api.pagination import SkipLimitPagination
 from spends.api.permissions import IsStaffOrReadCreate
-from spends.api.viewsets import UUIDLookupMixin
+from spends.api.viewsets import ScopedViewMixin, UUIDLookupMixin
 
 from .serializers import BrandSerializer, RetailerSerializer
 
 
-class CatalogViewSet(UUIDLookupMixin, viewsets.ModelViewSet):
-    """Shared by every user: list/read/create for anyone signed in, update/delete for staff only."""
+class CatalogViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet):
+    """Shared by every user: list/read/create for anyone signed in, update/delete for staff only. The catalog is no
+    household's record, so any role may add an entry; `purchase_count` counts the caller's household's purchases."""
 
     permission_classes = [IsStaffOrReadCreate]
     pagination_class = SkipLimitPagination
@@ -25,11 +26,11 @@ class CatalogViewSet(UUIDLookupMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
             return self.queryset.none()
         # The catalog API composes above purchases (as purchases.api does above warranties): the count is a read of
-        # the caller's purchases, so purchases owns it and catalog's own modules import nothing above them.
-        return catalog_with_purchase_count(model=self.queryset.model, owner=self.request.user)
+        # the caller's household's purchases, so purchases owns it and catalog's own modules import nothing above them.
+        return catalog_with_purchase_count(model=self.queryset.model, household_id=self.scope.household_id)
 
     def perform_create(self, serializer):
         entry = services.catalog_entry_save(instance=self.queryset.model(), **serializer.validated_data)

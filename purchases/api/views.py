@@ -1,11 +1,11 @@
-"""The caller's purchases (API.md § Purchases). Reads via selectors, writes via services."""
+"""The caller's household's purchases (API.md § Purchases). Reads via selectors, writes via services."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from purchases import nested, selectors, services
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
-from spends.api.viewsets import OwnedModelViewSet
+from spends.api.viewsets import ScopedModelViewSet
 
 from .serializers import PurchaseSerializer
 
@@ -25,22 +25,29 @@ TAGS = ["purchases"]
     partial_update=extend_schema(summary="Update a purchase", tags=TAGS),
     destroy=extend_schema(summary="Delete a purchase with its warranty and attachments", tags=TAGS),
 )
-class PurchaseViewSet(OwnedModelViewSet):
+class PurchaseViewSet(ScopedModelViewSet):
+    """The caller's household's purchases: every member reads them; OWNER and EDITOR write (a VIEWER's write answers
+    403); another household's id answers 404."""
+
     queryset = Purchase.objects.none()  # model for router/OpenAPI only; rows come from the selector
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilterSet
 
-    def owned_queryset(self, owner):
-        return selectors.purchase_list(owner=owner)
+    def scoped_queryset(self, household_id):
+        return selectors.purchase_list(household_id=household_id)
 
     def perform_create(self, serializer):
-        purchase = nested.purchase_create(owner=self.request.user, **serializer.validated_data)
+        purchase = nested.purchase_create(
+            household_id=self.scope.household_id, created_by=self.request.user, **serializer.validated_data
+        )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)  # re-read: same annotations as GET
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         warranty = data.pop("warranty", nested.UNSET)
-        purchase = nested.purchase_update(purchase=serializer.instance, warranty=warranty, **data)
+        purchase = nested.purchase_update(
+            purchase=serializer.instance, warranty=warranty, created_by=self.request.user, **data
+        )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)
 
     def perform_destroy(self, instance):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from reminders import selectors, services
 from reminders.calendar import warranty_calendar
+from spends.api.scope import scope_for
 from spends.api.serializers import ErrorSerializer
 from spends.api.throttling import ScopedClientThrottle
 
@@ -22,6 +23,8 @@ TAGS = ["reminders"]
 
 
 class ReminderSettingsView(APIView):
+    """The caller's own settings (email, lead days, digest): per member, so any role, a VIEWER too, changes its own."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=TAGS, summary="Your reminder settings", responses=ReminderSettingsReadSerializer)
@@ -45,6 +48,8 @@ class ReminderSettingsView(APIView):
 
 
 class CalendarTokenView(APIView):
+    """The caller's own feed token: per member, so any role may renew it."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -83,7 +88,7 @@ class CalendarFeedView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Private calendar feed of your active warranties' end dates (iCalendar)",
+        summary="Private calendar feed of your household's active warranties' end dates (iCalendar)",
         description="One all-day event per ACTIVE warranty end (voided, expired and LIFETIME warranties are left "
         "out), with stable UIDs. Needs no session or API token: the `token` from "
         "POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
@@ -100,7 +105,9 @@ class CalendarFeedView(APIView):
         prefs = selectors.reminder_settings_by_token(token=request.query_params.get("token", ""))
         if prefs is None:
             raise NotFound("No calendar feed with this token.")
-        body = warranty_calendar(selectors.calendar_warranties(user=prefs.user))
+        # The feed's token is a member's; the feed lists their household's warranties (the scope of that member).
+        household_id = scope_for(prefs.user).household_id
+        body = warranty_calendar(selectors.calendar_warranties(household_id=household_id))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="warranties.ics"'
         response["Cache-Control"] = "private, max-age=300"

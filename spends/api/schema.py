@@ -1,18 +1,24 @@
 """drf-spectacular hooks: canonical paths and the contract's error responses on every operation."""
 
 from drf_spectacular.openapi import AutoSchema
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 
 from spends.api.permissions import IsStaff
 from spends.api.serializers import ErrorSerializer
+from spends.api.viewsets import HouseholdWritePermission
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (validation_error / parse_error); nothing was changed.",
     "401": "Not authenticated (not_authenticated).",
     "403": "Not allowed (permission_denied), e.g. a staff-only change.",
-    "404": "Not found, or not yours (not_found).",
+    "404": "Not found, or not your household's (not_found).",
     "409": "Conflict with stored data (conflict).",
 }
+
+VIEWER_403 = (
+    "Not allowed (permission_denied): your role in the household is VIEWER, which reads, exports and downloads but "
+    "changes nothing (API.md § Households)."
+)
 
 
 class ContractAutoSchema(AutoSchema):
@@ -24,6 +30,7 @@ class ContractAutoSchema(AutoSchema):
             return responses
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         codes = []
+        household_write = False
         if not public:
             takes_input = (
                 self.method in ("POST", "PUT", "PATCH")
@@ -37,7 +44,10 @@ class ContractAutoSchema(AutoSchema):
             if "{" in self.path:
                 codes.append("404")
             staff_only = any(isinstance(p, IsStaff) for p in self.view.get_permissions())
-            if staff_only or (catalog and self.method in ("PUT", "PATCH", "DELETE")):
+            household_write = self.method not in SAFE_METHODS and any(
+                isinstance(p, HouseholdWritePermission) for p in self.view.get_permissions()
+            )
+            if staff_only or household_write or (catalog and self.method in ("PUT", "PATCH", "DELETE")):
                 codes.append("403")
             if catalog and self.method == "DELETE":
                 codes.append("409")
@@ -45,6 +55,8 @@ class ContractAutoSchema(AutoSchema):
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 response["description"] = ERROR_DESCRIPTIONS[code]
+                if code == "403" and household_write:
+                    response["description"] = VIEWER_403
                 responses[code] = response
         return responses
 

@@ -9,6 +9,10 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 
+# What a VIEWER hears on any write (the API's 403, the admin's import).
+READ_ONLY_MESSAGE = "Your role in this household (viewer) lets you read, export and download, not change records."
+
+
 @dataclass(frozen=True)
 class Scope:
     household_id: UUID

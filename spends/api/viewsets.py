@@ -6,7 +6,7 @@ from rest_framework import viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from spends.api.pagination import SkipLimitPagination
-from spends.api.scope import request_scope
+from spends.api.scope import READ_ONLY_MESSAGE, request_scope
 
 # A path id that is not a UUID does not match the route, so the catch-all answers 404 (never a 400 or 500).
 UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -20,7 +20,7 @@ class HouseholdWritePermission(BasePermission):
     """Every member reads; writes need a role that may write (OWNER, EDITOR). A VIEWER gets 403 on every write.
     A view marks a POST that changes nothing (an import's dry run) with `is_read_only_request(request)`."""
 
-    message = "Your role in this household (viewer) lets you read, export and download, not change records."
+    message = READ_ONLY_MESSAGE
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
@@ -63,23 +63,3 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
         if self.detail:
             return queryset
         return super().filter_queryset(queryset)
-
-
-class OwnedModelViewSet(UUIDLookupMixin, viewsets.ModelViewSet):
-    """The first release's per-user scoping, until every viewset moves to ScopedModelViewSet (#20)."""
-
-    permission_classes = [IsAuthenticated]
-    pagination_class = SkipLimitPagination
-    filter_backends = [DjangoFilterBackend]
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    def owned_queryset(self, owner):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
-            return self.queryset.none()
-        return self.owned_queryset(self.request.user)
-
-    def filter_queryset(self, queryset):
-        return queryset if self.detail else super().filter_queryset(queryset)

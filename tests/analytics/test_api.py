@@ -8,7 +8,7 @@ import time_machine
 from purchases.models import Purchase
 from spends import data_versions
 from tests.analytics.conftest import ENDPOINTS, UTC, D, buy, warranty
-from tests.factories import RetailerFactory, WarrantyFactory
+from tests.factories import RetailerFactory, WarrantyFactory, household_of
 
 pytestmark = pytest.mark.django_db
 
@@ -295,10 +295,10 @@ def test_recent_lists_use_the_purchase_and_warranty_objects(owner_client, timeli
 def test_cache_is_used_and_a_data_version_bump_invalidates_it(owner_client, spending_data, leap_today):
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "193.50"
     # A write that bumps no data version (no service wrote it) leaves the cached answer in place...
-    Purchase.objects.filter(owner=owner_client.user, price="100.00").update(price="200.00")
+    Purchase.objects.filter(household__memberships__user=owner_client.user, price="100.00").update(price="200.00")
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "193.50"
     # ...until the owner's data version is bumped, as every write service does in the write's transaction.
-    data_versions.bump(data_versions.owner_scope(owner_client.user.pk))
+    data_versions.bump(data_versions.household_scope(household_of(owner_client.user)))
     assert owner_client.get("/api/analytics/summary").json()["total_spent"] == "293.50"
 
 
@@ -430,9 +430,10 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # --- query counts ---------------------------------------------------------------------------------------------
 
-# 1 token lookup + 1 data versions (the cache key) + spending 1 + summary 2 + timeline 1 + warranty summary 1
-# + retailers 1 + brands 1 + top products 1 + recent purchases 1 + recent warranties 1.
-DASHBOARD_QUERIES = 14
+# 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1
+# + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1 + top products 1 + recent purchases 1
+# + recent warranties 1.
+DASHBOARD_QUERIES = 15
 
 
 def _add_rows(owner, count):
@@ -460,5 +461,5 @@ def test_dashboard_query_count_is_constant(owner_client, django_assert_num_queri
     assert body["summary"]["item_count"] == 42
     assert len(body["recent_purchases"]) == 10
 
-    with django_assert_num_queries(2):  # cached: the token lookup and the data versions (#19)
+    with django_assert_num_queries(3):  # cached: the token lookup, the scope and the data versions (#19, #20)
         assert owner_client.get("/api/analytics/dashboard").json() == body

@@ -16,6 +16,7 @@ from purchases import services as purchase_services
 from spends import cache as spends_cache
 from spends import data_versions
 from spends.models import DataVersion
+from tests.factories import household_of
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 3, 1)
@@ -59,14 +60,14 @@ def test_a_hit_is_one_query_and_one_cache_get(counting):
 def test_a_bump_of_any_scope_of_the_answer_makes_it_stale(counting):
     key = ("summary", {"currency": "USD"})
     assert analytics_cache.cached_answer(7, *key, lambda: "old", today=TODAY) == "old"
-    data_versions.bump(data_versions.owner_scope(7))
+    data_versions.bump(data_versions.household_scope(7))
     assert analytics_cache.cached_answer(7, *key, lambda: "new", today=TODAY) == "new"
     assert analytics_cache.cached_answer(7, *key, lambda: "newer", today=TODAY) == "new"
     data_versions.bump(CATALOG_SCOPE)
     assert analytics_cache.cached_answer(7, *key, lambda: "after catalog", today=TODAY) == "after catalog"
     data_versions.renew_all()  # what a restore does
     assert analytics_cache.cached_answer(7, *key, lambda: "after restore", today=TODAY) == "after restore"
-    data_versions.bump(data_versions.owner_scope(8))  # another owner's write changes nothing here
+    data_versions.bump(data_versions.household_scope(8))  # another household's write changes nothing here
     assert analytics_cache.cached_answer(7, *key, lambda: "again", today=TODAY) == "after restore"
     # Another owner, other parameters and another day are separate answers.
     assert analytics_cache.cached_answer(8, *key, lambda: "user 8", today=TODAY) == "user 8"
@@ -75,7 +76,7 @@ def test_a_bump_of_any_scope_of_the_answer_makes_it_stale(counting):
 
 
 def test_versions_only_grow_and_a_rolled_back_number_is_not_handed_out_again():
-    scope = data_versions.owner_scope(7)
+    scope = data_versions.household_scope(7)
     with CaptureQueriesContext(connection) as first:
         data_versions.bump(scope)  # the first bump of a scope inserts its row
     (committed,) = data_versions.read([scope])
@@ -107,12 +108,13 @@ def test_an_answer_computed_during_a_concurrent_write_is_not_cached_under_the_ne
     from purchases.models import Purchase
 
     def count():
-        return Purchase.objects.filter(owner=owner).count()
+        return Purchase.objects.filter(household__memberships__user=owner).count()
 
     def write_elsewhere():
         try:
             purchase_services.purchase_create(
-                owner=owner,
+                household_id=household_of(owner),
+                created_by=owner,
                 product_name="Bought meanwhile",
                 price=Decimal("3.00"),
                 currency_code="USD",
@@ -128,9 +130,11 @@ def test_an_answer_computed_during_a_concurrent_write_is_not_cached_under_the_ne
         writer.join()
         return before  # computed from the data as it was when the computation started
 
-    assert analytics_cache.cached_answer(owner.pk, "count", {}, compute_while_a_write_commits, today=TODAY) == 0
+    assert (
+        analytics_cache.cached_answer(household_of(owner), "count", {}, compute_while_a_write_commits, today=TODAY) == 0
+    )
     assert count() == 1
-    assert analytics_cache.cached_answer(owner.pk, "count", {}, count, today=TODAY) == 1
+    assert analytics_cache.cached_answer(household_of(owner), "count", {}, count, today=TODAY) == 1
 
 
 def test_json_answers_are_served_as_cached_bytes(owner_client, counting):

@@ -43,4 +43,4 @@ def test_an_import_in_another_process_shows_in_the_next_dashboard(owner_client, 
     assert done.returncode == 0, done.stdout + done.stderr
 
     assert _dashboard_count(owner_client) == 32
-    assert Purchase.objects.filter(owner=owner).count() == 32
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 32

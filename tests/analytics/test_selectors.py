@@ -8,7 +8,7 @@ import pytest
 from analytics import selectors
 from purchases.models import Purchase
 from tests.analytics.conftest import D, buy
-from tests.factories import RetailerFactory
+from tests.factories import RetailerFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def _months(rows):
 
 
 def test_spending_by_month_zero_fills_twelve_months_with_leap_day_and_month_boundaries(owner, spending_data):
-    rows = selectors.spending_by_month(owner=owner, currency="USD", today=LEAP_TODAY)
+    rows = selectors.spending_by_month(household_id=household_of(owner), currency="USD", today=LEAP_TODAY)
 
     assert [row["month"] for row in rows] == [
         "2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09",
@@ -41,17 +41,19 @@ def test_spending_by_month_zero_fills_twelve_months_with_leap_day_and_month_boun
 
 
 def test_spending_by_month_one_month_and_other_currency(owner, spending_data):
-    assert selectors.spending_by_month(owner=owner, currency="USD", months=1, today=LEAP_TODAY) == [
-        {"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}
-    ]
-    eur = _months(selectors.spending_by_month(owner=owner, currency="EUR", months=2, today=LEAP_TODAY))
+    assert selectors.spending_by_month(
+        household_id=household_of(owner), currency="USD", months=1, today=LEAP_TODAY
+    ) == [{"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}]
+    eur = _months(
+        selectors.spending_by_month(household_id=household_of(owner), currency="EUR", months=2, today=LEAP_TODAY)
+    )
     assert eur == {"2024-02": (Decimal("999.00"), 1), "2024-03": (Decimal("0.00"), 0)}
 
 
 def test_spending_by_month_crosses_the_year_boundary(owner):
     buy(owner, D(2024, 12, 31), "1.50")
     buy(owner, D(2025, 1, 1), "2.25")
-    rows = selectors.spending_by_month(owner=owner, currency="USD", months=3, today=D(2025, 1, 1))
+    rows = selectors.spending_by_month(household_id=household_of(owner), currency="USD", months=3, today=D(2025, 1, 1))
     assert _months(rows) == {
         "2024-11": (Decimal("0.00"), 0),
         "2024-12": (Decimal("1.50"), 1),
@@ -60,7 +62,9 @@ def test_spending_by_month_crosses_the_year_boundary(owner):
 
 
 def test_spending_by_month_for_another_user_sees_only_their_own(other_user, spending_data):
-    rows = selectors.spending_by_month(owner=other_user, currency="USD", months=2, today=LEAP_TODAY)
+    rows = selectors.spending_by_month(
+        household_id=household_of(other_user), currency="USD", months=2, today=LEAP_TODAY
+    )
     assert _months(rows) == {"2024-02": (Decimal("500.00"), 1), "2024-03": (Decimal("0.00"), 0)}
 
 
@@ -69,7 +73,7 @@ def test_spending_by_month_for_another_user_sees_only_their_own(other_user, spen
 
 def test_spending_by_day_around_the_leap_day(owner, spending_data):
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="day"
+        household_id=household_of(owner), currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="day"
     )
     assert result["total_amount"] == Decimal("105.01")
     assert result["item_count"] == 2
@@ -82,7 +86,7 @@ def test_spending_by_day_around_the_leap_day(owner, spending_data):
 
 def test_spending_by_month_range_counts_only_days_inside_the_range(owner, spending_data):
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 1, 15), end=D(2024, 2, 29), group_by="month"
+        household_id=household_of(owner), currency="USD", start=D(2024, 1, 15), end=D(2024, 2, 29), group_by="month"
     )
     assert result["total_amount"] == Decimal("130.49")
     assert result["item_count"] == 3
@@ -99,7 +103,7 @@ def test_spending_by_iso_week_across_new_year(owner):
     buy(owner, D(2021, 1, 18), "8.00")  # 2021-W03
     buy(owner, D(2021, 1, 26), "16.00")  # after the range (2021-W04, but the range ends on 01-19)
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2020, 12, 30), end=D(2021, 1, 19), group_by="week"
+        household_id=household_of(owner), currency="USD", start=D(2020, 12, 30), end=D(2021, 1, 19), group_by="week"
     )
     assert [(row["period"], row["total_amount"], row["item_count"]) for row in result["series"]] == [
         ("2020-W53", Decimal("3.00"), 2),
@@ -114,7 +118,7 @@ def test_spending_by_iso_week_across_new_year(owner):
 def test_week_of_late_december_belongs_to_next_iso_year(owner):
     buy(owner, D(2024, 12, 30), "3.00")
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 12, 30), end=D(2025, 1, 1), group_by="week"
+        household_id=household_of(owner), currency="USD", start=D(2024, 12, 30), end=D(2025, 1, 1), group_by="week"
     )
     assert result["series"] == [{"period": "2025-W01", "total_amount": Decimal("3.00"), "item_count": 1}]
 
@@ -123,7 +127,7 @@ def test_week_range_starting_midweek_excludes_days_before_start(owner):
     buy(owner, D(2024, 2, 26), "50.00")  # Monday of 2024-W09, before the range
     buy(owner, D(2024, 2, 29), "100.00")
     result = selectors.spending_by_period(
-        owner=owner, currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="week"
+        household_id=household_of(owner), currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="week"
     )
     assert result["series"] == [{"period": "2024-W09", "total_amount": Decimal("100.00"), "item_count": 1}]
 
@@ -132,7 +136,7 @@ def test_week_range_starting_midweek_excludes_days_before_start(owner):
 
 
 def test_summary_in_usd(owner, spending_data):
-    assert selectors.spending_summary(owner=owner, currency="USD", today=LEAP_TODAY) == {
+    assert selectors.spending_summary(household_id=household_of(owner), currency="USD", today=LEAP_TODAY) == {
         "currency": "USD",
         "total_spent": Decimal("193.50"),
         "item_count": 7,
@@ -148,7 +152,7 @@ def test_summary_in_usd(owner, spending_data):
 
 
 def test_summary_in_eur_counts_only_eur(owner, spending_data):
-    summary = selectors.spending_summary(owner=owner, currency="EUR", today=LEAP_TODAY)
+    summary = selectors.spending_summary(household_id=household_of(owner), currency="EUR", today=LEAP_TODAY)
     assert summary["total_spent"] == Decimal("999.00")
     assert summary["item_count"] == 1
     assert summary["average_price"] == Decimal("999.00")
@@ -158,7 +162,7 @@ def test_summary_in_eur_counts_only_eur(owner, spending_data):
 
 
 def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spending_data):
-    assert selectors.spending_summary(owner=owner, currency="GBP", today=LEAP_TODAY) == {
+    assert selectors.spending_summary(household_id=household_of(owner), currency="GBP", today=LEAP_TODAY) == {
         "currency": "GBP",
         "total_spent": Decimal("0.00"),
         "item_count": 0,
@@ -174,7 +178,7 @@ def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spen
 
 
 def test_summary_of_an_empty_account(owner):
-    summary = selectors.spending_summary(owner=owner, currency="USD", today=LEAP_TODAY)
+    summary = selectors.spending_summary(household_id=household_of(owner), currency="USD", today=LEAP_TODAY)
     assert summary["total_spent"] == Decimal("0.00")
     assert summary["average_price"] is None
     assert summary["currencies"] == []
@@ -184,7 +188,7 @@ def test_summary_of_an_empty_account(owner):
 
 
 def test_warranty_timeline_counts_active_expired_and_expiring(owner, warranty_data):
-    rows = selectors.warranty_timeline(owner=owner, months=3, today=TIMELINE_TODAY)
+    rows = selectors.warranty_timeline(household_id=household_of(owner), months=3, today=TIMELINE_TODAY)
     assert rows == [
         # Jan (last day 01-31): active w1 w2 w5 w6 w8 w9; expired w6 (ends 01-31); soon w1 (02-15), w6 (01-31).
         {"month": "2025-01", "active": 6, "expired": 1, "expiring_soon": 2},
@@ -196,7 +200,7 @@ def test_warranty_timeline_counts_active_expired_and_expiring(owner, warranty_da
 
 
 def test_warranty_timeline_default_is_twelve_months_ending_this_month(owner, warranty_data):
-    rows = selectors.warranty_timeline(owner=owner, today=TIMELINE_TODAY)
+    rows = selectors.warranty_timeline(household_id=household_of(owner), today=TIMELINE_TODAY)
     assert len(rows) == 12
     assert rows[0]["month"] == "2024-04"
     assert rows[-1]["month"] == "2025-03"
@@ -205,7 +209,7 @@ def test_warranty_timeline_default_is_twelve_months_ending_this_month(owner, war
 
 
 def test_warranty_summary_by_effective_status(owner, warranty_data):
-    assert selectors.warranty_summary(owner=owner, today=TIMELINE_TODAY) == {
+    assert selectors.warranty_summary(household_id=household_of(owner), today=TIMELINE_TODAY) == {
         "total": 8,
         "active": 4,  # w3 (lifetime), w5, w8, w9
         "expired": 3,  # w1, w2, w6
@@ -215,14 +219,14 @@ def test_warranty_summary_by_effective_status(owner, warranty_data):
 
 
 def test_warranty_summary_and_timeline_of_an_empty_account(owner):
-    assert selectors.warranty_summary(owner=owner, today=TIMELINE_TODAY) == {
+    assert selectors.warranty_summary(household_id=household_of(owner), today=TIMELINE_TODAY) == {
         "total": 0,
         "active": 0,
         "expired": 0,
         "voided": 0,
         "expiring_soon": 0,
     }
-    assert selectors.warranty_timeline(owner=owner, months=1, today=TIMELINE_TODAY) == [
+    assert selectors.warranty_timeline(household_id=household_of(owner), months=1, today=TIMELINE_TODAY) == [
         {"month": "2025-03", "active": 0, "expired": 0, "expiring_soon": 0}
     ]
 
@@ -231,7 +235,7 @@ def test_warranty_summary_and_timeline_of_an_empty_account(owner):
 
 
 def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, catalog_data):
-    rows = selectors.retailer_distribution(owner=owner, currency="USD")
+    rows = selectors.retailer_distribution(household_id=household_of(owner), currency="USD")
     assert rows == [
         {
             "retailer_id": catalog_data["alpha"].id,
@@ -267,7 +271,7 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
 
 
 def test_brand_distribution_and_currency_filter(owner, catalog_data):
-    assert selectors.brand_distribution(owner=owner, currency="USD") == [
+    assert selectors.brand_distribution(household_id=household_of(owner), currency="USD") == [
         {"brand_id": None, "brand_name": "Unknown", "count": 5, "percentage": 71.43, "total_spent": Decimal("45.50")},
         {
             "brand_id": catalog_data["xeno"].id,
@@ -277,7 +281,7 @@ def test_brand_distribution_and_currency_filter(owner, catalog_data):
             "total_spent": Decimal("30.00"),
         },
     ]
-    assert selectors.retailer_distribution(owner=owner, currency="EUR") == [
+    assert selectors.retailer_distribution(household_id=household_of(owner), currency="EUR") == [
         {
             "retailer_id": catalog_data["gamma"].id,
             "retailer_name": "Gamma",
@@ -286,7 +290,7 @@ def test_brand_distribution_and_currency_filter(owner, catalog_data):
             "total_spent": Decimal("80.00"),
         }
     ]
-    assert selectors.retailer_distribution(owner=owner, currency="GBP") == []
+    assert selectors.retailer_distribution(household_id=household_of(owner), currency="GBP") == []
 
 
 def test_percentages_of_many_rows_add_up_to_100(owner):
@@ -294,16 +298,18 @@ def test_percentages_of_many_rows_add_up_to_100(owner):
     for index in range(30):
         buy(owner, D(2025, 1, 1), "1.00", retailer=None, brand=None, name=f"p{index}")
     shops = [RetailerFactory(name=f"Shop {index:02d}") for index in range(29)]
-    for purchase, shop in zip(Purchase.objects.filter(owner=owner).order_by("product_name"), shops, strict=False):
+    for purchase, shop in zip(
+        Purchase.objects.filter(household__memberships__user=owner).order_by("product_name"), shops, strict=False
+    ):
         Purchase.objects.filter(pk=purchase.pk).update(retailer=shop)
-    rows = selectors.retailer_distribution(owner=owner, currency="USD")
+    rows = selectors.retailer_distribution(household_id=household_of(owner), currency="USD")
     assert len(rows) == 30
     assert sum(row["percentage"] for row in rows) == pytest.approx(100, abs=0.05)
     assert {row["percentage"] for row in rows} == {3.33, 3.34}
 
 
 def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner, product_data):
-    assert selectors.top_products(owner=owner, currency="USD") == [
+    assert selectors.top_products(household_id=household_of(owner), currency="USD") == [
         {"product_name": "coffee beans", "count": 3, "total_spent": Decimal("36.00"), "avg_price": Decimal("12.00")},
         {"product_name": "cable", "count": 2, "total_spent": Decimal("0.03"), "avg_price": Decimal("0.02")},
         {"product_name": "Mouse", "count": 1, "total_spent": Decimal("40.00"), "avg_price": Decimal("40.00")},
@@ -311,17 +317,19 @@ def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner,
         {"product_name": "Alpha", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
         {"product_name": "Zeta", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
     ]
-    assert [row["product_name"] for row in selectors.top_products(owner=owner, currency="USD", limit=2)] == [
+    assert [
+        row["product_name"] for row in selectors.top_products(household_id=household_of(owner), currency="USD", limit=2)
+    ] == [
         "coffee beans",
         "cable",
     ]
-    assert selectors.top_products(owner=owner, currency="EUR") == [
+    assert selectors.top_products(household_id=household_of(owner), currency="EUR") == [
         {"product_name": "Mouse", "count": 1, "total_spent": Decimal("99.00"), "avg_price": Decimal("99.00")}
     ]
 
 
 def test_top_products_of_an_empty_account(owner):
-    assert selectors.top_products(owner=owner, currency="USD") == []
+    assert selectors.top_products(household_id=household_of(owner), currency="USD") == []
 
 
 # --- recent lists ---------------------------------------------------------------------------------------------
@@ -336,9 +344,9 @@ def test_recent_purchases_newest_date_then_newest_created(owner, other_user):
     for minutes, purchase in enumerate([old, first, second]):
         Purchase.objects.filter(pk=purchase.pk).update(created_at=base + datetime.timedelta(minutes=minutes))
 
-    names = [p.product_name for p in selectors.recent_purchases(owner=owner, today=D(2025, 2, 1))]
+    names = [p.product_name for p in selectors.recent_purchases(household_id=household_of(owner), today=D(2025, 2, 1))]
     assert names == ["second", "first", "old"]
-    assert [p.product_name for p in selectors.recent_purchases(owner=owner, limit=1)] == ["second"]
+    assert [p.product_name for p in selectors.recent_purchases(household_id=household_of(owner), limit=1)] == ["second"]
 
 
 def test_recent_warranties_newest_created_first(owner, warranty_data):
@@ -347,7 +355,7 @@ def test_recent_warranties_newest_created_first(owner, warranty_data):
     for minutes, key in enumerate(order):
         Warranty.objects.filter(pk=warranty_data[key].pk).update(created_at=base + datetime.timedelta(minutes=minutes))
 
-    recent = list(selectors.recent_warranties(owner=owner, limit=3, today=TIMELINE_TODAY))
+    recent = list(selectors.recent_warranties(household_id=household_of(owner), limit=3, today=TIMELINE_TODAY))
     assert [w.pk for w in recent] == [warranty_data["w9"].pk, warranty_data["w8"].pk, warranty_data["w6"].pk]
     assert [w.effective_status for w in recent] == ["ACTIVE", "ACTIVE", "EXPIRED"]
 
@@ -364,8 +372,9 @@ def test_top_products_groups_without_a_correlated_subquery(django_assert_num_que
     owner = UserFactory()
     for name in ("Kettle", "kettle ", "Toaster"):
         PurchaseFactory(owner=owner, product_name=name)
+    household_id = household_of(owner)
     with CaptureQueriesContext(connection) as queries:
-        rows = selectors.top_products(owner=owner, currency="USD")
+        rows = selectors.top_products(household_id=household_id, currency="USD")
     assert [(r["product_name"], r["count"]) for r in rows] == [("kettle", 2), ("Toaster", 1)]
     grouping = next(q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"])
     assert grouping.upper().count("SELECT") == 1

@@ -63,7 +63,7 @@ def test_an_admin_rename_and_bulk_delete_show_in_the_next_answers(owner_client, 
 def test_seeding_1000_purchases_bumps_the_owners_version_with_one_statement(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_data_create(purchases=1, password="a-long-demo-password")  # the demo user and its version row
-    scope = data_versions.owner_scope(Purchase.objects.get().owner_id)
+    scope = data_versions.household_scope(Purchase.objects.get().household_id)
     (before,) = data_versions.read([scope])
     table = DataVersion._meta.db_table
     with CaptureQueriesContext(connection) as queries:

@@ -91,6 +91,8 @@ def other_purchase(other_user):
 @pytest.fixture
 def make_attachment():
     def make(purchase, content=PDF, name="receipt.pdf", **kwargs):
-        return attachments.attachment_upload(purchase=purchase, uploaded_file=upload_file(name, content), **kwargs)
+        return attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content), **kwargs
+        )
 
     return make

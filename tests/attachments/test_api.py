@@ -11,7 +11,7 @@ from django.test import override_settings
 from attachments.models import Attachment
 from purchases.models import Purchase
 from tests.attachments.conftest import ALLOWED, PDF, PNG, REFUSED, TEXT, post_file, stored_files, stored_path
-from tests.factories import PurchaseFactory
+from tests.factories import PurchaseFactory, household_of
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +167,7 @@ def test_two_uploads_of_the_same_bytes_share_one_file(owner_client, purchase):
 
 def test_list_is_paginated_newest_first(owner_client, purchase, make_attachment, other_purchase):
     ids = [str(make_attachment(purchase, bytes([65 + i]) * 10, name=f"{i}.txt").pk) for i in range(3)]
-    make_attachment(PurchaseFactory(owner=purchase.owner), PDF)  # another purchase of the owner
+    make_attachment(PurchaseFactory(owner=purchase.created_by), PDF)  # another purchase of the owner
     make_attachment(other_purchase, PDF)
     body = owner_client.get(f"/api/purchases/{purchase.pk}/attachments").json()
     assert (body["total"], body["skip"], body["limit"]) == (3, 0, 20)
@@ -187,12 +187,12 @@ def test_list_runs_the_same_queries_for_1_and_30_attachments(
     owner_client, purchase, make_attachment, django_assert_num_queries
 ):
     make_attachment(purchase, b"first")
-    # token, purchase, count, page
-    with django_assert_num_queries(4):
+    # token, scope (household and role), purchase, count, page
+    with django_assert_num_queries(5):
         assert owner_client.get(f"/api/purchases/{purchase.pk}/attachments").json()["total"] == 1
     for i in range(29):
         make_attachment(purchase, f"text {i}".encode())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(owner_client.get(f"/api/purchases/{purchase.pk}/attachments", {"limit": 100}).json()["items"]) == 30
 
 
@@ -347,8 +347,8 @@ def test_purchase_object_counts_its_attachments(owner_client, purchase, make_att
 def _purchases_with_attachments(owner, make_attachment, n):
     purchases = Purchase.objects.bulk_create(
         [
-            Purchase(owner=owner, product_name=f"Item {i}", price=Decimal("1.00"), currency_code="USD",
-                     purchase_date=purchase_date)
+            Purchase(household_id=household_of(owner), created_by=owner, product_name=f"Item {i}",
+                     price=Decimal("1.00"), currency_code="USD", purchase_date=purchase_date)
             for i, purchase_date in enumerate([PurchaseFactory.purchase_date] * n)
         ]
     )  # fmt: skip
@@ -362,8 +362,8 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
     owner_client, owner, make_attachment, django_assert_num_queries, rows
 ):
     _purchases_with_attachments(owner, make_attachment, rows)
-    # token, COUNT for total, the page (attachment_count is a correlated subquery in the same query)
-    with django_assert_num_queries(3):
+    # token, scope, COUNT for total, the page (attachment_count is a correlated subquery in the same query)
+    with django_assert_num_queries(4):
         body = owner_client.get("/api/purchases", {"limit": 100}).json()
     assert body["total"] == rows
     assert {item["attachment_count"] for item in body["items"]} == {2}

@@ -13,6 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from attachments.models import Attachment
 from purchases import selectors
+from tests.factories import household_of
 
 BEFORE_THE_MOVE = [("purchases", "0004_search_owner_trigram_indexes")]
 KINDS = ["RECEIPT", "WARRANTY", "MANUAL", "PHOTO", "OTHER"]
@@ -86,7 +87,9 @@ def test_attachments_written_under_the_previous_schema_are_all_readable_after_th
     read = {a.pk: (a.purchase_id, a.kind, a.filename, a.content_type, a.size, a.sha256, a.available) for a in rows}
     assert read == written  # every row, every value
     owner = get_user_model().objects.get(pk=owner_id)
-    counts = sorted(selectors.purchase_list(owner=owner).values_list("attachment_count", flat=True))
+    counts = sorted(
+        selectors.purchase_list(household_id=household_of(owner)).values_list("attachment_count", flat=True)
+    )
     assert counts == [3, 4]  # the purchase list's attachment count reads the same table
     assert Attachment._meta.db_table == "purchases_attachment"
     assert list(ContentType.objects.filter(model="attachment").values_list("app_label", flat=True)) == ["attachments"]

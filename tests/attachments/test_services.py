@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(("name", "content", "client_type", "detected"), ALLOWED, ids=[a[0] for a in ALLOWED])
 def test_each_allowed_type_is_stored_with_the_detected_content_type(purchase, name, content, client_type, detected):
-    attachment = attachments.attachment_upload(purchase=purchase, uploaded_file=upload_file(name, content, client_type))
+    attachment = attachments.attachment_upload(
+        purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content, client_type)
+    )
     assert attachment.content_type == detected
     assert attachment.size == len(content)
     assert attachment.sha256 == hashlib.sha256(content).hexdigest()
@@ -35,7 +37,9 @@ def test_each_allowed_type_is_stored_with_the_detected_content_type(purchase, na
 )
 def test_refused_types_write_nothing(purchase, name, content, client_type):
     with pytest.raises(UnsupportedFileType):
-        attachments.attachment_upload(purchase=purchase, uploaded_file=upload_file(name, content, client_type))
+        attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file(name, content, client_type)
+        )
     assert not Attachment.objects.exists()
     assert stored_files() == []
 
@@ -71,11 +75,13 @@ class ChunkedUpload(InMemoryUploadedFile):
 def test_text_detection_does_not_depend_on_chunk_boundaries(purchase, content, allowed, chunk_size):
     upload = ChunkedUpload(content, chunk_size)
     if allowed:
-        attachment = attachments.attachment_upload(purchase=purchase, uploaded_file=upload)
+        attachment = attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=upload
+        )
         assert attachment.content_type == "text/plain"
     else:
         with pytest.raises(UnsupportedFileType):
-            attachments.attachment_upload(purchase=purchase, uploaded_file=upload)
+            attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=upload)
 
 
 def test_a_pdf_header_after_other_bytes_is_not_a_pdf():
@@ -91,20 +97,24 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(purchase, settings):
     upload = upload_file("big.txt", b"a" * 101)
     upload.chunks = None  # reading it would fail: the declared size is enough
     with pytest.raises(FileTooLarge):
-        attachments.attachment_upload(purchase=purchase, uploaded_file=upload)
+        attachments.attachment_upload(purchase=purchase, created_by=purchase.created_by, uploaded_file=upload)
     assert stored_files() == []
 
 
 def test_the_size_is_counted_while_streaming_even_when_the_declared_size_is_wrong(purchase, settings):
     settings.MAX_UPLOAD_SIZE = 100
     with pytest.raises(FileTooLarge):
-        attachments.attachment_upload(purchase=purchase, uploaded_file=ChunkedUpload(b"a" * 101, 10, size=5))
+        attachments.attachment_upload(
+            purchase=purchase, created_by=purchase.created_by, uploaded_file=ChunkedUpload(b"a" * 101, 10, size=5)
+        )
     assert not Attachment.objects.exists()
 
 
 def test_a_file_of_exactly_the_limit_is_accepted(purchase, settings):
     settings.MAX_UPLOAD_SIZE = 100
-    attachment = attachments.attachment_upload(purchase=purchase, uploaded_file=upload_file("a.txt", b"a" * 100))
+    attachment = attachments.attachment_upload(
+        purchase=purchase, created_by=purchase.created_by, uploaded_file=upload_file("a.txt", b"a" * 100)
+    )
     assert attachment.size == 100
 
 
@@ -120,7 +130,7 @@ def test_the_file_is_stored_at_the_hash_sharded_path(purchase, make_attachment):
 
 
 def test_identical_bytes_are_stored_once(purchase, make_attachment):
-    other = PurchaseFactory(owner=purchase.owner)
+    other = PurchaseFactory(owner=purchase.created_by)
     first = make_attachment(purchase, PDF, name="a.pdf")
     second = make_attachment(other, PDF, name="b.pdf", kind=AttachmentKind.RECEIPT)
     assert first.pk != second.pk and first.sha256 == second.sha256
@@ -183,13 +193,15 @@ def test_deleting_a_purchase_removes_its_unreferenced_files_and_keeps_shared_one
     assert list(Attachment.objects.values_list("purchase_id", flat=True)) == [keeper.pk]
 
 
-def test_deleting_a_user_removes_the_files_of_their_attachments(
+def test_deleting_a_user_keeps_their_households_attachments_and_files(
     owner, make_attachment, django_capture_on_commit_callbacks
 ):
-    make_attachment(PurchaseFactory(owner=owner), PDF)
+    attachment = make_attachment(PurchaseFactory(owner=owner), PDF)
+    assert attachment.created_by == owner
     with django_capture_on_commit_callbacks(execute=True):
         owner.delete()
-    assert stored_files() == []
+    attachment.refresh_from_db()  # the household owns the purchase and its files; the uploader is forgotten
+    assert attachment.created_by is None and stored_path(PDF).exists()
 
 
 def test_release_keeps_a_file_that_is_referenced_again(purchase, make_attachment):

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
 from spends import data_versions
-from tests.factories import PurchaseFactory
+from tests.factories import PurchaseFactory, household_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,10 +88,12 @@ def test_a_restore_in_another_process_shows_in_the_next_dashboard(owner_client, 
     assert dashboard_count() == 3
     assert dashboard_count() == 3  # cached
 
-    scopes = [data_versions.owner_scope(owner.pk), data_versions.INSTALLATION]
+    scopes = [data_versions.household_scope(household_of(owner)), data_versions.INSTALLATION]
     before = data_versions.read(scopes)
     run("restore", str(Path(settings.BACKUP_DIR) / Backup.objects.get().filename), "--yes")
     # The restored table held the archive's (older) numbers: every scope got one no answer was cached under.
     assert all(new > old for new, old in zip(data_versions.read(scopes), before, strict=True))
-    assert list(Purchase.objects.filter(owner=owner).values_list("product_name", flat=True)) == ["In the backup"]
+    assert list(Purchase.objects.filter(household__memberships__user=owner).values_list("product_name", flat=True)) == [
+        "In the backup"
+    ]
     assert dashboard_count() == 1

@@ -14,7 +14,7 @@ from backups import archive, restore, services
 from backups.choices import BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
-from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory
+from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,11 @@ def data(settings):
 
 def snapshot():
     return (
-        sorted(Purchase.objects.values_list("id", "product_name", "price", "purchase_date", "owner_id")),
+        sorted(
+            Purchase.objects.values_list(
+                "id", "product_name", "price", "purchase_date", "household_id", "created_by_id"
+            )
+        ),
         sorted(Warranty.objects.values_list("id", "purchase_id", "warranty_end")),
     )
 
@@ -192,7 +196,8 @@ def test_backup_while_another_thread_writes_restores_to_a_consistent_database(se
         try:
             while not stop.is_set():
                 p = Purchase.objects.create(
-                    owner=owner,
+                    household_id=household_of(owner),
+                    created_by=owner,
                     product_name="Concurrent",
                     price=Decimal("1.00"),
                     currency_code="USD",

@@ -9,7 +9,7 @@ import pytest
 
 from backups.models import Backup
 from purchases.models import Purchase
-from tests.factories import PurchaseFactory, WarrantyFactory
+from tests.factories import PurchaseFactory, WarrantyFactory, household_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def test_add_a_purchase_with_a_warranty_then_find_it_by_search(admin_page):
     admin_page.fill("#id_price", "649.90")
     admin_page.fill("#id_currency_code", "USD")
     admin_page.fill("#id_purchase_date", "2025-03-01")
-    admin_page.select_option("#id_owner", str(admin_page.user.pk))
+    admin_page.select_option("#id_household", str(household_of(admin_page.user)))
     admin_page.click("#warranty-group .add-row a")  # the inline starts empty: "Add another Warranty"
     admin_page.fill("#id_warranty-0-warranty_start", "2025-03-01")
     admin_page.fill("#id_warranty-0-warranty_end", "2027-03-01")
@@ -120,7 +120,9 @@ def test_import_a_csv_through_the_admin_and_see_the_rows(admin_page, tmp_path):
     admin_page.click("input[type=submit]")
     admin_page.click("input[name=confirm], input[type=submit][value*='Confirm']")
     admin_page.wait_for_selector(".messagelist .success")
-    names = set(Purchase.objects.filter(owner=admin_page.user).values_list("product_name", flat=True))
+    names = set(
+        Purchase.objects.filter(household__memberships__user=admin_page.user).values_list("product_name", flat=True)
+    )
     assert names == {"Garden Hose", "Lawn Mower"}
     rows = admin_page.locator("#result_list tbody tr")
     assert rows.count() == 2 and "Lawn Mower" in admin_page.locator("#result_list").inner_text()

@@ -99,7 +99,7 @@ def test_add_a_purchase_with_a_warranty_and_see_it_in_the_list_and_the_totals(ap
     assert money(page, "649.90") in row.inner_text()
     assert "Vacuum World" in row.inner_text() and "Active" in row.inner_text()
     purchase = Purchase.objects.get(product_name="Cordless Vacuum V15")
-    assert purchase.owner == page.user and purchase.price == Decimal("649.90")
+    assert purchase.created_by == page.user and purchase.price == Decimal("649.90")
     assert purchase.retailer.name == "Vacuum World"
     assert purchase.warranty.warranty_end == datetime.date(2035, 3, 1) and purchase.warranty.warranty_type == "EXTENDED"
 

@@ -10,7 +10,7 @@ import time_machine
 
 from purchases.models import Purchase
 from tests.assertions import assert_error
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_create_returns_the_contract_object_with_defaults(owner_client, owner):
     assert body["attachment_count"] == 0
     assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
     purchase = Purchase.objects.get(pk=body["id"])
-    assert purchase.owner == owner
+    assert purchase.created_by == owner and purchase.household_id == household_of(owner)
     assert (purchase.price, purchase.currency_code, purchase.status) == (Decimal("1299.99"), "USD", "ORDERED")
 
 

@@ -12,15 +12,16 @@ import time_machine
 from catalog.models import Brand, Retailer
 from purchases.models import Purchase
 from tests.assertions import assert_error
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2025, 6, 15)
 
-# Token lookup (1), COUNT for `total` (1), the page with every FK joined and every value annotated (1).
-QUERIES_PER_LIST = 3
+# Token lookup (1), the caller's household and role (1, the scope), COUNT for `total` (1), the page with every FK
+# joined and every value annotated (1).
+QUERIES_PER_LIST = 4
 
 
 def make_purchases(owner, n):
@@ -30,7 +31,8 @@ def make_purchases(owner, n):
     purchases = Purchase.objects.bulk_create(
         [
             Purchase(
-                owner=owner, product_name=f"Item {i:03}", price=Decimal("10.00"), currency_code="USD",
+                household_id=household_of(owner),
+                created_by=owner, product_name=f"Item {i:03}", price=Decimal("10.00"), currency_code="USD",
                 retailer=retailers[i], brand=brands[i], status="RECEIVED",
                 purchase_date=TODAY - datetime.timedelta(days=i),
             )

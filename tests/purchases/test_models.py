@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from purchases.models import Purchase
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, UserFactory, WarrantyFactory
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, UserFactory, WarrantyFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 def purchase_fields(owner, **overrides):
     return {
-        "owner": owner, "product_name": "Lamp", "price": Decimal("10.00"), "currency_code": "USD",
-        "status": "ORDERED", "purchase_date": datetime.date(2025, 1, 1), **overrides,
+        "household_id": household_of(owner), "created_by": owner, "product_name": "Lamp", "price": Decimal("10.00"),
+        "currency_code": "USD", "status": "ORDERED", "purchase_date": datetime.date(2025, 1, 1), **overrides,
     }  # fmt: skip
 
 
@@ -54,8 +54,9 @@ def test_deleting_a_purchase_deletes_its_warranty():
     assert not Warranty.objects.exists()
 
 
-def test_deleting_a_user_deletes_their_purchases():
+def test_deleting_a_user_keeps_their_households_purchases_without_a_creator():
     user = UserFactory()
-    PurchaseFactory(owner=user)
+    purchase = PurchaseFactory(owner=user)
     user.delete()
-    assert not Purchase.objects.exists()
+    purchase.refresh_from_db()  # the household owns it; who created it is forgotten
+    assert purchase.created_by is None and purchase.household_id is not None

@@ -9,7 +9,7 @@ import pytest
 
 from purchases import representation, selectors
 from purchases.api.serializers import PurchaseSerializer
-from tests.factories import PurchaseFactory, WarrantyFactory
+from tests.factories import PurchaseFactory, WarrantyFactory, household_of
 from transfer import exporting, reading, validating
 from transfer.resources import PurchaseResource
 
@@ -37,7 +37,7 @@ def test_every_key_but_the_derived_ones_has_a_lookup():
 def test_the_json_export_writes_the_representations_keys(owner):
     WarrantyFactory(purchase=PurchaseFactory(owner=owner))
     PurchaseFactory(owner=owner)
-    document = json.loads("".join(exporting.purchases_export_json(owner=owner)))
+    document = json.loads("".join(exporting.purchases_export_json(household_id=household_of(owner))))
     covered, bare = sorted(document["purchases"], key=lambda obj: obj["warranty"] is None)
     assert list(covered) == list(bare) == list(representation.OBJECT_KEYS)
     assert list(covered["warranty"]) == list(representation.WARRANTY_OBJECT_KEYS)
@@ -49,10 +49,10 @@ def test_the_csv_columns_are_the_representations_csv_keys(owner):
     expected = [key.csv for key in representation.CSV_KEYS]
     assert PurchaseResource.headers() == expected
     assert [column.source for column in PurchaseResource.columns()] == [key.path for key in representation.CSV_KEYS]
-    text = "".join(exporting.purchases_export_csv(queryset=selectors.purchase_list(owner=owner)))
+    text = "".join(exporting.purchases_export_csv(queryset=selectors.purchase_list(household_id=household_of(owner))))
     header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert header == expected
-    obj = PurchaseSerializer(selectors.purchase_list(owner=owner).get()).data
+    obj = PurchaseSerializer(selectors.purchase_list(household_id=household_of(owner)).get()).data
     values = [representation.dig(obj, key.path) for key in representation.CSV_KEYS]
     assert row == ["" if value is None else str(value) for value in values]
     # An import reads every CSV column but the time stamps.

@@ -18,7 +18,7 @@ from purchases.api.serializers import PurchaseSerializer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends.clock import today
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of
 from warranties.choices import WarrantyStatus, WarrantyType
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def varied_purchases(owner):
 
 
 def test_fast_path_equals_drf_output_for_every_row(owner, varied_purchases):
-    rows = list(selectors.purchase_list(owner=owner))
+    rows = list(selectors.purchase_list(household_id=household_of(owner)))
     assert len(rows) == 6
     statuses = set()
     for purchase in rows:
@@ -90,13 +90,15 @@ def test_fast_path_equals_drf_output_for_every_row(owner, varied_purchases):
 
 
 def test_fast_path_equals_drf_output_in_a_list(owner, varied_purchases):
-    rows = selectors.purchase_list(owner=owner)
+    rows = selectors.purchase_list(household_id=household_of(owner))
     fast = PurchaseSerializer(rows, many=True).data
-    assert _as_json(fast) == _as_json([_generic(purchase) for purchase in selectors.purchase_list(owner=owner)])
+    assert _as_json(fast) == _as_json(
+        [_generic(purchase) for purchase in selectors.purchase_list(household_id=household_of(owner))]
+    )
 
 
 def test_fast_path_values_and_types(owner, varied_purchases):
-    purchase = selectors.purchase_list(owner=owner).get(pk=varied_purchases[1].pk)
+    purchase = selectors.purchase_list(household_id=household_of(owner)).get(pk=varied_purchases[1].pk)
     data = PurchaseSerializer(purchase).data
     assert data["price"] == "0.10"
     assert data["currency_code"] == "EUR"
@@ -117,7 +119,7 @@ def test_fast_path_is_used_for_selector_rows(owner, varied_purchases, monkeypatc
         return original(purchase, warranty)
 
     monkeypatch.setattr(purchase_serializers, "purchase_read_representation", spy)
-    PurchaseSerializer(selectors.purchase_list(owner=owner), many=True).data  # noqa: B018 - renders
+    PurchaseSerializer(selectors.purchase_list(household_id=household_of(owner)), many=True).data  # noqa: B018 - renders
     assert len(calls) == 6
 
 
@@ -133,7 +135,7 @@ def test_rows_without_the_selector_shape_take_drfs_path(owner, varied_purchases,
 
 
 def test_detail_and_list_over_http_match_the_generic_output(owner, owner_client, varied_purchases):
-    expected = {str(p.pk): _generic(p) for p in selectors.purchase_list(owner=owner)}
+    expected = {str(p.pk): _generic(p) for p in selectors.purchase_list(household_id=household_of(owner))}
     page = owner_client.get("/api/purchases?limit=100").json()
     assert {item["id"]: item for item in page["items"]} == expected
     for pk, item in expected.items():
@@ -147,8 +149,8 @@ def test_the_json_export_renders_plain_rows_like_drf(owner, varied_purchases, ot
     from transfer import services as transfer
 
     PurchaseFactory(owner=other_user, product_name="Not mine")
-    document = json.loads("".join(transfer.purchases_export_json(owner=owner)))
-    expected = [_generic(purchase) for purchase in selectors.purchase_list(owner=owner)]
+    document = json.loads("".join(transfer.purchases_export_json(household_id=household_of(owner))))
+    expected = [_generic(purchase) for purchase in selectors.purchase_list(household_id=household_of(owner))]
     assert len(document["purchases"]) == 6
     assert _as_json(document["purchases"]) == _as_json(expected)
 
@@ -163,7 +165,11 @@ def test_the_json_export_reports_progress_and_keeps_the_connection_usable(owner)
     monkey_chunk = exporting.EXPORT_CHUNK_SIZE
     try:
         exporting.EXPORT_CHUNK_SIZE = 2
-        text = "".join(exporting.purchases_export_json(owner=owner, progress=lambda *a: calls.append(a), total=3))
+        text = "".join(
+            exporting.purchases_export_json(
+                household_id=household_of(owner), progress=lambda *a: calls.append(a), total=3
+            )
+        )
     finally:
         exporting.EXPORT_CHUNK_SIZE = monkey_chunk
     assert len(json.loads(text)["purchases"]) == 3

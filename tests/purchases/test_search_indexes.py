@@ -1,7 +1,7 @@
-"""The search SQL the ORM writes can use the owner trigram indexes of migration purchases/0004 (PostgreSQL only).
+"""The search SQL the ORM writes can use the household trigram indexes of purchases/0007 (PostgreSQL only).
 
 If Django or our filter changed how `icontains` compiles (another expression than UPPER(col::text)), the indexes
-would silently stop matching and a search at 1M rows would scan all of the owner's rows again (bench/RESULTS.md).
+would silently stop matching and a search at 1M rows would scan all of the household's rows again (bench/RESULTS.md).
 The table here holds 20,000 rows (statistics gathered), and plain index scans are off; what is checked is
 that the indexes serve the query, not the planner's choice at 1M rows (that is `make bench`'s job)."""
 
@@ -14,7 +14,7 @@ from django.http import QueryDict
 from purchases import selectors
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
-from tests.factories import PurchaseFactory
+from tests.factories import PurchaseFactory, household_of
 
 pytestmark = [
     pytest.mark.django_db,
@@ -31,7 +31,7 @@ def _plan(queryset) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def test_owner_trigram_indexes_exist_with_their_statistics_target():
+def test_household_trigram_indexes_exist_with_their_statistics_target():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, a.attstattarget FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
@@ -40,24 +40,37 @@ def test_owner_trigram_indexes_exist_with_their_statistics_target():
         rows = cursor.fetchall()
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'purchase_search_%%'")
         names = {name for (name,) in cursor.fetchall()}
-    assert rows == [("purchase_search_owner_name_trgm_idx", 1000), ("purchase_search_owner_notes_trgm_idx", 1000)]
-    assert names == {"purchase_search_owner_name_trgm_idx", "purchase_search_owner_notes_trgm_idx"}
+    assert rows == [
+        ("purchase_search_household_name_trgm_idx", 1000),
+        ("purchase_search_household_notes_trgm_idx", 1000),
+    ]
+    assert names == {"purchase_search_household_name_trgm_idx", "purchase_search_household_notes_trgm_idx"}
 
 
-def test_search_count_and_page_can_use_the_owner_trigram_indexes(owner):
+def test_search_count_and_page_can_use_the_household_trigram_indexes(owner):
     PurchaseFactory.create_batch(5, owner=owner, product_name="Espresso machine", notes="descale monthly")
-    filler = "kettle descaling tips " * 20  # wide rows: the owner's rows span many pages, as at scale
+    filler = "kettle descaling tips " * 20  # wide rows: the household's rows span many pages, as at scale
+    household = household_of(owner)
     Purchase.objects.bulk_create(
         (
-            Purchase(owner=owner, product_name=f"Kettle {n}", notes=filler, price=1, purchase_date=date(2025, 1, 1))
+            Purchase(
+                household_id=household,
+                created_by=owner,
+                product_name=f"Kettle {n}",
+                notes=filler,
+                price=1,
+                purchase_date=date(2025, 1, 1),
+            )
             for n in range(20_000)
         ),
         batch_size=5000,
     )
     with connection.cursor() as cursor:
         cursor.execute('ANALYZE "purchases_purchase"')
-    queryset = PurchaseFilterSet(QueryDict("search=espresso"), queryset=selectors.purchase_list(owner=owner)).qs
+    queryset = PurchaseFilterSet(
+        QueryDict("search=espresso"), queryset=selectors.purchase_list(household_id=household)
+    ).qs
     assert queryset.count() == 5
     for plan in (_plan(queryset.order_by().values("pk")), _plan(queryset[:20])):
-        assert "purchase_search_owner_name_trgm_idx" in plan, plan
-        assert "purchase_search_owner_notes_trgm_idx" in plan, plan
+        assert "purchase_search_household_name_trgm_idx" in plan, plan
+        assert "purchase_search_household_notes_trgm_idx" in plan, plan

@@ -6,7 +6,7 @@ import pytest
 
 from purchases import selectors
 from spends import clock
-from tests.factories import PurchaseFactory, WarrantyFactory
+from tests.factories import PurchaseFactory, WarrantyFactory, household_of
 
 pytestmark = pytest.mark.django_db
 
@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 def test_owners_never_see_each_others_rows_through_the_shared_shape(owner, other_user):
     mine = PurchaseFactory(owner=owner)
     theirs = PurchaseFactory(owner=other_user)
-    assert [p.pk for p in selectors.purchase_list(owner=owner)] == [mine.pk]
-    assert [p.pk for p in selectors.purchase_list(owner=other_user)] == [theirs.pk]
-    assert [p.pk for p in selectors.purchase_list(owner=owner)] == [mine.pk]
+    assert [p.pk for p in selectors.purchase_list(household_id=household_of(owner))] == [mine.pk]
+    assert [p.pk for p in selectors.purchase_list(household_id=household_of(other_user))] == [theirs.pk]
+    assert [p.pk for p in selectors.purchase_list(household_id=household_of(owner))] == [mine.pk]
     shape = selectors._purchase_list_shape(clock.today())
     assert shape._result_cache is None  # never evaluated, only cloned
-    assert "owner" not in str(shape.query.where)
+    assert "household" not in str(shape.query.where)
 
 
 def test_the_shape_follows_the_day(owner):
@@ -28,11 +28,15 @@ def test_the_shape_follows_the_day(owner):
         purchase=purchase, warranty_start=datetime.date(2025, 1, 1), warranty_end=datetime.date(2025, 6, 30)
     )
     on = {
-        day: selectors.purchase_list(owner=owner, today=day).get().warranty_effective_status
+        day: selectors.purchase_list(household_id=household_of(owner), today=day).get().warranty_effective_status
         for day in (datetime.date(2025, 6, 30), datetime.date(2025, 7, 1), datetime.date(2025, 6, 30))
     }
     assert on == {datetime.date(2025, 6, 30): "ACTIVE", datetime.date(2025, 7, 1): "EXPIRED"}
-    days = selectors.purchase_list(owner=owner, today=datetime.date(2025, 6, 1)).get().warranty_days_remaining
+    days = (
+        selectors.purchase_list(household_id=household_of(owner), today=datetime.date(2025, 6, 1))
+        .get()
+        .warranty_days_remaining
+    )
     assert days == 29
 
 
@@ -55,7 +59,7 @@ def test_apps_above_annotate_every_row_through_the_registry(owner, monkeypatch):
 
     selectors.register_row_annotations(registered)
     try:
-        rows = selectors.purchase_list(owner=owner, today=datetime.date(2025, 6, 1))
+        rows = selectors.purchase_list(household_id=household_of(owner), today=datetime.date(2025, 6, 1))
         assert {(p.pk == purchase.pk, p.warranty_effective_status, p.warranty_days_remaining) for p in rows} == {
             (True, "ACTIVE", 29),
             (False, None, None),

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from purchases import nested, services
 from purchases.models import Purchase
-from tests.factories import PurchaseFactory, WarrantyFactory
+from tests.factories import PurchaseFactory, WarrantyFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +28,13 @@ def fields(**overrides):
 
 
 def test_create_normalises_text_and_currency(owner):
-    purchase = services.purchase_create(owner=owner, **fields(product_name="  Lamp ", notes=" n ", currency_code="eur"))
+    purchase = services.purchase_create(
+        household_id=household_of(owner),
+        created_by=owner,
+        **fields(product_name="  Lamp ", notes=" n ", currency_code="eur"),
+    )
     purchase.refresh_from_db()
-    assert (purchase.product_name, purchase.notes, purchase.currency_code, purchase.owner) == (
+    assert (purchase.product_name, purchase.notes, purchase.currency_code, purchase.created_by) == (
         "Lamp",
         "n",
         "EUR",
@@ -39,14 +43,22 @@ def test_create_normalises_text_and_currency(owner):
 
 
 def test_create_with_warranty_creates_both(owner):
-    purchase = nested.purchase_create(owner=owner, warranty={"warranty_start": DAY, "warranty_end": DAY}, **fields())
+    purchase = nested.purchase_create(
+        household_id=household_of(owner),
+        created_by=owner,
+        warranty={"warranty_start": DAY, "warranty_end": DAY},
+        **fields(),
+    )
     assert Warranty.objects.get().purchase == purchase
 
 
 def test_create_with_bad_warranty_writes_nothing(owner):
     with pytest.raises(ValidationError) as caught:
         nested.purchase_create(
-            owner=owner, warranty={"warranty_start": DAY, "warranty_end": DAY - datetime.timedelta(days=1)}, **fields()
+            household_id=household_of(owner),
+            created_by=owner,
+            warranty={"warranty_start": DAY, "warranty_end": DAY - datetime.timedelta(days=1)},
+            **fields(),
         )
     assert caught.value.field_prefix == "warranty"
     assert not Purchase.objects.exists()
@@ -55,7 +67,7 @@ def test_create_with_bad_warranty_writes_nothing(owner):
 
 def test_create_with_negative_price_raises_and_writes_nothing(owner):
     with pytest.raises(ValidationError) as caught:
-        services.purchase_create(owner=owner, **fields(price=Decimal("-1")))
+        services.purchase_create(household_id=household_of(owner), created_by=owner, **fields(price=Decimal("-1")))
     assert set(caught.value.message_dict) == {"price"}
     assert not Purchase.objects.exists()
 

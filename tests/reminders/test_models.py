@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def log(warranty, lead_day, **kwargs):
     return SentReminder.objects.create(
-        user=warranty.purchase.owner,
+        user=warranty.purchase.created_by,
         warranty=warranty,
         warranty_end=kwargs.pop("warranty_end", warranty.warranty_end),
         lead_day=lead_day,

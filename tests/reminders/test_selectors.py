@@ -6,7 +6,7 @@ import pytest
 
 from reminders import selectors
 from reminders.models import ReminderSettings, SentReminder
-from tests.factories import UserFactory
+from tests.factories import UserFactory, household_of
 from tests.reminders.conftest import TODAY, ending
 from warranties.choices import WarrantyStatus, WarrantyType
 
@@ -16,12 +16,15 @@ LEADS = [30, 7, 1]
 
 
 def due(user, today=TODAY, leads=LEADS):
-    return {w.pk: w.lead_day for w in selectors.reminder_due_list(user=user, lead_days=leads, today=today)}
+    return {
+        w.pk: w.lead_day
+        for w in selectors.reminder_due_list(user=user, household_id=household_of(user), lead_days=leads, today=today)
+    }
 
 
 def sent(warranty, lead_day, *, end=None):
     return SentReminder.objects.create(
-        user=warranty.purchase.owner,
+        user=warranty.purchase.created_by,
         warranty=warranty,
         warranty_end=end or warranty.warranty_end,
         lead_day=lead_day,
@@ -123,7 +126,7 @@ def test_no_lead_days_means_nothing_due(owner):
 def test_due_list_is_annotated_and_soonest_first(owner, retailer):
     later = ending(owner, 20, retailer=retailer)
     sooner = ending(owner, 3)
-    rows = list(selectors.reminder_due_list(user=owner, lead_days=LEADS, today=TODAY))
+    rows = list(selectors.reminder_due_list(user=owner, household_id=household_of(owner), lead_days=LEADS, today=TODAY))
     assert [w.pk for w in rows] == [sooner.pk, later.pk]
     assert [(w.lead_day, w.days_remaining, w.effective_status) for w in rows] == [(7, 3, "ACTIVE"), (30, 20, "ACTIVE")]
     assert rows[1].purchase.retailer.name == "Bikes & Co <Berlin>"

@@ -10,6 +10,7 @@ from django.urls import path
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
+from households.models import Membership
 from purchases.models import Purchase
 from tests.factories import PurchaseFactory, UserFactory
 from transfer.resources import PurchaseResource
@@ -58,7 +59,7 @@ def test_admin_import_previews_then_writes_the_callers_rows_only(client):
     mine.refresh_from_db()
     assert theirs.product_name == "theirs"  # another user's id is ignored: a new purchase of the caller's instead
     assert mine.product_name == "=mine renamed"
-    assert Purchase.objects.get(product_name="Hijack").owner == staff
+    assert Purchase.objects.get(product_name="Hijack").created_by == staff
 
 
 def test_admin_export_is_the_callers_csv_with_formulas_neutralised(client):
@@ -73,3 +74,19 @@ def test_admin_export_is_the_callers_csv_with_formulas_neutralised(client):
     assert text.splitlines()[0] == ",".join(PurchaseResource.headers())
     assert "'=mine" in text
     assert "theirs" not in text
+
+
+def test_a_viewer_may_preview_an_admin_import_but_not_write_it(client):
+    owner = UserFactory(username="owner")
+    viewer = UserFactory(username="viewer", is_staff=True, is_superuser=True)
+    Membership.objects.filter(user=viewer).update(household=Membership.objects.get(user=owner).household, role="VIEWER")
+    client.force_login(viewer)
+    upload = io.BytesIO(b"product_name,price,purchase_date\r\nSneaked in,1.00,2025-01-01\r\n")
+    upload.name = "purchases.csv"
+    preview = client.post("/admin/purchases/purchase/import/", {"import_file": upload, "format": "0", "resource": "0"})
+    assert preview.status_code == 200  # the preview is a dry run, which a viewer may do
+    confirm = client.post(
+        "/admin/purchases/purchase/process_import/", _hidden_inputs(preview.content.decode()), follow=True
+    )
+    assert confirm.status_code == 200
+    assert not Purchase.objects.filter(product_name="Sneaked in").exists()

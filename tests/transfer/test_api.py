@@ -137,7 +137,7 @@ def test_csv_export_neutralises_formula_cells(owner_client, rich_data):
 
 def test_json_round_trip_into_an_empty_account_gives_the_same_document(owner_client, other_client, rich_data):
     PurchaseFactory.reset_sequence()
-    Purchase.objects.filter(owner=other_client.user).delete()
+    Purchase.objects.filter(household__memberships__user=other_client.user).delete()
     original = export_json(owner_client)
     response = import_file(other_client, "json", original)
     assert response.status_code == 200, response.json()
@@ -161,7 +161,7 @@ def test_json_round_trip_into_an_empty_account_gives_the_same_document(owner_cli
 
 
 def test_csv_round_trip_into_an_empty_account_gives_the_same_file(owner_client, other_client, rich_data):
-    Purchase.objects.filter(owner=other_client.user).delete()
+    Purchase.objects.filter(household__memberships__user=other_client.user).delete()
     original = export_csv(owner_client)
     response = import_file(other_client, "csv", original.encode("utf-8"))
     assert response.status_code == 200, response.json()
@@ -173,13 +173,16 @@ def test_csv_round_trip_into_an_empty_account_gives_the_same_file(owner_client, 
         return [{k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")} for row in csv_rows(text)]
 
     assert comparable(copy) == comparable(original)
-    stored = Purchase.objects.get(owner=other_client.user, product_name__startswith="=HYPERLINK")
+    stored = Purchase.objects.get(household__memberships__user=other_client.user, product_name__startswith="=HYPERLINK")
     assert stored.notes == "+1 for this; -2 for that\n@mention"
-    assert Purchase.objects.get(owner=other_client.user, product_name="'=already quoted").notes == "'plain quote"
+    assert (
+        Purchase.objects.get(household__memberships__user=other_client.user, product_name="'=already quoted").notes
+        == "'plain quote"
+    )
 
 
 def test_json_round_trip_through_the_request_body(owner_client, other_client, rich_data):
-    Purchase.objects.filter(owner=other_client.user).delete()
+    Purchase.objects.filter(household__memberships__user=other_client.user).delete()
     original = export_json(owner_client)
     response = other_client.post("/api/import/json/", data=json.dumps(original), content_type="application/json")
     assert response.status_code == 200, response.json()
@@ -212,7 +215,7 @@ def test_minimal_csv_import_creates_purchases_with_defaults(owner_client, owner)
         "errors": [],
         "warnings": [],
     }
-    purchase = Purchase.objects.get(owner=owner)
+    purchase = Purchase.objects.get(household__memberships__user=owner)
     assert (purchase.product_name, purchase.price, purchase.currency_code, purchase.status, purchase.notes) == (
         "Desk lamp",
         Decimal("19.90"),
@@ -233,7 +236,7 @@ def test_an_error_in_row_500_of_1000_writes_nothing(owner_client, owner):
         {"row": 500, "field": "price", "message": "Ensure this value is greater than or equal to 0."}
     ]
     assert (report["total_rows"], report["created"], report["updated"], report["skipped"]) == (1000, 0, 0, 0)
-    assert not Purchase.objects.filter(owner=owner).exists()
+    assert not Purchase.objects.filter(household__memberships__user=owner).exists()
 
 
 def test_partial_import_writes_the_999_valid_rows(owner_client, owner):
@@ -241,8 +244,8 @@ def test_partial_import_writes_the_999_valid_rows(owner_client, owner):
     assert response.status_code == 200
     report = response.json()
     assert (report["total_rows"], report["created"], len(report["errors"])) == (1000, 999, 1)
-    assert Purchase.objects.filter(owner=owner).count() == 999
-    assert not Purchase.objects.filter(owner=owner, product_name="Item 500").exists()
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 999
+    assert not Purchase.objects.filter(household__memberships__user=owner, product_name="Item 500").exists()
 
 
 @pytest.mark.parametrize("partial", ["false", "true"])
@@ -283,7 +286,10 @@ def test_catalog_names_match_case_insensitively_and_missing_ones_are_created_onc
     ]
     assert Retailer.objects.filter(name__iexact="corner shop").count() == 1
     assert Brand.objects.filter(name="Neue Marke").count() == 1
-    by_name = {p.product_name: p for p in Purchase.objects.filter(owner=owner).select_related("retailer", "brand")}
+    by_name = {
+        p.product_name: p
+        for p in Purchase.objects.filter(household__memberships__user=owner).select_related("retailer", "brand")
+    }
     assert by_name["A"].retailer.name == by_name["B"].retailer.name == "Corner Shop"
     assert by_name["C"].retailer == by_name["D"].retailer
     assert by_name["C"].brand.name == "Neue Marke"
@@ -304,7 +310,7 @@ def test_duplicates_are_skipped_by_default(owner_client, owner):
     assert (report["created"], report["updated"], report["skipped"]) == (1, 0, 2)
     existing.refresh_from_db()
     assert existing.product_name == "Kettle"
-    assert Purchase.objects.filter(owner=owner).count() == 3
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 3
 
 
 def test_duplicates_are_updated_with_on_duplicate_update(owner_client, owner):
@@ -337,7 +343,7 @@ def test_duplicates_are_updated_with_on_duplicate_update(owner_client, owner):
     by_key.refresh_from_db()
     assert by_key.product_name == "toaster" and by_key.status == "RECEIVED"
     assert by_key.retailer is None  # no retailer column in the file: left as it was
-    assert Purchase.objects.filter(owner=owner).count() == 3
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 3
 
 
 def test_update_with_empty_warranty_cells_removes_the_warranty(owner_client, owner):
@@ -358,8 +364,8 @@ def test_another_users_purchase_id_is_never_updated(owner_client, other_user, ow
     report = import_file(owner_client, "csv", text, on_duplicate="update").json()
     assert (report["created"], report["updated"]) == (1, 0)
     theirs.refresh_from_db()
-    assert (theirs.product_name, theirs.price, theirs.owner) == ("Their TV", Decimal("500.00"), other_user)
-    mine = Purchase.objects.get(owner=owner)
+    assert (theirs.product_name, theirs.price, theirs.created_by) == ("Their TV", Decimal("500.00"), other_user)
+    mine = Purchase.objects.get(household__memberships__user=owner)
     assert mine.product_name == "Hijacked" and mine.pk != theirs.pk
 
 
@@ -413,9 +419,9 @@ def test_csv_quoting_of_commas_quotes_and_newlines_and_unicode(owner_client, own
     assert report["errors"][0]["row"] == 1 and report["errors"][0]["field"] == "price"  # "1,5" is not a number
     text = text.replace('"1,5"', '"1.50"')
     assert import_file(owner_client, "csv", text).json()["created"] == 2
-    sofa = Purchase.objects.get(owner=owner, product_name='Sofa, "Comfy" 2-seater')
+    sofa = Purchase.objects.get(household__memberships__user=owner, product_name='Sofa, "Comfy" 2-seater')
     assert sofa.notes == 'line one\r\nline two, with "quotes"'
-    assert Purchase.objects.filter(owner=owner, product_name="日本語のカメラ 📷").exists()
+    assert Purchase.objects.filter(household__memberships__user=owner, product_name="日本語のカメラ 📷").exists()
     exported = export_csv(owner_client)
     assert '"Sofa, ""Comfy"" 2-seater"' in exported
     assert {row["product_name"] for row in csv_rows(exported)} == {'Sofa, "Comfy" 2-seater', "日本語のカメラ 📷"}
@@ -426,7 +432,7 @@ def test_excel_style_file_with_bom_crlf_and_quoted_header_is_accepted(owner_clie
     response = import_file(owner_client, "csv", content.encode("utf-8"))
     assert response.status_code == 200, response.json()
     assert (response.json()["total_rows"], response.json()["created"]) == (1, 1)
-    assert Purchase.objects.get(owner=owner).product_name == "Café crème"
+    assert Purchase.objects.get(household__memberships__user=owner).product_name == "Café crème"
 
 
 def test_formula_cells_are_stored_as_text_and_exactly_one_quote_is_removed(owner_client, owner):
@@ -437,7 +443,7 @@ def test_formula_cells_are_stored_as_text_and_exactly_one_quote_is_removed(owner
         header="product_name,price,purchase_date,notes",
     )
     assert import_file(owner_client, "csv", text).json()["created"] == 3
-    stored = set(Purchase.objects.filter(owner=owner).values_list("product_name", "notes"))
+    stored = set(Purchase.objects.filter(household__memberships__user=owner).values_list("product_name", "notes"))
     assert stored == {("=SUM(A1:A9)", "+49 30 123"), ("'=double", "-minus"), ("'plain", "@handle")}
 
 
@@ -552,7 +558,7 @@ def test_a_csv_body_is_accepted_as_text_csv(owner_client, owner):
         content_type="text/csv",
     )
     assert response.status_code == 200
-    assert Purchase.objects.filter(owner=owner).count() == 1
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 1
 
 
 def test_import_into_another_account_never_touches_the_source(owner_client, other_client, rich_data, owner):
@@ -575,4 +581,4 @@ def test_a_json_body_over_the_form_data_limit_but_within_the_import_limit_is_acc
     document = {**VALID_DOCUMENT, "purchases": [purchase]}
     response = owner_client.post("/api/import/json", data=json.dumps(document), content_type="application/json")
     assert response.status_code == 200, response.json()
-    assert Purchase.objects.get(owner=owner).notes == "n" * 5000
+    assert Purchase.objects.get(household__memberships__user=owner).notes == "n" * 5000

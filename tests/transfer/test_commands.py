@@ -30,17 +30,17 @@ def test_export_csv_to_a_file_and_import_it_for_another_user(tmp_path, owner, ot
     out, err = run("import_purchases", str(path), "--user", "other", "--dry-run")
     assert json.loads(out)["dry_run"] is True and json.loads(out)["created"] == 6
     assert "validating" in err
-    assert not Purchase.objects.filter(owner=other_user, product_name="Twin").exists()
+    assert not Purchase.objects.filter(household__memberships__user=other_user, product_name="Twin").exists()
 
     out, _ = run("import_purchases", str(path), "--user", "other")
     assert json.loads(out)["created"] == 6
-    assert Purchase.objects.filter(owner=other_user, product_name="Twin").count() == 2
+    assert Purchase.objects.filter(household__memberships__user=other_user, product_name="Twin").count() == 2
     out, _ = run("import_purchases", str(path), "--user", "other", "--on-duplicate", "update")
     assert json.loads(out)["skipped"] == 6
 
 
 def test_export_json_to_stdout_round_trips_through_the_import_command(tmp_path, owner, other_user, rich_data):
-    Purchase.objects.filter(owner=other_user).delete()
+    Purchase.objects.filter(household__memberships__user=other_user).delete()
     out, _ = run("export_purchases", "--user", "owner", "--format", "json")
     original = json.loads(out)
     path = tmp_path / "export.json"

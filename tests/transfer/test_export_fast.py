@@ -24,7 +24,7 @@ from purchases.choices import PurchaseStatus
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.clock import today
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of
 from transfer import exporting
 from transfer.resources import PurchaseResource, neutralise
 from warranties.choices import WarrantyStatus, WarrantyType
@@ -68,7 +68,7 @@ def api_csv(client, **params) -> str:
 
 
 def filtered(owner, **params):
-    filterset = PurchaseFilterSet(params, queryset=selectors.purchase_list(owner=owner))
+    filterset = PurchaseFilterSet(params, queryset=selectors.purchase_list(household_id=household_of(owner)))
     assert filterset.is_valid(), filterset.errors
     return filterset.qs
 
@@ -142,8 +142,8 @@ def test_export_is_byte_identical_to_the_serializer_rows(owner, varied, represen
     # Cells are formatted a batch (piece) at a time: one odd value sends its whole column of the batch down the
     # per-value path, so one-row batches take the column shortcuts wherever a row allows them.
     monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", rows_per_piece)
-    expected = reference_csv(selectors.purchase_list(owner=owner), represent)
-    assert fast_csv(selectors.purchase_list(owner=owner)) == expected
+    expected = reference_csv(selectors.purchase_list(household_id=household_of(owner)), represent)
+    assert fast_csv(selectors.purchase_list(household_id=household_of(owner))) == expected
     # The fixture really reaches every branch: each effective status, empty warranty cells, neutralised cells.
     text = expected.removeprefix("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -154,16 +154,19 @@ def test_export_is_byte_identical_to_the_serializer_rows(owner, varied, represen
 
 def test_rows_are_identical_line_by_line(owner, varied):
     """The same check, reported per row when it fails."""
-    expected = reference_csv(selectors.purchase_list(owner=owner)).splitlines(keepends=True)
-    actual = fast_csv(selectors.purchase_list(owner=owner)).splitlines(keepends=True)
+    expected = reference_csv(selectors.purchase_list(household_id=household_of(owner))).splitlines(keepends=True)
+    actual = fast_csv(selectors.purchase_list(household_id=household_of(owner))).splitlines(keepends=True)
     assert len(actual) == len(expected)
     for number, (line, reference) in enumerate(zip(actual, expected, strict=True)):
         assert line == reference, f"line {number}"
 
 
 def test_empty_export_is_the_bom_and_the_header(owner):
-    assert fast_csv(selectors.purchase_list(owner=owner)) == reference_csv(Purchase.objects.none())
-    assert fast_csv(selectors.purchase_list(owner=owner)) == "\ufeff" + ",".join(PurchaseResource.headers()) + "\r\n"
+    assert fast_csv(selectors.purchase_list(household_id=household_of(owner))) == reference_csv(Purchase.objects.none())
+    assert (
+        fast_csv(selectors.purchase_list(household_id=household_of(owner)))
+        == "\ufeff" + ",".join(PurchaseResource.headers()) + "\r\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -194,8 +197,8 @@ def test_api_export_applies_the_list_filters_and_order(owner, owner_client, vari
 )
 def test_shortcuts_give_way_to_the_serializer_fields_when_settings_differ(owner, varied, settings, overrides):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, **overrides}
-    expected = reference_csv(selectors.purchase_list(owner=owner), _drf_generic)
-    assert fast_csv(selectors.purchase_list(owner=owner)) == expected
+    expected = reference_csv(selectors.purchase_list(household_id=household_of(owner)), _drf_generic)
+    assert fast_csv(selectors.purchase_list(household_id=household_of(owner))) == expected
 
 
 def test_money_and_time_stamp_cells_write_what_the_serializer_fields_write():
@@ -219,7 +222,7 @@ def test_every_resource_column_has_a_lookup():
 @pytest.mark.parametrize("rows", [3, 30])
 def test_export_is_one_query_whatever_the_number_of_rows(owner, rows, django_assert_num_queries):
     PurchaseFactory.create_batch(rows, owner=owner, retailer=RetailerFactory(), brand=BrandFactory())
-    queryset = selectors.purchase_list(owner=owner)
+    queryset = selectors.purchase_list(household_id=household_of(owner))
     # On PostgreSQL the stream runs under a savepoint when a transaction is open (as in tests): SAVEPOINT, RELEASE.
     expected = 3 if connection.vendor == "postgresql" else 1
     with django_assert_num_queries(expected) as captured:
@@ -245,8 +248,10 @@ def test_api_export_runs_the_same_queries_for_3_and_30_rows(owner, owner_client)
 
 
 def test_another_users_rows_never_appear(owner, other_user, owner_client, other_client, varied):
-    mine = {str(pk) for pk in Purchase.objects.filter(owner=owner).values_list("pk", flat=True)}
-    theirs = {str(pk) for pk in Purchase.objects.filter(owner=other_user).values_list("pk", flat=True)}
+    mine = {str(pk) for pk in Purchase.objects.filter(household__memberships__user=owner).values_list("pk", flat=True)}
+    theirs = {
+        str(pk) for pk in Purchase.objects.filter(household__memberships__user=other_user).values_list("pk", flat=True)
+    }
 
     def ids(text: str) -> set[str]:
         return {row["id"] for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))}
@@ -254,7 +259,7 @@ def test_another_users_rows_never_appear(owner, other_user, owner_client, other_
     assert ids(api_csv(owner_client)) == mine
     assert ids(api_csv(owner_client, search="yours")) == set()
     assert ids(api_csv(other_client)) == theirs
-    assert ids(fast_csv(selectors.purchase_list(owner=other_user))) == theirs
+    assert ids(fast_csv(selectors.purchase_list(household_id=household_of(other_user)))) == theirs
 
 
 def test_progress_is_reported_every_chunk_of_rows(owner, monkeypatch):
@@ -264,7 +269,9 @@ def test_progress_is_reported_every_chunk_of_rows(owner, monkeypatch):
     calls = []
     pieces = list(
         exporting.purchases_export_csv(
-            queryset=selectors.purchase_list(owner=owner), progress=lambda *args: calls.append(args), total=7
+            queryset=selectors.purchase_list(household_id=household_of(owner)),
+            progress=lambda *args: calls.append(args),
+            total=7,
         )
     )
     assert calls == [("exporting", 2, 7), ("exporting", 4, 7), ("exporting", 6, 7)]
@@ -278,7 +285,7 @@ def test_a_query_while_the_rows_stream_fails_fast_and_closing_frees_the_connecti
     PurchaseFactory.create_batch(12, owner=owner)
     monkeypatch.setattr(exporting, "EXPORT_CHUNK_SIZE", 2)
     monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", 1)
-    pieces = exporting.purchases_export_csv(queryset=selectors.purchase_list(owner=owner))
+    pieces = exporting.purchases_export_csv(queryset=selectors.purchase_list(household_id=household_of(owner)))
     assert next(pieces) == "\ufeff"
     assert next(pieces).count("\r\n") == 2  # the header and the first row
     if connection.vendor == "postgresql":
@@ -287,8 +294,8 @@ def test_a_query_while_the_rows_stream_fails_fast_and_closing_frees_the_connecti
     else:  # a server-side cursor or SQLite's fetchmany(): other queries may run in between
         assert Purchase.objects.count() == 12
     pieces.close()
-    assert Purchase.objects.filter(owner=owner).count() == 12
-    assert fast_csv(selectors.purchase_list(owner=owner)).count("\r\n") == 13
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 12
+    assert fast_csv(selectors.purchase_list(household_id=household_of(owner))).count("\r\n") == 13
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg stream() is the PostgreSQL path")
@@ -299,11 +306,11 @@ def test_closing_the_export_while_the_query_runs_cancels_it_and_keeps_the_transa
     monkeypatch.setattr(exporting, "STREAM_ROWS_PER_PIECE", 1)
     # 10 ms a row and no sort, so the query is still running when the export is closed.
     sleepy = RawSQL("pg_sleep(0.01) IS NOT NULL", (), output_field=BooleanField())
-    slow = selectors.purchase_list(owner=owner).order_by().filter(sleepy)
+    slow = selectors.purchase_list(household_id=household_of(owner)).order_by().filter(sleepy)
     pieces = exporting.purchases_export_csv(queryset=slow)
     assert [next(pieces), next(pieces).count("\r\n")] == ["\ufeff", 2]
     pieces.close()
-    assert Purchase.objects.filter(owner=owner).count() == 40
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 40
 
 
 def test_neutralise_with_its_first_character_check_matches_the_plain_rule():

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 
 from purchases.models import Purchase
-from tests.factories import UserFactory
+from tests.factories import UserFactory, household_of
 from transfer import services as transfer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,10 @@ def test_other_users_keep_writing_while_a_big_csv_is_imported(owner_client, owne
     assert Path(connection.settings_dict["NAME"]).is_file()  # a file several processes open, not :memory:
     _csv(tmp_path / "existing.csv", range(EXISTING))
     table = transfer.parse_csv((tmp_path / "existing.csv").read_bytes())
-    assert transfer.purchases_import(owner=owner, table=table)["created"] == EXISTING
+    assert (
+        transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=table)["created"]
+        == EXISTING
+    )
     source = tmp_path / "big.csv"
     _csv(source, range(EXISTING + NEW))
     users = [UserFactory(username=f"writer{n}") for n in range(WRITERS)]
@@ -123,6 +126,9 @@ def test_other_users_keep_writing_while_a_big_csv_is_imported(owner_client, owne
         assert failed == [], (user.username, failed, (tmp_path / f"{user.username}.err").read_text()[-2000:])
         during = [write for write in writes if started < write[0] < finished]
         assert len(during) >= 10, "the writer must really write while the file is imported"
-        assert Purchase.objects.filter(owner=user).count() == len(writes)
-    assert Purchase.objects.filter(owner=owner).count() == EXISTING + NEW
-    assert Purchase.objects.filter(owner=owner, warranty__isnull=False).count() == (EXISTING + NEW) // 2
+        assert Purchase.objects.filter(household__memberships__user=user).count() == len(writes)
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == EXISTING + NEW
+    assert (
+        Purchase.objects.filter(household__memberships__user=owner, warranty__isnull=False).count()
+        == (EXISTING + NEW) // 2
+    )

@@ -11,7 +11,7 @@ from django.db import connection
 from catalog.models import Retailer
 from purchases.models import Purchase
 from spends import data_versions
-from tests.factories import PurchaseFactory, RetailerFactory
+from tests.factories import PurchaseFactory, RetailerFactory, household_of
 from tests.transfer.conftest import import_file
 from transfer import importing
 from transfer import services as transfer
@@ -64,7 +64,7 @@ def test_a_catalog_entry_deleted_meanwhile_is_a_row_error_not_a_500(owner_client
     response = import_file(owner_client, "json", _document(row))
     assert response.status_code == 400
     assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(1, "retailer_id")]
-    assert not Purchase.objects.filter(owner=owner).exists()
+    assert not Purchase.objects.filter(household__memberships__user=owner).exists()
 
 
 def test_a_catalog_name_created_meanwhile_is_used_not_created_twice(owner):
@@ -73,10 +73,12 @@ def test_a_catalog_name_created_meanwhile_is_used_not_created_twice(owner):
             elsewhere(lambda: RetailerFactory(name="new shop"))
 
     table = transfer.parse_csv(b"product_name,price,purchase_date,retailer\r\nLamp,1,2025-01-01,New Shop\r\n")
-    report = transfer.purchases_import(owner=owner, table=table, progress=create_when_validated)
+    report = transfer.purchases_import(
+        household_id=household_of(owner), created_by=owner, table=table, progress=create_when_validated
+    )
     assert (report["created"], report["errors"], report["warnings"]) == (1, [], [])  # not created by the import
     assert Retailer.objects.filter(name__iexact="new shop").count() == 1
-    assert Purchase.objects.get(owner=owner).retailer.name == "new shop"
+    assert Purchase.objects.get(household__memberships__user=owner).retailer.name == "new shop"
 
 
 def test_a_purchase_deleted_before_its_update_is_created_again(owner_client, owner, before_the_write):
@@ -86,7 +88,7 @@ def test_a_purchase_deleted_before_its_update_is_created_again(owner_client, own
     response = import_file(owner_client, "csv", content, on_duplicate="update")
     assert response.status_code == 200, response.json()
     assert (response.json()["created"], response.json()["updated"]) == (1, 0)
-    created = Purchase.objects.get(owner=owner)
+    created = Purchase.objects.get(household__memberships__user=owner)
     assert (created.product_name, created.pk != purchase.pk) == ("New name", True)
 
 
@@ -119,7 +121,7 @@ def test_a_duplicate_created_meanwhile_is_skipped(owner_client, owner, before_th
     )
     assert response.status_code == 200, response.json()
     assert (response.json()["created"], response.json()["skipped"]) == (0, 1)
-    assert Purchase.objects.filter(owner=owner).count() == 1
+    assert Purchase.objects.filter(household__memberships__user=owner).count() == 1
 
 
 def test_a_dry_run_and_a_refused_import_open_no_write_transaction(owner_client, owner, monkeypatch):
@@ -128,7 +130,9 @@ def test_a_dry_run_and_a_refused_import_open_no_write_transaction(owner_client, 
     # Once first, so that modules imported lazily on the way apply their @transaction.atomic decorators before the
     # spy is in place: it must count transactions opened, not functions decorated.
     assert import_file(owner_client, "csv", good, dry_run="true").status_code == 200
-    data_versions.bump(data_versions.owner_scope(owner.pk))  # its first bump adds a savepoint; count one transaction
+    data_versions.bump(
+        data_versions.household_scope(household_of(owner))
+    )  # its first bump adds a savepoint; count one transaction
     opened = []
     atomic = importing.transaction.atomic
     monkeypatch.setattr(importing.transaction, "atomic", lambda *a, **k: opened.append(1) or atomic(*a, **k))

@@ -13,7 +13,7 @@ from catalog.models import Brand, Retailer
 from purchases.models import Purchase
 from spends import data_versions
 from spends.models import DataVersion
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of
 from tests.transfer.conftest import HEADER
 from transfer import services as transfer
 from transfer.resources import BrandResource, PurchaseResource, RetailerResource, neutralise, unneutralise
@@ -76,22 +76,24 @@ def test_import_reads_a_constant_number_of_times_and_writes_in_batches(owner, ot
     reads = []
     for user, n in ((owner, 10), (other_user, 300)):
         with CaptureQueriesContext(connection) as queries:
-            report = transfer.purchases_import(owner=user, table=_table(_many(n)))
+            report = transfer.purchases_import(household_id=household_of(user), created_by=user, table=_table(_many(n)))
         assert report["created"] == n and not report["errors"]
         reads.append(len(_reads(queries)))
         if n == 300:
             assert len(queries) < 30, "the importer must not issue queries per row"
     assert reads[0] == reads[1]
-    assert Warranty.objects.filter(purchase__owner=other_user).count() == 300
+    assert Warranty.objects.filter(purchase__household__memberships__user=other_user).count() == 300
 
 
 def test_update_reads_a_constant_number_of_times_and_writes_in_batches(owner, other_user, catalog):
     reads = []
     for user, n in ((owner, 10), (other_user, 300)):
-        transfer.purchases_import(owner=user, table=_table(_many(n)))
+        transfer.purchases_import(household_id=household_of(user), created_by=user, table=_table(_many(n)))
         rows = [row.replace("2026-01-01", "2027-01-01").replace("Brand 1", "Brand 0") for row in _many(n)]
         with CaptureQueriesContext(connection) as queries:
-            report = transfer.purchases_import(owner=user, table=_table(rows), on_duplicate="update")
+            report = transfer.purchases_import(
+                household_id=household_of(user), created_by=user, table=_table(rows), on_duplicate="update"
+            )
         assert report["updated"] == n
         reads.append(len(_reads(queries)))
         if n == 300:
@@ -111,9 +113,11 @@ def _version_writes(queries) -> list[str]:
 
 
 def test_a_bulk_import_bumps_the_owners_data_version_once_in_its_transaction(owner, catalog):
-    scope = data_versions.owner_scope(owner.pk)
+    scope = data_versions.household_scope(household_of(owner))
     with CaptureQueriesContext(connection) as queries:
-        report = transfer.purchases_import(owner=owner, table=_table(_many(1000)))
+        report = transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(_many(1000))
+        )
     assert report["created"] == 1000
     first = _version_writes(queries)
     assert len(first) == 2 and all(scope in sql for sql in first)  # the scope's first bump: UPDATE, then INSERT
@@ -121,16 +125,28 @@ def test_a_bulk_import_bumps_the_owners_data_version_once_in_its_transaction(own
 
     rows = [row.replace("2026-01-01", "2027-01-01") for row in _many(1000)]
     with CaptureQueriesContext(connection) as queries:
-        report = transfer.purchases_import(owner=owner, table=_table(rows), on_duplicate="update")
+        report = transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(rows), on_duplicate="update"
+        )
     assert report["updated"] == 1000
     assert len(_version_writes(queries)) == 1 and scope in _version_writes(queries)[0]
     assert data_versions.read([scope])[0] > version
 
     (version,) = data_versions.read([scope])
     with CaptureQueriesContext(connection) as queries:
-        transfer.purchases_import(owner=owner, table=_table(rows))  # all duplicates: nothing written
-        transfer.purchases_import(owner=owner, table=_table(_many(5)), dry_run=True, on_duplicate="update")
-        refused = transfer.purchases_import(owner=owner, table=_table(["New,1.00,2025-01-01,,,,", "Bad,x,,,,,"]))
+        transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(rows)
+        )  # all duplicates: nothing written
+        transfer.purchases_import(
+            household_id=household_of(owner),
+            created_by=owner,
+            table=_table(_many(5)),
+            dry_run=True,
+            on_duplicate="update",
+        )
+        refused = transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table(["New,1.00,2025-01-01,,,,", "Bad,x,,,,,"])
+        )
     assert refused["created"] == 0 and refused["errors"]
     assert _version_writes(queries) == [] and data_versions.read([scope]) == (version,)
 
@@ -163,11 +179,16 @@ def test_written_rows_hold_exactly_the_files_values(owner, catalog):
         warranty = ("2025-02-01", "", "LIFETIME") if i % 2 else ("", "", "")
         writer.writerow([f"Thing {i}", f"{i}.{i:02d}", f"2025-01-{i + 1:02d}", note, "Shop 1" if i else "", *warranty])
     before = timezone.now()
-    outcome = transfer.purchases_import_detailed(owner=owner, table=transfer.parse_csv(buffer.getvalue().encode()))
+    outcome = transfer.purchases_import_detailed(
+        household_id=household_of(owner), created_by=owner, table=transfer.parse_csv(buffer.getvalue().encode())
+    )
     after = timezone.now()
     assert outcome.report["created"] == len(notes), outcome.report["errors"]
     assert all(not row.instance._state.adding for row in outcome.rows)
-    rows = {p.product_name: p for p in Purchase.objects.filter(owner=owner).select_related("retailer")}
+    rows = {
+        p.product_name: p
+        for p in Purchase.objects.filter(household__memberships__user=owner).select_related("retailer")
+    }
     for i, note in enumerate(notes):
         purchase = rows[f"Thing {i}"]
         assert purchase.notes == note
@@ -184,7 +205,9 @@ def test_written_rows_hold_exactly_the_files_values(owner, catalog):
             assert warranty is None
     if connection.vendor == "postgresql":
         # COPY sends the instances' values as they are: what Django would send for them must be the same values.
-        written = [row.instance for row in outcome.rows] + list(Warranty.objects.filter(purchase__owner=owner))
+        written = [row.instance for row in outcome.rows] + list(
+            Warranty.objects.filter(purchase__household__memberships__user=owner)
+        )
         for obj in written:
             for f in obj._meta.concrete_fields:
                 value = getattr(obj, f.attname)
@@ -196,15 +219,19 @@ def test_a_catalog_name_is_judged_the_same_in_every_row(owner):
     too_long = "x" * 101
     rows = [f"Item {i},1.00,2025-01-0{i + 1},{too_long if i != 1 else 'Shop'}" for i in range(3)]
     report = transfer.purchases_import(
-        owner=owner, table=_table(rows, header="product_name,price,purchase_date,retailer")
+        household_id=household_of(owner),
+        created_by=owner,
+        table=_table(rows, header="product_name,price,purchase_date,retailer"),
     )
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(1, "retailer"), (3, "retailer")]
-    assert report["created"] == 0 and not Purchase.objects.filter(owner=owner).exists()
+    assert report["created"] == 0 and not Purchase.objects.filter(household__memberships__user=owner).exists()
 
 
 def test_unknown_on_duplicate_is_refused(owner):
     with pytest.raises(ValueError):
-        transfer.purchases_import(owner=owner, table=_table([]), on_duplicate="replace")
+        transfer.purchases_import(
+            household_id=household_of(owner), created_by=owner, table=_table([]), on_duplicate="replace"
+        )
 
 
 def _document(*purchases, retailers=(), brands=()):
@@ -219,7 +246,9 @@ def test_json_import_stores_expired_as_active_and_keeps_voided(owner):
         {"product_name": "Void", "price": "1.00", "purchase_date": "2020-01-01",
          "warranty": {"warranty_start": "2020-01-01", "warranty_end": "2030-01-01", "status": "VOIDED"}},
     )  # fmt: skip
-    assert transfer.purchases_import(owner=owner, document=document)["created"] == 2
+    assert (
+        transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document)["created"] == 2
+    )
     assert dict(Warranty.objects.values_list("purchase__product_name", "status")) == {"Old": "ACTIVE", "Void": "VOIDED"}
 
 
@@ -230,7 +259,7 @@ def test_json_import_creates_catalog_entries_with_the_documents_url(owner):
         retailers=[{"name": "kiosk zwei", "url": "https://kiosk.example.com"}],
         brands=[{"name": "Marke Drei", "url": "ftp://not-allowed"}],
     )  # fmt: skip
-    report = transfer.purchases_import(owner=owner, document=document)
+    report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document)
     assert report["created"] == 1
     assert Retailer.objects.get(name="Kiosk Zwei").url == "https://kiosk.example.com"
     assert Brand.objects.get(name="Marke Drei").url == ""
@@ -244,18 +273,20 @@ def test_json_import_falls_back_to_catalog_ids(owner):
         {"product_name": "B", "price": "1.00", "purchase_date": "2025-01-01",
          "retailer_id": "00000000-0000-0000-0000-000000000000"},
     )  # fmt: skip
-    report = transfer.purchases_import(owner=owner, document=document, partial=True)
+    report = transfer.purchases_import(
+        household_id=household_of(owner), created_by=owner, document=document, partial=True
+    )
     assert report["created"] == 1
     assert report["errors"] == [
         {"row": 2, "field": "retailer_id", "message": "No retailer with this id; give retailer_name instead."}
     ]
-    assert Purchase.objects.get(owner=owner).retailer == shop
+    assert Purchase.objects.get(household__memberships__user=owner).retailer == shop
 
 
 def test_json_unknown_keys_are_warnings(owner):
     document = {**_document({"product_name": "A", "price": "1", "purchase_date": "2025-01-01", "colour": "red"}),
                 "extra": 1}  # fmt: skip
-    report = transfer.purchases_import(owner=owner, document=document)
+    report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document)
     assert report["warnings"] == [
         {"row": None, "message": 'Unknown key "extra" in the document is ignored.'},
         {"row": None, "message": 'Unknown field "colour" in purchase objects is ignored.'},
@@ -267,13 +298,13 @@ def test_a_repeated_id_in_one_file_is_an_error(owner):
     table = _table(
         [f"{mine.pk},A,1,2025-01-01", f"{mine.pk},B,1,2025-01-01"], header="id,product_name,price,purchase_date"
     )
-    report = transfer.purchases_import(owner=owner, table=table)
+    report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=table)
     assert report["errors"] == [{"row": 2, "field": "id", "message": "The same id as row 1."}]
 
 
 def test_json_export_streams_one_piece_per_purchase(owner):
     PurchaseFactory.create_batch(5, owner=owner)
-    pieces = list(transfer.purchases_export_json(owner=owner))
+    pieces = list(transfer.purchases_export_json(household_id=household_of(owner)))
     assert len(pieces) == 1 + 5 + 1
     assert len(json.loads("".join(pieces))["purchases"]) == 5
 
@@ -308,11 +339,11 @@ def test_purchase_resource_import_goes_through_the_importer(owner, other_user):
     preview = resource.import_data(dataset, dry_run=True)
     assert not preview.has_errors() and not preview.has_validation_errors()
     assert preview.totals["new"] == 2
-    assert not Purchase.objects.filter(owner=owner).exists()
+    assert not Purchase.objects.filter(household__memberships__user=owner).exists()
     result = resource.import_data(dataset, dry_run=False)
     assert result.totals["new"] == 2
-    assert [row.instance.owner for row in result.rows] == [owner, owner]
-    stored = Purchase.objects.get(owner=owner, product_name="Mine now")
+    assert [row.instance.household_id for row in result.rows] == [household_of(owner)] * 2
+    stored = Purchase.objects.get(household__memberships__user=owner, product_name="Mine now")
     assert stored.price == Decimal("12.50") and stored.purchase_date == datetime.date(2025, 1, 2)
     assert stored.retailer.name == "Admin Shop"
     theirs.refresh_from_db()

@@ -536,7 +536,7 @@ def test_filters(owner_client, mixed, params, expected):
 
 def test_filter_by_purchase_id(owner_client, other_user, mixed):
     assert names(owner_client.get(URL, {"purchase_id": mixed["soon"].purchase_id})) == ["Über-Mixer"]
-    theirs = Warranty.objects.get(purchase__owner=other_user)
+    theirs = Warranty.objects.get(purchase__household__memberships__user=other_user)
     assert names(owner_client.get(URL, {"purchase_id": theirs.purchase_id})) == []
 
 

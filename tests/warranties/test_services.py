@@ -18,7 +18,7 @@ START = datetime.date(2025, 1, 15)
 def test_create_trims_text_and_stores_the_warranty():
     purchase = PurchaseFactory()
     warranty = services.warranty_create(
-        purchase=purchase, warranty_start=START, warranty_end=START, provider="  Maker ", notes=" n "
+        purchase=purchase, created_by=None, warranty_start=START, warranty_end=START, provider="  Maker ", notes=" n "
     )
     warranty.refresh_from_db()
     assert (warranty.purchase, warranty.provider, warranty.notes) == (purchase, "Maker", "n")
@@ -27,7 +27,7 @@ def test_create_trims_text_and_stores_the_warranty():
 def test_second_warranty_raises_on_purchase_id():
     existing = WarrantyFactory()
     with pytest.raises(ValidationError) as caught:
-        services.warranty_create(purchase=existing.purchase, warranty_start=START, warranty_end=START)
+        services.warranty_create(created_by=None, purchase=existing.purchase, warranty_start=START, warranty_end=START)
     assert set(caught.value.message_dict) == {"purchase_id"}
     assert list(Warranty.objects.all()) == [existing]
 
@@ -39,7 +39,7 @@ def test_concurrent_second_warranty_still_raises_on_purchase_id():
         mock.patch.object(services, "_already_has_warranty", side_effect=[False, True]),
         pytest.raises(ValidationError) as caught,
     ):
-        services.warranty_create(purchase=existing.purchase, warranty_start=START, warranty_end=START)
+        services.warranty_create(created_by=None, purchase=existing.purchase, warranty_start=START, warranty_end=START)
     assert set(caught.value.message_dict) == {"purchase_id"}
     assert list(Warranty.objects.all()) == [existing]
 
@@ -54,7 +54,9 @@ def test_concurrent_second_warranty_still_raises_on_purchase_id():
 )
 def test_create_validates_with_the_model_and_names_the_prefix(fields, field):
     with pytest.raises(ValidationError) as caught:
-        services.warranty_create(purchase=PurchaseFactory(), warranty_start=START, field_prefix="warranty", **fields)
+        services.warranty_create(
+            created_by=None, purchase=PurchaseFactory(), warranty_start=START, field_prefix="warranty", **fields
+        )
     assert field in caught.value.message_dict
     assert caught.value.field_prefix == "warranty"
     assert not Warranty.objects.exists()
@@ -62,7 +64,9 @@ def test_create_validates_with_the_model_and_names_the_prefix(fields, field):
 
 def test_create_refuses_unknown_fields():
     with pytest.raises(TypeError):
-        services.warranty_create(purchase=PurchaseFactory(), warranty_start=START, warranty_end=START, colour="red")
+        services.warranty_create(
+            created_by=None, purchase=PurchaseFactory(), warranty_start=START, warranty_end=START, colour="red"
+        )
 
 
 def test_update_changes_only_the_given_fields():

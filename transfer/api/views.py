@@ -26,6 +26,7 @@ from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.exceptions import error_body
 from spends.api.serializers import ErrorSerializer
+from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
 from transfer import services as transfer
 
 TAGS = ["export and import"]
@@ -168,23 +169,23 @@ def _download(pieces, content_type: str, extension: str) -> StreamingHttpRespons
     return response
 
 
-class ExportJsonView(APIView):
-    permission_classes = [IsAuthenticated]
+class ExportJsonView(ScopedViewMixin, APIView):
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
     content_negotiation_class = JsonErrorsNegotiation
 
     @extend_schema(
         tags=TAGS,
-        summary="Export all the caller's data as JSON (download)",
+        summary="Export all the caller's household's data as JSON (download)",
         description="The document of API.md § Export and import, streamed. " + DOWNLOAD_HEADER.format("json"),
         responses={200: ExportDocumentSerializer},
     )
     def get(self, request):
-        pieces = (piece.encode() for piece in transfer.purchases_export_json(owner=request.user))
+        pieces = (piece.encode() for piece in transfer.purchases_export_json(household_id=self.scope.household_id))
         return _download(pieces, "application/json; charset=utf-8", "json")
 
 
-class ExportCsvView(GenericAPIView):
-    permission_classes = [IsAuthenticated]
+class ExportCsvView(ScopedViewMixin, GenericAPIView):
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
     content_negotiation_class = JsonErrorsNegotiation
     queryset = Purchase.objects.none()
     filter_backends = [DjangoFilterBackend]
@@ -192,13 +193,13 @@ class ExportCsvView(GenericAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
             return self.queryset
-        return selectors.purchase_list(owner=self.request.user)
+        return selectors.purchase_list(household_id=self.scope.household_id)
 
     @extend_schema(
         tags=TAGS,
-        summary="Export the caller's purchases as CSV (download)",
+        summary="Export the caller's household's purchases as CSV (download)",
         description="Streamed, UTF-8 with BOM, one row per purchase, the header of API.md. Takes the filters and "
         "ordering of GET /api/purchases. Cells starting with = + - @ tab or CR get a leading '. "
         + DOWNLOAD_HEADER.format("csv"),
@@ -211,10 +212,15 @@ class ExportCsvView(GenericAPIView):
         return _download(pieces, "text/csv; charset=utf-8", "csv")
 
 
-class ImportView(APIView):
-    """Shared by both imports; subclasses say how their file is parsed (`parse`) and which bodies they accept."""
+class ImportView(ScopedViewMixin, APIView):
+    """Shared by both imports; subclasses say how their file is parsed (`parse`) and which bodies they accept.
+    An import writes into the caller's household (a VIEWER gets 403), except a dry run, which changes nothing."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HouseholdWritePermission]
+
+    def is_read_only_request(self, request) -> bool:
+        query = ImportQuerySerializer(data=request.query_params)
+        return query.is_valid() and query.validated_data.get("dry_run") is True
 
     def parse(self, upload) -> dict:
         """The source keyword of `transfer.purchases_import_detailed` for the upload (`table=` or `document=`)."""
@@ -250,7 +256,13 @@ class ImportView(APIView):
         try:
             source = self.parse(upload)
             del upload  # a request body's bytes are not needed any more
-            outcome = transfer.purchases_import_detailed(owner=request.user, keep_rows=False, **source, **options)
+            outcome = transfer.purchases_import_detailed(
+                household_id=self.scope.household_id,
+                created_by=request.user,
+                keep_rows=False,
+                **source,
+                **options,
+            )
         except transfer.ImportFileError as exc:  # also while the rows of a CSV file are read: nothing was written
             return Response(error_body(400, exc.message, errors={"file": [exc.message]}), status=400)
         report = outcome.report

@@ -2,18 +2,19 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from purchases.models import Purchase
+from spends.api.scope import request_scope
 from warranties.choices import EffectiveStatus, WarrantyStatus, WarrantyType
 from warranties.models import Warranty
 
 
 class OwnedPurchaseField(serializers.PrimaryKeyRelatedField):
-    """A purchase id of the caller's; anyone else's is "does not exist" (400 on purchase_id)."""
+    """A purchase id of the caller's household; another household's is "does not exist" (400 on purchase_id)."""
 
     def get_queryset(self):
         request = self.context.get("request")
         if request is None or not request.user.is_authenticated:
             return Purchase.objects.none()
-        return Purchase.objects.owned_by(request.user)
+        return Purchase.objects.in_household(request_scope(request).household_id)
 
 
 class WarrantyStatusField(serializers.ChoiceField):

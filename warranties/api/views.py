@@ -1,9 +1,9 @@
-"""The caller's warranties (API.md § Warranties). Reads via selectors, writes via services."""
+"""The caller's household's warranties (API.md § Warranties). Reads via selectors, writes via services."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
-from spends.api.viewsets import OwnedModelViewSet
+from spends.api.viewsets import ScopedModelViewSet
 from warranties import selectors, services
 from warranties.filters import WarrantyFilterSet
 from warranties.models import Warranty
@@ -25,17 +25,20 @@ TAGS = ["warranties"]
     ),
     destroy=extend_schema(summary="Delete a warranty", tags=TAGS),
 )
-class WarrantyViewSet(OwnedModelViewSet):
+class WarrantyViewSet(ScopedModelViewSet):
+    """The warranties of the caller's household's purchases: every member reads them; OWNER and EDITOR write (a
+    VIEWER's write answers 403); another household's id answers 404."""
+
     queryset = Warranty.objects.none()
     serializer_class = WarrantySerializer
     filterset_class = WarrantyFilterSet
 
-    def owned_queryset(self, owner):
-        return selectors.warranty_list(owner=owner)
+    def scoped_queryset(self, household_id):
+        return selectors.warranty_list(household_id=household_id)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        warranty = services.warranty_create(purchase=data.pop("purchase"), **data)
+        warranty = services.warranty_create(purchase=data.pop("purchase"), created_by=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=warranty.pk)
 
     def perform_update(self, serializer):
@@ -60,6 +63,6 @@ class WarrantyViewSet(OwnedModelViewSet):
     def expiring(self, request):
         query = ExpiringQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        queryset = selectors.warranty_expiring(owner=request.user, days=query.validated_data["days"])
+        queryset = selectors.warranty_expiring(household_id=self.scope.household_id, days=query.validated_data["days"])
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from spends.api.scope import scope_for
 from transfer import services as transfer
 
 
@@ -38,7 +39,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to a .csv or .json file, or - for stdin (then give --format).")
-        parser.add_argument("--user", required=True, help="Username of the owner of the imported purchases.")
+        parser.add_argument(
+            "--user", required=True, help="Username of the member whose household gets the imported purchases."
+        )
         parser.add_argument("--format", choices=["csv", "json"], help="Default: from the file extension.")
         parser.add_argument("--on-duplicate", choices=["skip", "update"], default="skip")
         parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
@@ -74,7 +77,8 @@ class Command(BaseCommand):
         """The file is read as the import goes (CSV row by row), not loaded first."""
         source = {"table": transfer.parse_csv(stream)} if kind == "csv" else {"document": transfer.parse_json(stream)}
         return transfer.purchases_import_detailed(
-            owner=user,
+            household_id=scope_for(user).household_id,
+            created_by=user,
             on_duplicate=options["on_duplicate"],
             dry_run=options["dry_run"],
             partial=options["partial"],
