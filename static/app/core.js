@@ -83,7 +83,7 @@ function today() {
 
 /* ------------------------------------------------------------------ hash routing: #/screen?key=value */
 
-const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups"];
+const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups", "household"];
 
 function parseHash() {
   const raw = window.location.hash.replace(/^#\/?/, "");
@@ -219,6 +219,11 @@ function listState(screen, filterDefaults) {
 
 const uiStore = {
   user: null,
+  household: null,
+  /** False for a VIEWER: the screens hide what would only answer 403 (the API refuses it anyway). */
+  get canWrite() {
+    return !this.household || this.household.my_role !== "VIEWER";
+  },
   toasts: [],
   confirmMessage: "",
   confirmLabel: "Delete",

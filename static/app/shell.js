@@ -10,6 +10,7 @@ const TITLES = {
   warranties: "Warranties",
   transfer: "Import and export",
   backups: "Backups",
+  household: "Household",
 };
 
 function shell() {
@@ -21,7 +22,8 @@ function shell() {
     async init() {
       this.route();
       try {
-        Alpine.store("ui").user = await api.get("/api/auth/me");
+        const [user, household] = await Promise.all([api.get("/api/auth/me"), api.get("/api/household")]);
+        Object.assign(Alpine.store("ui"), { user, household });
       } catch (err) {
         if (err.status !== 401) Alpine.store("ui").notify(err.detail, "error");
       }
