@@ -10,16 +10,17 @@ from catalog.models import Brand, Retailer
 from purchases.selectors import catalog_with_purchase_count
 from spends.api.pagination import SkipLimitPagination
 from spends.api.permissions import IsStaffOrReadCreate
-from spends.api.viewsets import ScopedViewMixin, UUIDLookupMixin
+from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin, UUIDLookupMixin
 
 from .serializers import BrandSerializer, RetailerSerializer
 
 
 class CatalogViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet):
-    """Shared by every user: list/read/create for anyone signed in, update/delete for staff only. The catalog is no
-    household's record, so any role may add an entry; `purchase_count` counts the caller's household's purchases."""
+    """Shared by every user: list/read/create for anyone signed in, update/delete for staff only; a VIEWER of their
+    household writes nothing, here too (API.md: every write of a viewer answers 403). `purchase_count` counts the
+    caller's household's purchases."""
 
-    permission_classes = [IsStaffOrReadCreate]
+    permission_classes = [IsStaffOrReadCreate, HouseholdWritePermission]
     pagination_class = SkipLimitPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = CatalogFilterSet

@@ -174,6 +174,9 @@ class MemberView(HouseholdAPIView):
         responses={200: MemberSerializer, 403: ERROR_403, 409: ERROR_409},
     )
     def patch(self, request, user_id):
+        # Another household's member is a 404 whatever the body says (nothing about them is revealed by a 400).
+        if not Membership.objects.filter(household_id=self.scope.household_id, user_id=int(user_id)).exists():
+            raise NotFound("This user is not a member of your household.")
         body = MemberRoleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
