@@ -16,6 +16,11 @@ class PurchasesConfig(AppConfig):
     verbose_name = "Purchases"
 
     def ready(self):
+        from households.registry import register_record_counter, register_record_mover
+        from purchases import services
         from spends.backup_registry import register_summary
 
         register_summary(backup_summary)
+        # Joining a household with one's records moves the purchases (warranties and attachments follow them).
+        register_record_mover(self.label, services.purchases_move)
+        register_record_counter(self.label, services.purchases_count)

@@ -1,7 +1,10 @@
 """Writes to purchases, each in one transaction with the household's data-version bump. A purchase with its nested
 warranty is written by purchases.nested, which composes these pieces with the warranty services."""
 
+from collections import Counter
+
 from django.db import transaction
+from django.db.models import Count
 
 from purchases.models import Purchase
 from spends import data_versions
@@ -61,3 +64,52 @@ def purchase_delete(*, purchase: Purchase) -> None:
     """
     purchase.delete()
     household_bump(purchase.household_id)
+
+
+def _looks_like(rows, *, household_id) -> list[str]:
+    """The ids of `rows` (pk, name, date, price, currency) that duplicate a purchase of `household_id` by the import's
+    rule (same name ignoring case, date, price and currency); each purchase there matches one row."""
+    if not rows:
+        return []
+    dates = [row[2] for row in rows]
+    there = Counter(
+        (name.casefold(), date, price, currency)
+        for name, date, price, currency in Purchase.objects.filter(
+            household_id=household_id, purchase_date__gte=min(dates), purchase_date__lte=max(dates)
+        ).values_list("product_name", "purchase_date", "price", "currency_code")
+    )
+    duplicates = []
+    for pk, name, date, price, currency in rows:
+        key = (name.casefold(), date, price, currency)
+        if there[key]:
+            there[key] -= 1
+            duplicates.append(str(pk))
+    return duplicates
+
+
+@transaction.atomic
+def purchases_move(*, from_household_id, to_household_id, user_id, move_all: bool) -> dict:
+    """Move purchases (their warranties and attachments follow them) to another household, for a member who joins it
+    with their records (households.registry). With `move_all` every purchase of `from_household_id` moves, else those
+    `user_id` added. Nothing is dropped: purchases that look like ones already there (the import's rule) move too,
+    and their ids are listed in `duplicates` for the member to review. One UPDATE; both households' data versions are
+    bumped in the same transaction."""
+    moving = Purchase.objects.filter(household_id=from_household_id)
+    if not move_all:
+        moving = moving.filter(created_by_id=user_id)
+    rows = list(moving.values_list("pk", "product_name", "purchase_date", "price", "currency_code"))
+    duplicates = _looks_like(rows, household_id=to_household_id)
+    # Reverse relations named as strings: counting needs no import of the apps above.
+    counts = moving.aggregate(
+        warranties=Count("warranty", distinct=True), attachments=Count("attachments", distinct=True)
+    )
+    moved = moving.update(household_id=to_household_id)
+    if moved:
+        household_bump(from_household_id)
+        household_bump(to_household_id)
+    return {"purchases": moved, **counts, "duplicates": duplicates}
+
+
+def purchases_count(household_id) -> int:
+    """How many purchases the household holds (households.registry: an empty household without members goes)."""
+    return Purchase.objects.filter(household_id=household_id).count()

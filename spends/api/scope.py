@@ -8,7 +8,6 @@ from uuid import UUID
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-
 # What a VIEWER hears on any write (the API's 403, the admin's import).
 READ_ONLY_MESSAGE = "Your role in this household (viewer) lets you read, export and download, not change records."
 

@@ -72,7 +72,9 @@ KIND = {
 }
 
 ROLES = ("owner", "editor", "viewer", "stranger", "anonymous")
-USER_LEVEL_OPERATIONS = [(path, method) for path, method in OPERATIONS if ACCESS.get(path) not in (PUBLIC, STAFF_WRITE, SUPERUSER)]
+USER_LEVEL_OPERATIONS = [
+    (path, method) for path, method in OPERATIONS if ACCESS.get(path) not in (PUBLIC, STAFF_WRITE, SUPERUSER)
+]
 
 
 def test_every_operation_has_a_household_kind():
