@@ -1,8 +1,19 @@
-"""The rules of a catalog entry's fields, without DRF (the API's CatalogEntrySerializer has the same ones): used by
-code below the API that reads catalog names and urls, the import and the admin's resources."""
+"""The rules of a catalog entry's fields, once: DRF field factories (no serializer), which the API's
+CatalogEntrySerializer declares its fields from and the import and the admin's resources run on names and urls."""
+
+from rest_framework import fields
 
 from catalog.models import NAME_MAX_LENGTH
-from spends import parsing
+from spends.fields import HttpUrlField
 
-NAME = parsing.Text(max_length=NAME_MAX_LENGTH)
-URL = parsing.HttpUrl(max_length=500, allow_blank=True, default="")
+
+def name() -> fields.CharField:
+    return fields.CharField(max_length=NAME_MAX_LENGTH, trim_whitespace=True)
+
+
+def url() -> HttpUrlField:
+    return HttpUrlField(max_length=500, required=False, allow_blank=True, default="")
+
+
+NAME = name()  # for readers below the API: an unbound field keeps no state between runs
+URL = url()

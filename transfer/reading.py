@@ -14,10 +14,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from rest_framework.exceptions import ValidationError
+
 from catalog import validation as catalog_validation
 from catalog.models import Brand, Retailer
 from purchases import representation
-from spends import parsing
 from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
@@ -264,10 +265,10 @@ class JsonRows:
             self.urls[kind] = {}
             for index, entry in enumerate(self.document.get(key) or []):
                 try:
-                    name = catalog_validation.NAME.run(entry.get("name"))
+                    name = catalog_validation.NAME.run_validation(entry.get("name"))
                     url = entry.get("url") or ""
-                    url = catalog_validation.URL.run(url) if url else ""
-                except (parsing.Invalid, AttributeError):
+                    url = catalog_validation.URL.run_validation(url) if url else ""
+                except (ValidationError, AttributeError):
                     warnings.append(
                         {"row": None, "message": f'"{key}"[{index}] is not a valid {{"name", "url"}} object; ignored.'}
                     )

@@ -2,8 +2,13 @@
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
 maps columns to the purchase object of the API (purchases.representation) and back, and neutralises formulas; field
+<<<<<<< HEAD
 validation stays in the validation modules (the API's rules, without DRF) and every write (dedupe, household, dry run,
 partial, report) in `transfer.services`.
+=======
+validation stays in the validation modules (the API's DRF fields, without a serializer) and every write (dedupe,
+owner, dry run, partial, report) in `transfer.services`.
+>>>>>>> fields
 """
 
 import datetime
@@ -16,12 +21,12 @@ from django.db.models import Subquery
 from django.db.models.functions import Lower
 from import_export import fields, resources
 from import_export.results import Error, RowResult
+from rest_framework.exceptions import ValidationError as FieldError
 
 from catalog import validation as catalog_validation
 from catalog.models import Brand, Retailer
 from purchases import representation
 from purchases.models import Purchase
-from spends import parsing
 
 # CSV injection (API.md § Settled details): a text cell starting with one of these is written with a leading "'"
 # and an import removes exactly that "'". A value that already starts with "'"s followed by a trigger gets one more
@@ -293,8 +298,8 @@ class CatalogResource(resources.ModelResource):
                 row[key] = ""
                 continue
             try:
-                row[key] = rules[key].run(raw)
-            except parsing.Invalid as exc:
+                row[key] = rules[key].run_validation(raw)
+            except FieldError as exc:
                 errors[key] = [str(message) for message in exc.detail]
         if errors:
             raise ValidationError(errors)

@@ -1,16 +1,19 @@
 """The first stage of an import: each row of a file validated with the API's field rules (purchases.validation and
-warranties.validation: PurchaseSerializer's rules, without DRF) as it is read, outside any transaction, and kept as a
-compact item: the validated values as tuples, ready for the write. Nothing of the file's own objects is kept."""
+warranties.validation: the DRF fields PurchaseSerializer declares, run without a serializer) as it is read, outside
+any transaction, and kept as a compact item: the validated values as tuples, ready for the write. Nothing of the
+file's own objects is kept."""
 
 import datetime
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from rest_framework.exceptions import ValidationError
+
 from catalog import validation as catalog_validation
 from purchases import representation
 from purchases.validation import PURCHASE_FIELDS
-from spends import parsing
+from spends.fields import ObjectField
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
 from warranties.validation import warranty_object
@@ -18,9 +21,12 @@ from warranties.validation import warranty_object
 # What an import may set on a purchase (validated and written); the object's other keys are read-only in an import,
 # except the catalog references and the id, read on their own below.
 WRITABLE_KEYS = representation.WRITTEN_KEYS
-_PARSERS = {**PURCHASE_FIELDS, "warranty": warranty_object(required=False, allow_null=True)}
+_FIELDS = {
+    **{key: factory() for key, factory in PURCHASE_FIELDS.items()},
+    "warranty": warranty_object(required=False, allow_null=True),
+}
 # The purchase object as an import reads it: its written keys, in the object's order, the nested warranty included.
-PURCHASE_OBJECT = parsing.Object({key: _PARSERS[key] for key in WRITABLE_KEYS})
+PURCHASE_OBJECT = ObjectField({key: _FIELDS[key] for key in WRITABLE_KEYS})
 SHARED_MAX_LENGTH = 64  # short texts and dates repeat across rows: each distinct one is kept once
 SHARED_MAX_COUNT = 50_000
 
@@ -111,8 +117,8 @@ class RowValidator:
             # Exports show the effective status; EXPIRED is stored as ACTIVE and recomputed from the end date.
             data["warranty"] = {**warranty, "status": "ACTIVE"}
         try:
-            values = PURCHASE_OBJECT.run(data)
-        except parsing.Invalid as exc:
+            values = PURCHASE_OBJECT.run_validation(data)
+        except ValidationError as exc:
             errors.extend(flatten(exc.detail))
         if errors:
             item.errors = errors
@@ -152,8 +158,8 @@ class RowValidator:
         if key is not None and key in self._names:
             return self._names[key]
         try:
-            found = (("name", catalog_validation.NAME.run(name)), [])
-        except parsing.Invalid as exc:
+            found = (("name", catalog_validation.NAME.run_validation(name)), [])
+        except ValidationError as exc:
             found = (None, [message for _, message in flatten(exc.detail)])
         if key is not None:
             self._names[key] = found

@@ -1,29 +1,76 @@
-"""The rules of a warranty's fields, without DRF (the API's WarrantyFieldsSerializer has the same ones): used by code
-below the API that reads a purchase object's nested warranty, the import."""
+"""The rules of a warranty's fields, once: DRF field factories (no serializer) and the rules across fields, which
+the API's WarrantyFieldsSerializer declares and calls, and the import runs on a purchase object's nested warranty."""
 
-from spends import parsing
+import datetime
+from collections.abc import Callable
+
+from rest_framework import fields
+from rest_framework.exceptions import ValidationError
+
+from spends.fields import ObjectField
 from warranties.choices import WarrantyStatus, WarrantyType
 
-# Key of the nested warranty object → its parser, in the object's order.
-WARRANTY_FIELDS: dict[str, parsing.Field] = {
-    "warranty_start": parsing.Date(),
-    "warranty_end": parsing.Date(allow_null=True, default=None),
-    "warranty_type": parsing.Choice(WarrantyType.choices, default=WarrantyType.LIMITED),
-    "status": parsing.Choice(WarrantyStatus.choices, default=WarrantyStatus.ACTIVE),
-    "provider": parsing.Text(max_length=255, allow_blank=True, default=""),
-    "notes": parsing.Text(max_length=10_000, allow_blank=True, default=""),
+
+class WarrantyStatusField(fields.ChoiceField):
+    """Written as ACTIVE or VOIDED; read as the effective status ACTIVE, EXPIRED or VOIDED (the API's schema shows
+    both directions: warranties.api.serializers.WarrantyStatusFieldSchema)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default", WarrantyStatus.ACTIVE)
+        kwargs.setdefault(
+            "help_text", "Write ACTIVE or VOIDED (to void or un-void); read: the effective status today (UTC)."
+        )
+        super().__init__(choices=WarrantyStatus.choices, **kwargs)
+
+
+def warranty_start() -> fields.DateField:
+    return fields.DateField()
+
+
+def warranty_end() -> fields.DateField:
+    return fields.DateField(required=False, allow_null=True, default=None)
+
+
+def warranty_type() -> fields.ChoiceField:
+    return fields.ChoiceField(choices=WarrantyType.choices, default=WarrantyType.LIMITED)
+
+
+def provider() -> fields.CharField:
+    return fields.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+def notes() -> fields.CharField:
+    return fields.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+# Key of the nested warranty object → its field's factory, in the object's order.
+WARRANTY_FIELDS: dict[str, Callable[[], fields.Field]] = {
+    "warranty_start": warranty_start,
+    "warranty_end": warranty_end,
+    "warranty_type": warranty_type,
+    "status": WarrantyStatusField,
+    "provider": provider,
+    "notes": notes,
 }
 
 
-def validate_warranty(values: dict) -> None:
-    """The rules across fields of a new or fully given warranty (WarrantyFieldsSerializer.validate, not partial)."""
-    start, end, kind = values.get("warranty_start"), values.get("warranty_end"), values.get("warranty_type")
+def check_warranty(
+    start: datetime.date | None, end: datetime.date | None, kind: str | None, *, end_given: bool, partial: bool = False
+) -> None:
+    """The rules across a warranty's fields; `end_given`: the input sets warranty_end. A partial write leaves the
+    LIFETIME rule to the model's clean() (the stored type is the service's to see)."""
     if start and end and end < start:
-        raise parsing.Invalid({"warranty_end": ["Must be on or after warranty_start."]})
-    if "warranty_end" in values and end is None and kind != WarrantyType.LIFETIME:
-        raise parsing.Invalid({"warranty_end": ["Required unless the warranty type is LIFETIME."]})
+        raise ValidationError({"warranty_end": ["Must be on or after warranty_start."]})
+    if end_given and end is None and kind != WarrantyType.LIFETIME and not partial:
+        raise ValidationError({"warranty_end": ["Required unless the warranty type is LIFETIME."]})
 
 
-def warranty_object(**kwargs) -> parsing.Object:
-    """The nested warranty object's parser (kwargs: presence and null handling)."""
-    return parsing.Object(WARRANTY_FIELDS, validate_warranty, **kwargs)
+def validate_warranty(values: dict) -> None:
+    """A new or fully given warranty's values (the import's)."""
+    start, end, kind = values.get("warranty_start"), values.get("warranty_end"), values.get("warranty_type")
+    check_warranty(start, end, kind, end_given="warranty_end" in values)
+
+
+def warranty_object(**kwargs) -> ObjectField:
+    """The nested warranty object, for a reader below the API (kwargs: presence and null handling)."""
+    return ObjectField({key: factory() for key, factory in WARRANTY_FIELDS.items()}, validate_warranty, **kwargs)

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from analytics.selectors import GROUP_BY_CHOICES
 from purchases.api.serializers import PurchaseSerializer
 from spends import clock
-from spends.api.serializers import CurrencyCodeField, MoneyField
+from spends.fields import CurrencyCodeField, MoneyField
 from warranties.api.serializers import WarrantyReadSerializer
 
 MAX_PERIOD_DAYS = 3660

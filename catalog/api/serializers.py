@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
-from catalog.models import NAME_MAX_LENGTH, Brand, Retailer
-from spends.api.serializers import HttpUrlField
+from catalog import validation
+from catalog.models import Brand, Retailer
 
 
 class CatalogEntrySerializer(serializers.ModelSerializer):
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH, trim_whitespace=True)
-    url = HttpUrlField(max_length=500, required=False, allow_blank=True, default="")
+    name = validation.name()  # the catalog's field rules, which the import and the admin's resources run too
+    url = validation.url()
     purchase_count = serializers.IntegerField(read_only=True, help_text="How many of the caller's purchases use it.")
 
     class Meta:

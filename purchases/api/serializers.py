@@ -1,22 +1,19 @@
-from decimal import Decimal
-
 from rest_framework import serializers
 
 from catalog.models import Brand, Retailer
-from purchases.choices import PurchaseStatus
-from purchases.models import NOTES_MAX_LENGTH, PRODUCT_NAME_MAX_LENGTH, Purchase
+from purchases import validation
+from purchases.models import Purchase
 from purchases.representation import OBJECT_KEYS, purchase_read_representation
-from purchases.validation import default_currency
-from spends.api.serializers import CurrencyCodeField, MoneyField
 from warranties.api.serializers import NestedWarrantySerializer
 
 
 class PurchaseSerializer(serializers.ModelSerializer):
     """API.md § Purchases. `warranty` nests the warranty object; absent leaves it, null deletes it."""
 
-    product_name = serializers.CharField(min_length=1, max_length=PRODUCT_NAME_MAX_LENGTH)
-    price = MoneyField(min_value=Decimal("0"))
-    currency_code = CurrencyCodeField(default=default_currency, help_text="ISO 4217; default DEFAULT_CURRENCY.")
+    # The written fields are purchases.validation's, which the import runs too (one place for each rule).
+    product_name = validation.product_name()
+    price = validation.price()
+    currency_code = validation.currency_code()
     retailer_id = serializers.PrimaryKeyRelatedField(
         source="retailer",
         queryset=Retailer.objects.all(),
@@ -29,8 +26,9 @@ class PurchaseSerializer(serializers.ModelSerializer):
         source="brand", queryset=Brand.objects.all(), pk_field=serializers.UUIDField(), allow_null=True, default=None
     )
     brand_name = serializers.CharField(source="brand.name", read_only=True, allow_null=True)
-    status = serializers.ChoiceField(choices=PurchaseStatus.choices, default=PurchaseStatus.ORDERED)
-    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, allow_blank=True, default="")
+    status = validation.status()
+    purchase_date = validation.purchase_date()
+    notes = validation.notes()
     warranty = NestedWarrantySerializer(required=False, allow_null=True)
     attachment_count = serializers.IntegerField(read_only=True)
 

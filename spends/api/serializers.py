@@ -1,6 +1,6 @@
-"""Serializers and fields shared by every API app."""
+"""Serializers shared by every API app, and TrimmedCharField (field classes that code below the API uses too are in
+spends.fields)."""
 
-import pycountry
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -13,49 +13,6 @@ class TrimmedCharField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", True)
         super().__init__(**kwargs)
-
-
-class CurrencyCodeField(serializers.CharField):
-    """An ISO 4217 code; input is trimmed and upper-cased ("eur" → "EUR")."""
-
-    default_error_messages = {"invalid_currency": '"{value}" is not an ISO 4217 currency code.'}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 3)
-        kwargs.setdefault("min_length", 3)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data).upper()
-        if pycountry.currencies.get(alpha_3=value) is None:
-            self.fail("invalid_currency", value=value)
-        return value
-
-
-def is_currency_code(value: str) -> bool:
-    return len(value) == 3 and pycountry.currencies.get(alpha_3=value.upper()) is not None
-
-
-class MoneyField(serializers.DecimalField):
-    """Decimal(10,2), not negative, always rendered as a string with two decimals."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 10)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("coerce_to_string", True)
-        super().__init__(**kwargs)
-
-
-class HttpUrlField(serializers.URLField):
-    """http(s) URLs only (DRF's URLField also accepts ftp://)."""
-
-    default_error_messages = {"scheme": "Enter an http:// or https:// URL."}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value and not value.lower().startswith(("http://", "https://")):
-            self.fail("scheme")
-        return value
 
 
 class ErrorSerializer(serializers.Serializer):

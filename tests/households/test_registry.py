@@ -2,7 +2,16 @@
 
 import uuid
 
+import pytest
+
 from households import registry
+
+
+@pytest.fixture(autouse=True)
+def _only_the_tests_entries(monkeypatch):
+    """The mechanics, without the apps' real entries (purchases registers its mover and counter in ready())."""
+    monkeypatch.setattr(registry, "_movers", {})
+    monkeypatch.setattr(registry, "_counters", {})
 
 
 def test_movers_are_called_with_keywords_and_their_counts_merged():

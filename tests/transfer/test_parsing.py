@@ -1,6 +1,7 @@
-"""The import's DRF-free rules (spends.parsing, purchases/warranties/catalog .validation) give exactly what the API's
-serializers give, on the same hostile inputs: the same values, and the same errors (paths, words, order). The DRF
-serializers are the reference here; the import itself no longer imports them (#19)."""
+"""The import's validation gives exactly what the API's serializers give, on the same hostile inputs: the same values,
+and the same errors (paths, words, order). Both run the DRF fields of purchases/warranties/catalog .validation; the
+import runs them without a serializer (spends.fields.ObjectField is the nested objects' glue, the serializers are the
+reference here), and the serializers must declare those fields."""
 
 import datetime
 from decimal import Decimal
@@ -11,8 +12,9 @@ from rest_framework.exceptions import ValidationError
 from catalog import validation as catalog_validation
 from catalog.api.serializers import RetailerSerializer
 from purchases.api.serializers import PurchaseSerializer
-from spends import parsing
+from purchases.validation import PURCHASE_FIELDS
 from transfer.validating import PURCHASE_OBJECT, WRITABLE_KEYS, flatten
+from warranties.validation import WARRANTY_FIELDS
 
 HOSTILE = [
     None, "", "   ", True, False, 0, 7, -3, 1.5, 1e20, float("nan"), [], {}, ["a"], {"a": 1}, "x" * 256, "x" * 10_001,
@@ -38,8 +40,8 @@ def _outcome_drf(data):
 
 def _outcome_ours(data):
     try:
-        values = PURCHASE_OBJECT.run(data)
-    except parsing.Invalid as exc:
+        values = PURCHASE_OBJECT.run_validation(data)
+    except ValidationError as exc:
         return "invalid", list(flatten(exc.detail))
     return "valid", _plain(values)
 
@@ -114,7 +116,25 @@ def test_catalog_fields_give_the_serializers_values_and_errors(name):
         except ValidationError as exc:
             expected = ("invalid", [str(message) for message in exc.detail])
         try:
-            actual = ("valid", ours.run(value))
-        except parsing.Invalid as exc:
-            actual = ("invalid", exc.detail)
+            actual = ("valid", ours.run_validation(value))
+        except ValidationError as exc:
+            actual = ("invalid", [str(message) for message in exc.detail])
         assert actual == expected, (name, value)
+
+
+def test_the_serializers_declare_the_validation_modules_fields():
+    """One place for each rule: the API's fields are the ones the import runs (same class, same arguments)."""
+    serializer = PurchaseSerializer()
+    declared = {
+        **{key: serializer.fields[key] for key in PURCHASE_FIELDS},
+        **{f"warranty.{key}": serializer.fields["warranty"].fields[key] for key in WARRANTY_FIELDS},
+        **{f"catalog.{key}": RetailerSerializer().fields[key] for key in ("name", "url")},
+    }
+    expected = {
+        **{key: factory() for key, factory in PURCHASE_FIELDS.items()},
+        **{f"warranty.{key}": factory() for key, factory in WARRANTY_FIELDS.items()},
+        "catalog.name": catalog_validation.name(),
+        "catalog.url": catalog_validation.url(),
+    }
+    assert {key: repr(field) for key, field in declared.items()} == {key: repr(f) for key, f in expected.items()}
+    assert set(PURCHASE_OBJECT.fields) - {"warranty"} == set(PURCHASE_FIELDS)

@@ -3,8 +3,10 @@ from rest_framework import serializers
 
 from purchases.models import Purchase
 from spends.api.scope import request_scope
-from warranties.choices import EffectiveStatus, WarrantyStatus, WarrantyType
+from warranties import validation
+from warranties.choices import EffectiveStatus, WarrantyStatus
 from warranties.models import Warranty
+from warranties.validation import WarrantyStatusField
 
 
 class OwnedPurchaseField(serializers.PrimaryKeyRelatedField):
@@ -15,17 +17,6 @@ class OwnedPurchaseField(serializers.PrimaryKeyRelatedField):
         if request is None or not request.user.is_authenticated:
             return Purchase.objects.none()
         return Purchase.objects.in_household(request_scope(request).household_id)
-
-
-class WarrantyStatusField(serializers.ChoiceField):
-    """Written as ACTIVE or VOIDED; read as the effective status ACTIVE, EXPIRED or VOIDED (schema: see below)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("default", WarrantyStatus.ACTIVE)
-        kwargs.setdefault(
-            "help_text", "Write ACTIVE or VOIDED (to void or un-void); read: the effective status today (UTC)."
-        )
-        super().__init__(choices=WarrantyStatus.choices, **kwargs)
 
 
 class WarrantyStatusFieldSchema(OpenApiSerializerFieldExtension):
@@ -43,11 +34,13 @@ class WarrantyStatusFieldSchema(OpenApiSerializerFieldExtension):
 class WarrantyFieldsSerializer(serializers.ModelSerializer):
     """The writable warranty fields, shared by /api/warranties and a purchase's nested `warranty`."""
 
-    warranty_end = serializers.DateField(required=False, allow_null=True, default=None)
-    warranty_type = serializers.ChoiceField(choices=WarrantyType.choices, default=WarrantyType.LIMITED)
+    # The fields and rules of warranties.validation, which the import runs too (one place for each rule).
+    warranty_start = validation.warranty_start()
+    warranty_end = validation.warranty_end()
+    warranty_type = validation.warranty_type()
     status = WarrantyStatusField()
-    provider = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    provider = validation.provider()
+    notes = validation.notes()
     days_remaining = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -74,13 +67,10 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
         start = attrs.get("warranty_start", getattr(self.instance, "warranty_start", None))
         end = attrs.get("warranty_end", getattr(self.instance, "warranty_end", None))
         kind = attrs.get("warranty_type", getattr(self.instance, "warranty_type", None))
-        if start and end and end < start:
-            raise serializers.ValidationError({"warranty_end": ["Must be on or after warranty_start."]})
         # A purchase's nested warranty is partial when the PATCH around it is: the stored type may be LIFETIME,
-        # which only the service can see, so leave that case to the model's clean().
+        # which only the service can see, so that case is left to the model's clean().
         partial = self.partial or getattr(self.root, "partial", False)
-        if "warranty_end" in attrs and end is None and kind != WarrantyType.LIFETIME and not partial:
-            raise serializers.ValidationError({"warranty_end": ["Required unless the warranty type is LIFETIME."]})
+        validation.check_warranty(start, end, kind, end_given="warranty_end" in attrs, partial=partial)
         return attrs
 
     def to_representation(self, instance):
