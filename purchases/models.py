@@ -22,7 +22,10 @@ class Purchase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The household owns the purchase, and with it its warranties and attachments: they have no household of their
     # own (a child can never be in another household than its purchase), so they are scoped through this one.
-    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="purchases")
+    # Indexed by the (household, …) indexes below, which every household query uses; no separate FK index.
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="purchases", db_index=False
+    )
     # Who added it; kept when they leave the household or their account goes.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

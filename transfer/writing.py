@@ -16,6 +16,7 @@ from django.db.models import CharField, DecimalField, TextField
 from django.utils import timezone
 
 from purchases.models import Purchase
+from spends import db_driver
 from transfer.reading import CATALOG_MODELS
 from warranties.models import Warranty
 
@@ -102,7 +103,7 @@ def insert_rows(model, names: tuple, rows: Iterable[tuple], progress: Callable[[
     table = quote(model._meta.db_table)
     done = 0
     if connection.vendor == "postgresql" and _psycopg3():
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with connection.cursor() as cursor, db_driver.copy_into(cursor, f"COPY {table} ({columns}) FROM STDIN") as copy:
             for done, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
                 copy.write_row(row)
                 if progress and done % WRITE_BATCH_SIZE == 0:
