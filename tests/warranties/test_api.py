@@ -157,6 +157,7 @@ def test_create_returns_the_contract_object(owner_client, owner):
         "notes": "two years",
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
+        "claim_count": 0,
     }
     assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
     assert (warranty.purchase, warranty.provider, warranty.notes) == (purchase, "AppleCare", "two years")

@@ -95,9 +95,12 @@ class WarrantySerializer(WarrantyFieldsSerializer):
         source="purchase", pk_field=serializers.UUIDField(), required=False, help_text="Required on create."
     )
     product_name = serializers.CharField(source="purchase.product_name", read_only=True)
+    claim_count = serializers.IntegerField(
+        read_only=True, help_text="How many claims were filed on this warranty (/api/warranties/{id}/claims)."
+    )
 
     class Meta(WarrantyFieldsSerializer.Meta):
-        fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:]]
+        fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:], "claim_count"]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
