@@ -31,7 +31,18 @@ from transfer.writing import (
     fresh_ids,
 )
 
-PURCHASE_FIELDS = ("product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "notes")
+PURCHASE_FIELDS = (
+    "product_name",
+    "price",
+    "currency_code",
+    "retailer",
+    "brand",
+    "status",
+    "purchase_date",
+    "notes",
+    "return_by",
+    "returned_on",
+)
 # What an update compares and rewrites of a duplicate: name → values_list() lookup; Item.current in this order.
 CURRENT_LOOKUPS = {
     **{name: name for name in PLAIN_FIELDS},
@@ -42,6 +53,7 @@ CURRENT_LOOKUPS = {
 }
 CURRENT_INDEX = {name: index for index, name in enumerate(CURRENT_LOOKUPS)}
 PLAIN_INDEX = {name: index for index, name in enumerate(PLAIN_FIELDS)}
+_NATURAL_KEY = ("product_name", "price", "currency_code", "purchase_date")  # what makes a row a duplicate
 READ_BATCH_SIZE = 500  # ids per `pk IN (...)` query
 _PENDING = object()  # a catalog name that is not in the catalog (yet)
 
@@ -185,7 +197,7 @@ class _Importer:
             if item.pid in owned:
                 item.duplicate_of = item.pid
             else:
-                name, price, currency, _, date, _ = item.values
+                name, price, currency, date = (item.values[PLAIN_INDEX[key]] for key in _NATURAL_KEY)
                 pool = pools.get((name.casefold(), date, price, currency))
                 item.duplicate_of = pool.popleft() if pool else None
 

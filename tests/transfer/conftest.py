@@ -15,7 +15,7 @@ from warranties.choices import WarrantyStatus, WarrantyType
 
 HEADER = (
     "id,product_name,price,currency_code,retailer,brand,status,purchase_date,notes,warranty_start,warranty_end,"
-    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_at,updated_at"
+    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_at,updated_at,return_by,returned_on"
 )
 TIMESTAMP_KEYS = {"id", "purchase_id", "created_at", "updated_at", "exported_at"}
 
