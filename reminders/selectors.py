@@ -57,9 +57,9 @@ def remindable_warranties(*, today: datetime.date, max_lead_day: int = MAX_LEAD_
 
 def reminder_recipients(*, today: datetime.date | None = None):
     """Active users who have reminders switched on (or never changed the default, which is on) and whose household
-    has at least one remindable warranty or return window; ordered by id, each annotated with `household_id` (their membership's).
-    Every member of a household is a recipient of their own digest. Users are filtered in SQL, their lead days are
-    applied per user later."""
+    has at least one remindable warranty or return window; ordered by id, each annotated with `household_id` (their
+    membership's). Every member of a household is a recipient of their own digest. Users are filtered in SQL, their
+    lead days are applied per user later."""
     today = today or clock.today()
     household = OuterRef("membership__household_id")
     has_candidates = Exists(remindable_warranties(today=today).filter(purchase__household_id=household)) | Exists(

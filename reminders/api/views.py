@@ -91,9 +91,9 @@ class CalendarFeedView(APIView):
         summary="Private calendar feed of your household's active warranties' end dates and open return windows "
         "(iCalendar)",
         description="One all-day event per ACTIVE warranty end (voided, expired and LIFETIME warranties are left "
-        "out), and one per open return window (\"Return by: <product>\" on return_by, for a purchase that is not "
-        "RETURNED and whose return_by is today or later), with stable UIDs. Needs no session or API token: the `token` from "
-        "POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
+        'out), and one per open return window ("Return by: <product>" on return_by, for a purchase that is not '
+        "RETURNED and whose return_by is today or later), with stable UIDs. Needs no session or API token: the "
+        "`token` from POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
         operation_id="reminders_calendar_feed",
         auth=[],
         parameters=[OpenApiParameter("token", str, required=True, description="The feed token.")],

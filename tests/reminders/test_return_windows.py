@@ -7,11 +7,11 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
+from households.models import Household
 from purchases.choices import PurchaseStatus
 from reminders import services
 from reminders.calendar import return_event_uid, warranty_event_uid
 from reminders.models import ReminderSettings, SentReminder, SentReturnReminder
-from households.models import Household
 from tests.factories import PurchaseFactory, household_of, member
 from tests.reminders.conftest import TODAY, ending
 
