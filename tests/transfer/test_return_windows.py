@@ -95,3 +95,22 @@ def test_updating_a_returned_purchase_from_a_version_1_file_clears_its_return_da
     purchase.refresh_from_db()
     assert (purchase.status, purchase.returned_on) == (PurchaseStatus.RECEIVED, None)
     assert purchase.return_by == datetime.date(2025, 6, 30)  # not in the file: left as it was
+
+
+def test_updating_the_date_past_a_stored_window_from_a_version_1_file_is_the_rows_error(owner_client, owner):
+    purchase = PurchaseFactory(
+        owner=owner, product_name="Boots", purchase_date=datetime.date(2025, 6, 1), return_by=datetime.date(2025, 6, 5)
+    )
+    row = f"{purchase.pk},Boots,10.00,USD,,,RECEIVED,2025-06-10,,,,,,,,,"
+    response = import_file(owner_client, "csv", csv_text(row, header=V1_HEADER), on_duplicate="update")
+    assert response.status_code == 400, response.content
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(1, "return_by")]
+    purchase.refresh_from_db()
+    assert purchase.purchase_date == datetime.date(2025, 6, 1)
+    dry = import_file(owner_client, "csv", csv_text(row, header=V1_HEADER), on_duplicate="update", dry_run="true")
+    assert dry.status_code == 400
+    partial = import_file(owner_client, "csv", csv_text(row, header=V1_HEADER), on_duplicate="update", partial="true")
+    assert partial.status_code == 200
+    assert (partial.json()["updated"], len(partial.json()["errors"])) == (0, 1)
+    purchase.refresh_from_db()
+    assert purchase.purchase_date == datetime.date(2025, 6, 1)
