@@ -4,6 +4,7 @@ from django.db.models import Q
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
+from spends import clock
 from spends.api.filters import (
     CurrencyCodeFilter,
     IsoDateFilter,
@@ -30,6 +31,10 @@ class PurchaseFilterSet(RequestedFiltersOnly):
         field_name="price", lookup_expr="lte", max_digits=10, decimal_places=2, help_text="Inclusive."
     )
     has_warranty = StrictBooleanFilter(method="filter_has_warranty", help_text="true or false.")
+    returnable = StrictBooleanFilter(
+        method="filter_returnable",
+        help_text="true: the open return windows (not RETURNED, return_by today (UTC) or later); false: the rest.",
+    )
     search = django_filters.CharFilter(
         method="filter_search",
         help_text="Case-insensitive substring of product name, notes, retailer or brand name.",
@@ -48,6 +53,13 @@ class PurchaseFilterSet(RequestedFiltersOnly):
         if value is None:
             return queryset
         return queryset.filter(warranty__isnull=not value)
+
+    def filter_returnable(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # Served by purchase_household_return_idx (household, return_by).
+        returnable = Q(return_by__gte=clock.today()) & ~Q(status=PurchaseStatus.RETURNED)
+        return queryset.filter(returnable if value else ~returnable)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -42,7 +42,9 @@ def purchase_create(*, household_id, created_by, warranty=None, **fields) -> Pur
 
     Atomic: a warranty that fails validation (ValidationError nested under "warranty") leaves no purchase.
     """
-    purchase = services.purchase_save(Purchase(household_id=household_id, created_by=created_by, **fields))
+    purchase = services.purchase_save(
+        services.purchase_build(household_id=household_id, created_by=created_by, **fields)
+    )
     if not _apply_warranty(purchase, UNSET if warranty is None else warranty, created_by):
         services.household_bump(purchase.household_id)  # else the warranty service did, in this transaction
     return purchase

@@ -24,7 +24,16 @@ WRITE_BATCH_SIZE = 1000  # rows per executemany() of an INSERT; all batches shar
 UPDATE_BATCH_SIZE = 1000  # rows per executemany() of an UPDATE
 MEMO_SIZE = 10_000  # prepared values remembered per column
 # The values an import sets, in the order the importer keeps them per row.
-PLAIN_FIELDS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes")
+PLAIN_FIELDS = (
+    "product_name",
+    "price",
+    "currency_code",
+    "status",
+    "purchase_date",
+    "notes",
+    "return_by",
+    "returned_on",
+)
 WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
 PURCHASE_COLUMNS = (
