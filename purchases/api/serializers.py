@@ -31,6 +31,12 @@ class PurchaseSerializer(serializers.ModelSerializer):
     notes = validation.notes()
     warranty = NestedWarrantySerializer(required=False, allow_null=True)
     attachment_count = serializers.IntegerField(read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Version 2: the username of the member who added it (null when their account is gone).",
+    )
 
     class Meta:
         model = Purchase
@@ -62,11 +68,12 @@ _NOT_LOADED = object()
 
 
 def _has_list_annotations(instance) -> bool:
-    """Whether `instance` comes from `selectors.purchase_list`: annotated, and retailer and brand joined."""
+    """Whether `instance` comes from `selectors.purchase_list`: annotated, and retailer, brand and created_by joined."""
     values, loaded = instance.__dict__, instance._state.fields_cache
     return (
         "attachment_count" in values
         and "warranty_effective_status" in values
         and "retailer" in loaded
         and "brand" in loaded
+        and "created_by" in loaded
     )
