@@ -14,13 +14,13 @@ import pytest
 from django.db.models import Count
 from rest_framework import serializers
 
+from households.models import Household
 from purchases import selectors
 from purchases.api import serializers as purchase_serializers
 from purchases.api.serializers import PurchaseSerializer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends.clock import today
-from households.models import Household
 from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of, member
 from warranties.choices import WarrantyStatus, WarrantyType
 
