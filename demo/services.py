@@ -7,6 +7,7 @@ there is no fixed demo password.
 
 import datetime
 import random
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -157,16 +158,18 @@ def demo_data_create(
     username: str = DEMO_USERNAME,
     password: str,
     viewer_username: str = DEMO_VIEWER_USERNAME,
-    viewer_password: str,
+    viewer_password: str | None = None,
     progress=None,
 ) -> DemoResult:
     """Ensure the demo user exists, its household has at least `purchases` purchases (idempotent: tops up, never
-    duplicates) and the viewer `viewer_username` is a VIEWER member of it (demo_viewer_ensure).
+    duplicates) and the viewer `viewer_username` is a VIEWER member of it (demo_viewer_ensure) with `viewer_password`
+    (default: a random one, in the result).
 
     With `seed`, the generated data is the same every time. Dates spread over the last `months` months;
     about 60% of the purchases get a warranty.
     """
     user, key, user_created = demo_user_ensure(username=username, password=password)
+    viewer_password = viewer_password or secrets.token_urlsafe(12)
     _, viewer_created = demo_viewer_ensure(owner=user, username=viewer_username, password=viewer_password)
     household_id = scope_for(user).household_id
     existing = Purchase.objects.in_household(household_id).count()

@@ -27,4 +27,5 @@ def invite_pending_list(*, household_id: UUID) -> QuerySet[Invite]:
 def member_ids_by_username(*, household_id: UUID) -> dict[str, int]:
     """username → user id of the household's members: one query, as many rows as members (an import matches a file's
     `created_by` usernames against it in Python, whatever the number of distinct names in the file)."""
-    return dict(Membership.objects.filter(household_id=household_id).values_list("user__username", "user_id"))
+    members = Membership.objects.filter(household_id=household_id).order_by()
+    return dict(members.values_list("user__username", "user_id"))

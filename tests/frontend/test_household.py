@@ -18,6 +18,7 @@ def test_an_owner_invites_a_member_and_makes_them_a_viewer(app_page):
     expect(page.locator("#my-role")).to_have_text("Owner")
     page.select_option("#invite-role", "EDITOR")
     page.click("#invite-create")
+    expect(page.locator("#invite-code")).not_to_be_empty()  # the element is there (hidden) before the answer
     code = page.locator("#invite-code").inner_text()
     assert len(code) >= 16
     expect(page.locator("#invite-list li")).to_have_count(1)

@@ -19,7 +19,16 @@ def scripts(html):
 
 
 ALPINE = "vendor/alpinejs-csp/3.17.4/alpine-csp.min.js"
-SCREEN_SCRIPTS = ["dashboard", "purchase_dialog", "attachments", "purchases", "warranties", "transfer", "backups"]
+SCREEN_SCRIPTS = [
+    "dashboard",
+    "purchase_dialog",
+    "attachments",
+    "purchases",
+    "warranties",
+    "transfer",
+    "backups",
+    "household",
+]
 SHELL_SCRIPTS = [
     "app/api.js",
     "app/core.js",
@@ -53,7 +62,7 @@ def test_root_serves_the_app_shell_to_a_signed_in_user(client):
     assert "csrftoken" in response.cookies
     html = response.content.decode()
     assert 'x-data="shell"' in html
-    for screen in ("dashboard", "purchases", "warranties", "transfer", "backups"):
+    for screen in ("dashboard", "purchases", "warranties", "transfer", "backups", "household"):
         assert f'x-data="{screen}"' in html
     assert scripts(html) == SHELL_SCRIPTS
 
