@@ -36,10 +36,12 @@ env: .env
 migrate: install env
 	$(BIN)/python manage.py migrate --no-input
 
-# The demo user's password: random, made once and kept in .env (also for a .env made before it existed).
+# The demo users' passwords (demo, viewer): random, made once and kept in .env (also for a .env made before they existed).
 seed: migrate
 	@grep -q '^DEMO_PASSWORD=' .env || { echo "Adding a random DEMO_PASSWORD to .env"; \
 	  echo "DEMO_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" >> .env; }
+	@grep -q '^DEMO_VIEWER_PASSWORD=' .env || { echo "Adding a random DEMO_VIEWER_PASSWORD to .env"; \
+	  echo "DEMO_VIEWER_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')" >> .env; }
 	$(BIN)/python manage.py seed_data
 
 dev: seed

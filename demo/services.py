@@ -1,11 +1,13 @@
-"""Demo data for `manage.py seed_data`: a demo login (with a fresh API token) and realistic purchases with warranties.
+"""Demo data for `manage.py seed_data`: a demo login (with a fresh API token), a second member of its household who
+may only read (the viewer), and realistic purchases with warranties.
 
-The password is the caller's (`make dev` keeps a random one in `.env` as DEMO_PASSWORD); there is no fixed demo
-password.
+The passwords are the caller's (`make dev` keeps random ones in `.env` as DEMO_PASSWORD and DEMO_VIEWER_PASSWORD);
+there is no fixed demo password.
 """
 
 import datetime
 import random
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog.models import Brand, Retailer
+from households import services as households
+from households.choices import Role
+from households.models import Membership
 from households.scoping import scope_for
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
@@ -24,6 +29,7 @@ from warranties.models import Warranty
 
 DEMO_USERNAME = "demo"
 DEMO_TOKEN_NAME = "demo"
+DEMO_VIEWER_USERNAME = "viewer"
 
 # (product, brand, price range, warranty months or None)
 PRODUCTS = [
@@ -59,6 +65,9 @@ class DemoResult:
     user_created: bool
     purchases_created: int
     purchases_total: int
+    viewer_username: str = DEMO_VIEWER_USERNAME
+    viewer_password: str = ""
+    viewer_created: bool = False
 
 
 def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str):
@@ -75,6 +84,28 @@ def demo_user_ensure(*, username: str = DEMO_USERNAME, password: str):
     ApiToken.objects.filter(user=user, name=DEMO_TOKEN_NAME).delete()
     _, key = token_issue(user=user, name=DEMO_TOKEN_NAME)
     return user, key, created
+
+
+def demo_viewer_ensure(*, owner, username: str = DEMO_VIEWER_USERNAME, password: str):
+    """`username`, with `password`, as a VIEWER member of `owner`'s household (owner: the demo login): reads,
+    exports and downloads, never writes. Not staff. Joins through the households services (an invite of the demo
+    login, used at once; the viewer's empty personal household goes), so the demo shows what a real join does. On a
+    re-run the viewer stays in the household, set back to VIEWER if an owner changed the role. Returns (user, created).
+    """
+    household_id = scope_for(owner).household_id
+    user, created = get_user_model().objects.get_or_create(username=username)
+    user.is_staff = user.is_superuser = False
+    user.set_password(password)
+    user.save()
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None or membership.household_id != household_id:
+        if membership is None:
+            households.personal_household_create(user=user)
+        _, code = households.invite_create(household_id=household_id, role=Role.VIEWER, created_by=owner)
+        households.household_join(user=user, code=code, bring_data=False)
+    elif membership.role != Role.VIEWER:
+        households.membership_role_set(household_id=household_id, user_id=user.pk, role=Role.VIEWER)
+    return user, created
 
 
 def _demo_purchase(rng: random.Random, *, user, household_id, today, months: int, retailers, brands) -> tuple:
@@ -126,14 +157,20 @@ def demo_data_create(
     months: int = 18,
     username: str = DEMO_USERNAME,
     password: str,
+    viewer_username: str = DEMO_VIEWER_USERNAME,
+    viewer_password: str | None = None,
     progress=None,
 ) -> DemoResult:
-    """Ensure the demo user exists and owns at least `purchases` purchases (idempotent: tops up, never duplicates).
+    """Ensure the demo user exists, its household has at least `purchases` purchases (idempotent: tops up, never
+    duplicates) and the viewer `viewer_username` is a VIEWER member of it (demo_viewer_ensure) with `viewer_password`
+    (default: a random one, in the result).
 
     With `seed`, the generated data is the same every time. Dates spread over the last `months` months;
     about 60% of the purchases get a warranty.
     """
     user, key, user_created = demo_user_ensure(username=username, password=password)
+    viewer_password = viewer_password or secrets.token_urlsafe(12)
+    _, viewer_created = demo_viewer_ensure(owner=user, username=viewer_username, password=viewer_password)
     household_id = scope_for(user).household_id
     existing = Purchase.objects.in_household(household_id).count()
     missing = max(0, purchases - existing)
@@ -162,4 +199,7 @@ def demo_data_create(
         user_created=user_created,
         purchases_created=missing,
         purchases_total=existing + missing,
+        viewer_username=viewer_username,
+        viewer_password=viewer_password,
+        viewer_created=viewer_created,
     )

@@ -22,3 +22,10 @@ def invite_pending_list(*, household_id: UUID) -> QuerySet[Invite]:
     return Invite.objects.filter(
         household_id=household_id, used_at__isnull=True, expires_at__gt=timezone.now()
     ).order_by("-created_at", "id")
+
+
+def member_ids_by_username(*, household_id: UUID) -> dict[str, int]:
+    """username → user id of the household's members: one query, as many rows as members (an import matches a file's
+    `created_by` usernames against it in Python, whatever the number of distinct names in the file)."""
+    members = Membership.objects.filter(household_id=household_id).order_by()
+    return dict(members.values_list("user__username", "user_id"))

@@ -48,6 +48,9 @@ PURCHASE_KEYS: tuple[Key, ...] = (
     Key("notes", "notes", "text", written=True, csv="notes"),
     Key("warranty", None, "object", written=True),
     Key("attachment_count", "attachment_count", "count"),
+    # Version 2 (households): the username of the member who added it; null once their account is gone. An import
+    # reads it (a member's username is kept for a new purchase) but never validates or writes it as a field.
+    Key("created_by", "created_by__username", "text", csv="created_by"),
     Key("created_at", "created_at", "datetime", csv="created_at", csv_read=False),
     Key("updated_at", "updated_at", "datetime", csv="updated_at", csv_read=False),
     # Version 2's return window: last in the CSV too, so a version-1 reader's columns keep their places.

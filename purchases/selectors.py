@@ -49,7 +49,7 @@ def _purchase_list_shape(today):
     # and detail request (#10), and they are the same for every household on a given day. The queryset is never
     # evaluated: callers only get filtered clones (QuerySet methods never change the queryset they are called on).
     return (
-        Purchase.objects.select_related("retailer", "brand", "warranty")
+        Purchase.objects.select_related("retailer", "brand", "warranty", "created_by")
         .annotate(
             attachment_count=_attachment_count(),
             **{name: expression for build in _row_annotations for name, expression in build(today=today).items()},
@@ -61,9 +61,9 @@ def _purchase_list_shape(today):
 def purchase_list(*, household_id, today=None):
     """The household's purchases, default order newest `purchase_date` then newest created.
 
-    Joined: retailer, brand, warranty (one query for a whole page). Annotated: `attachment_count`, and what the apps
-    above register (`register_row_annotations`; warranties: the nested warranty's `warranty_effective_status` /
-    `warranty_days_remaining`) for `today` (default: today, UTC).
+    Joined: retailer, brand, warranty and created_by (for the object's `created_by` username): one query for a whole
+    page. Annotated: `attachment_count`, and what the apps above register (`register_row_annotations`; warranties: the
+    nested warranty's `warranty_effective_status` / `warranty_days_remaining`) for `today` (default: today, UTC).
     """
     return _purchase_list_shape(today or clock.today()).in_household(household_id)
 

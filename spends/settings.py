@@ -209,6 +209,8 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # Password `manage.py seed_data` gives the demo user; `make dev` writes a random one into .env on first set-up.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+# Password of the demo household's read-only member ("viewer"), the same way.
+DEMO_VIEWER_PASSWORD = env.str("DEMO_VIEWER_PASSWORD", default="")
 
 DEFAULT_CURRENCY = config.check_currency(env.str("DEFAULT_CURRENCY", default="USD"))
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=25 * 1024 * 1024)  # attachments

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
+from households.selectors import member_ids_by_username
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
@@ -313,13 +314,16 @@ class _Importer:
         if sum(bool(item.errors) for item in items) != invalid or self._stamp() != stamp:
             self._decide(items)
         self._create_catalog(items, urls)
+        new = [item for item in items if item.action == "new" and not item.errors]
         write = ImportWrite(
             household_id=self.household_id,
             created_by=self.created_by,
             catalog_ids=self.catalog_ids,
             progress=self.progress,
+            # The file's created_by names one of the household's members, or nobody (an unknown name, or another
+            # household's user, is ignored alike: the import tells nothing of who exists). One query per import.
+            members=member_ids_by_username(household_id=self.household_id) if any(i.creator for i in new) else None,
         )
-        new = [item for item in items if item.action == "new" and not item.errors]
         write.insert(new, ids)
         updated = [item for item in items if item.action == "update" and not item.errors]
         write.update(updated, CURRENT_INDEX)
@@ -394,7 +398,8 @@ def purchases_import_detailed(
     keep_rows: bool = True,
 ) -> ImportOutcome:
     """Imports a CSV `table` (parse_csv, whose rows are read from the file here, or CsvTable.from_dataset) or JSON
-    `document` (parse_json) into the household `household_id`, new rows recording `created_by` (the caller).
+    `document` (parse_json) into the household `household_id`. A new row records as created_by the household's member
+    that its `created_by` names (username), else `created_by` (the caller); an update never changes it.
 
     Every row is validated (the API's rules: `validating`) before anything is written, outside any transaction; the
     writes run in one short transaction.atomic() (see the module's docstring). With any error and not `partial`

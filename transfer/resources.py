@@ -2,13 +2,8 @@
 
 The admin buttons, `/api/import|export` and the management commands all go through these classes. A resource only
 maps columns to the purchase object of the API (purchases.representation) and back, and neutralises formulas; field
-<<<<<<< HEAD
-validation stays in the validation modules (the API's rules, without DRF) and every write (dedupe, household, dry run,
-partial, report) in `transfer.services`.
-=======
 validation stays in the validation modules (the API's DRF fields, without a serializer) and every write (dedupe,
-owner, dry run, partial, report) in `transfer.services`.
->>>>>>> fields
+household, dry run, partial, report) in `transfer.services`.
 """
 
 import datetime

@@ -29,6 +29,7 @@ _FIELDS = {
 PURCHASE_OBJECT = ObjectField({key: _FIELDS[key] for key in WRITABLE_KEYS})
 SHARED_MAX_LENGTH = 64  # short texts and dates repeat across rows: each distinct one is kept once
 SHARED_MAX_COUNT = 50_000
+CREATOR_MAX_LENGTH = 150  # a username's longest (django.contrib.auth); a longer created_by names no member
 
 
 @dataclass(slots=True, eq=False)
@@ -43,6 +44,7 @@ class Item:
     warranty: tuple | None = None  # WARRANTY_FIELDS' values; None: no warranty
     retailer: tuple | None = None  # None | ("id", uuid) | ("name", validated name)
     brand: tuple | None = None
+    creator: str | None = None  # the file's created_by (a username), recorded for a new row when it names a member
     duplicate_of: uuid.UUID | None = None
     action: str = "invalid"  # new | update | skip | invalid
     current: tuple | None = None  # the duplicate's stored values (importing.CURRENT_LOOKUPS), when it may be updated
@@ -113,6 +115,7 @@ class RowValidator:
                 errors.append(("id", "Must be a valid UUID."))
         item.retailer = self._catalog_ref("retailer", obj, errors)
         item.brand = self._catalog_ref("brand", obj, errors)
+        item.creator = self._creator(obj.get("created_by"))
         data = {key: obj[key] for key in WRITABLE_KEYS if key in obj}
         warranty = data.get("warranty")
         if isinstance(warranty, dict) and warranty.get("status") == "EXPIRED":
@@ -141,6 +144,13 @@ class RowValidator:
         ):
             return self._shared.setdefault(value, value)
         return value
+
+    def _creator(self, username) -> str | None:
+        """The file's `created_by`: a username to look up among the household's members when the row is written.
+        Never an error: anything that cannot be a member's username is ignored (the importer is recorded)."""
+        if not isinstance(username, str) or not 0 < len(username) <= CREATOR_MAX_LENGTH:
+            return None
+        return self._share(username)
 
     def _catalog_ref(self, kind: str, obj: dict, errors: list) -> tuple | None:
         name, ref = obj.get(f"{kind}_name"), obj.get(f"{kind}_id")

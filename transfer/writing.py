@@ -7,7 +7,7 @@ any transaction; building model instances or SQL per row here would lengthen the
 import itertools
 import operator
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -186,9 +186,18 @@ class ImportWrite:
     """The writes of one planned import (importing._Importer): `catalog_ids[kind][ref]` is the entry id of each
     resolved catalog reference of the rows; `items` are the rows to write, with their decided action."""
 
-    def __init__(self, *, household_id, created_by, catalog_ids: dict, progress: Callable[[str, int, int], None]):
+    def __init__(
+        self,
+        *,
+        household_id,
+        created_by,
+        catalog_ids: dict,
+        progress: Callable[[str, int, int], None],
+        members: Mapping[str, int] | None = None,
+    ):
         self.household_id = household_id
-        self.created_by_id = getattr(created_by, "pk", None)
+        self.created_by_id = getattr(created_by, "pk", None)  # the importer
+        self.members = members or {}  # username → user id of the household's members (a row's `creator`)
         self.catalog_ids = catalog_ids
         self.progress = progress
         self.now = timezone.now()
@@ -200,18 +209,20 @@ class ImportWrite:
         """Inserts the new purchases (and their warranties) with the ids `ids` (fresh_ids(), at least as many as
         items; the first ones are used, in file order), last row first: a re-export lists rows of the same date in
         the file's order (the list orders by -created_at, then id), so export → import → export gives the same
-        document."""
+        document. Each row (and its warranty) records as created_by the member its `creator` names, else the
+        importer."""
         ids = ids[: len(items)]
-        household_id, by, now, fk = self.household_id, self.created_by_id, self.now, self.fk
+        household_id, now, fk = self.household_id, self.now, self.fk
+        by = [self.members.get(item.creator, self.created_by_id) for item in items]
         purchases = (
-            (pk, household_id, by, *item.values, fk("retailer", item.retailer), fk("brand", item.brand), now, now)
-            for item, pk in zip(reversed(items), reversed(ids), strict=True)
+            (pk, household_id, who, *item.values, fk("retailer", item.retailer), fk("brand", item.brand), now, now)
+            for item, pk, who in zip(reversed(items), reversed(ids), reversed(by), strict=True)
         )
         total = len(items)
         insert_rows(Purchase, PURCHASE_COLUMNS, purchases, lambda done: self.progress("writing", done, total))
         warranties = (
-            (uuid.uuid4(), pk, by, *item.warranty, now, now)
-            for item, pk in zip(reversed(items), reversed(ids), strict=True)
+            (uuid.uuid4(), pk, who, *item.warranty, now, now)
+            for item, pk, who in zip(reversed(items), reversed(ids), reversed(by), strict=True)
             if item.warranty is not None
         )
         insert_rows(Warranty, WARRANTY_COLUMNS, warranties)

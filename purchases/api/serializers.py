@@ -34,6 +34,12 @@ class PurchaseSerializer(serializers.ModelSerializer):
     return_by = validation.return_by()
     returned_on = validation.returned_on()
     return_days = validation.return_days()
+    created_by = serializers.CharField(
+        source="created_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Version 2: the username of the member who added it (null when their account is gone).",
+    )
 
     class Meta:
         model = Purchase
@@ -72,11 +78,12 @@ _NOT_LOADED = object()
 
 
 def _has_list_annotations(instance) -> bool:
-    """Whether `instance` comes from `selectors.purchase_list`: annotated, and retailer and brand joined."""
+    """Whether `instance` comes from `selectors.purchase_list`: annotated, and retailer, brand and created_by joined."""
     values, loaded = instance.__dict__, instance._state.fields_cache
     return (
         "attachment_count" in values
         and "warranty_effective_status" in values
         and "retailer" in loaded
         and "brand" in loaded
+        and "created_by" in loaded
     )

@@ -62,7 +62,7 @@ def test_root_serves_the_app_shell_to_a_signed_in_user(client):
     assert "csrftoken" in response.cookies
     html = response.content.decode()
     assert 'x-data="shell"' in html
-    for screen in ("dashboard", "purchases", "warranties", "transfer", "backups"):
+    for screen in ("dashboard", "purchases", "warranties", "transfer", "backups", "household"):
         assert f'x-data="{screen}"' in html
     assert scripts(html) == SHELL_SCRIPTS
 

@@ -88,7 +88,7 @@ def test_create_returns_the_contract_object_with_defaults(owner_client, owner):
     body = response.json()
     assert set(body) == {
         "id", "product_name", "price", "currency_code", "retailer_id", "retailer_name", "brand_id", "brand_name",
-        "status", "purchase_date", "notes", "warranty", "attachment_count", "created_at", "updated_at",
+        "status", "purchase_date", "notes", "warranty", "attachment_count", "created_by", "created_at", "updated_at",
         "return_by", "returned_on",
     }  # fmt: skip
     assert body["product_name"] == "MacBook Air 13"
@@ -100,6 +100,7 @@ def test_create_returns_the_contract_object_with_defaults(owner_client, owner):
     assert body["retailer_id"] is body["retailer_name"] is body["brand_id"] is body["brand_name"] is None
     assert body["warranty"] is None
     assert body["attachment_count"] == 0
+    assert body["created_by"] == owner.username
     assert body["created_at"].endswith("Z") and body["updated_at"].endswith("Z")
     purchase = Purchase.objects.get(pk=body["id"])
     assert purchase.created_by == owner and purchase.household_id == household_of(owner)

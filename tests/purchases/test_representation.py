@@ -4,7 +4,9 @@
 `to_representation` (fields walked one by one) is the reference. Both are compared as JSON text, so key order,
 types (str vs number vs null) and formatting all count."""
 
+import csv
 import datetime
+import io
 import json
 from decimal import Decimal
 
@@ -12,13 +14,14 @@ import pytest
 from django.db.models import Count
 from rest_framework import serializers
 
+from households.models import Household
 from purchases import selectors
 from purchases.api import serializers as purchase_serializers
 from purchases.api.serializers import PurchaseSerializer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends.clock import today
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of, member
 from warranties.choices import WarrantyStatus, WarrantyType
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +180,39 @@ def test_the_json_export_reports_progress_and_keeps_the_connection_usable(owner)
     with connection.cursor() as cursor:  # the streamed read is finished: the connection takes queries again
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_created_by_is_the_members_username_or_null_everywhere(owner, django_assert_num_queries):
+    """created_by (version 2): the adding member's username, null once their account is gone; the fast path, DRF's
+    walk, the JSON export and the CSV export agree, and reading it costs no query per row (created_by is joined)."""
+    from transfer import services as transfer
+
+    home = Household.objects.get(pk=household_of(owner))
+    household = home.pk
+    partner = member(home, username="partner")
+    gone = member(home, username="gone")
+    by_owner = PurchaseFactory(owner=owner, product_name="Owner's", purchase_date=datetime.date(2025, 1, 3))
+    by_partner = PurchaseFactory(
+        household=home, created_by=partner, product_name="Partner's", purchase_date=datetime.date(2025, 1, 2)
+    )
+    orphan = PurchaseFactory(
+        household=home, created_by=gone, product_name="Orphan", purchase_date=datetime.date(2025, 1, 1)
+    )
+    gone.delete()  # SET_NULL: the purchase stays with the household
+    with django_assert_num_queries(1):
+        rows = list(selectors.purchase_list(household_id=household))
+        fast = [PurchaseSerializer(purchase).data for purchase in rows]
+    assert [(item["id"], item["created_by"]) for item in fast] == [
+        (str(by_owner.pk), "owner"),
+        (str(by_partner.pk), "partner"),
+        (str(orphan.pk), None),
+    ]
+    assert _as_json(fast) == _as_json([_generic(purchase) for purchase in rows])
+    document = json.loads("".join(transfer.purchases_export_json(household_id=household)))
+    assert [obj["created_by"] for obj in document["purchases"]] == ["owner", "partner", None]
+    text = "".join(transfer.purchases_export_csv(queryset=selectors.purchase_list(household_id=household)))
+    assert [row["created_by"] for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))] == [
+        "owner",
+        "partner",
+        "",
+    ]

@@ -15,7 +15,7 @@ from warranties.choices import WarrantyStatus, WarrantyType
 
 HEADER = (
     "id,product_name,price,currency_code,retailer,brand,status,purchase_date,notes,warranty_start,warranty_end,"
-    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_at,updated_at,return_by,returned_on"
+    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_by,created_at,updated_at,return_by,returned_on"
 )
 TIMESTAMP_KEYS = {"id", "purchase_id", "created_at", "updated_at", "exported_at"}
 
@@ -61,6 +61,12 @@ def without_regenerated(value):
     if isinstance(value, list):
         return [without_regenerated(item) for item in value]
     return value
+
+
+def as_imported_by(document: dict, username: str) -> dict:
+    """The export document as another household's import gives it back: the file's `created_by` names no member
+    there, so every purchase records the importer."""
+    return {**document, "purchases": [{**obj, "created_by": username} for obj in document["purchases"]]}
 
 
 def csv_text(*rows: str, header: str = HEADER) -> str:

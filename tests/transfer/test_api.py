@@ -11,6 +11,7 @@ from purchases.models import Purchase
 from tests.factories import PurchaseFactory, RetailerFactory, WarrantyFactory
 from tests.transfer.conftest import (
     HEADER,
+    as_imported_by,
     body,
     csv_rows,
     csv_text,
@@ -152,7 +153,9 @@ def test_json_round_trip_into_an_empty_account_gives_the_same_document(owner_cli
         "warnings": [],
     }
     copy = export_json(other_client)
-    assert without_regenerated(copy) == without_regenerated(original)
+    assert {p["created_by"] for p in original["purchases"]} == {"owner"}
+    # "owner" is no member of the other household: the importer is recorded instead (and nothing else differs).
+    assert without_regenerated(copy) == without_regenerated(as_imported_by(original, "other"))
     # Only regenerated values differ: new ids, and the catalog ids are the same shared entries.
     assert {p["id"] for p in copy["purchases"]}.isdisjoint({p["id"] for p in original["purchases"]})
     # And importing it again into the same account finds every row a duplicate.
@@ -169,10 +172,13 @@ def test_csv_round_trip_into_an_empty_account_gives_the_same_file(owner_client, 
     assert response.json()["warnings"] == []
     copy = export_csv(other_client)
 
-    def comparable(text):
-        return [{k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")} for row in csv_rows(text)]
+    def comparable(text, created_by):
+        rows = [{k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")} for row in csv_rows(text)]
+        assert {row["created_by"] for row in rows} == {created_by}
+        return [{**row, "created_by": None} for row in rows]
 
-    assert comparable(copy) == comparable(original)
+    # "owner" is no member of the other household: the importer is recorded instead (and nothing else differs).
+    assert comparable(copy, "other") == comparable(original, "owner")
     stored = Purchase.objects.get(household__memberships__user=other_client.user, product_name__startswith="=HYPERLINK")
     assert stored.notes == "+1 for this; -2 for that\n@mention"
     assert (
@@ -187,7 +193,7 @@ def test_json_round_trip_through_the_request_body(owner_client, other_client, ri
     response = other_client.post("/api/import/json/", data=json.dumps(original), content_type="application/json")
     assert response.status_code == 200, response.json()
     assert response.json()["created"] == 6
-    assert without_regenerated(export_json(other_client)) == without_regenerated(original)
+    assert without_regenerated(export_json(other_client)) == without_regenerated(as_imported_by(original, "other"))
 
 
 # --- import: reports, duplicates, dry run, partial ---
