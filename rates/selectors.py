@@ -48,7 +48,7 @@ def rates_for(*, currencies: Iterable[str], home_currency: str, days: Iterable[d
     currencies, days = sorted(set(currencies)), sorted(set(days))
     if not currencies or not days:
         return {}
-    published = _published(set(currencies) | {home_currency}, days[0] - timedelta(days=MAX_DAYS_BACK), days[-1])
+    published = _published(set(currencies) | {home_currency}, days[0] - timedelta(days=_days_back(days[0])), days[-1])
     return {
         (currency, day): _cross_rate(published, currency, home_currency, day) for currency in currencies for day in days
     }
@@ -67,13 +67,17 @@ def _published(currencies: set[str], first: date, last: date) -> dict[str, dict[
 def _cross_rate(published: dict[str, dict[date, Decimal]], currency: str, home: str, day: date) -> Found:
     if currency == home:
         return ONE, day
-    for back in range(MAX_DAYS_BACK + 1):
+    for back in range(_days_back(day) + 1):
         candidate = day - timedelta(days=back)
         per_euro_home = ONE if home == EURO else published.get(home, {}).get(candidate)
         per_euro_currency = ONE if currency == EURO else published.get(currency, {}).get(candidate)
         if per_euro_home is not None and per_euro_currency is not None:
             return cross_rate(per_euro_home=per_euro_home, per_euro_currency=per_euro_currency), candidate
     return None, None
+
+
+def _days_back(day: date) -> int:
+    return min(MAX_DAYS_BACK, (day - date.min).days)  # no day before 1 January of year 1 (an OverflowError)
 
 
 def cross_rate(*, per_euro_home: Decimal, per_euro_currency: Decimal) -> Decimal:

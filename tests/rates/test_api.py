@@ -71,6 +71,8 @@ def test_codes_the_code_list_no_longer_has_are_400_like_everywhere_else(owner_cl
         ({"currency": "USD", "date": "1998-06-01", "home": "EUR"}, {"date": None, "rate": None, "source": None}),
         ({"currency": "VND", "date": "2024-03-15", "home": "EUR"}, {"date": None, "rate": None, "source": None}),
         ({"currency": "JPY", "date": "1998-06-01", "home": "JPY"}, {"date": "1998-06-01", "rate": "1", "source": None}),
+        ({"currency": "USD", "date": "0001-01-02", "home": "EUR"}, {"date": None, "rate": None, "source": None}),
+        ({"currency": "USD", "date": "9999-12-31", "home": "EUR"}, {"date": None, "rate": None, "source": None}),
     ],
 )
 def test_get_without_an_ecb_rate(owner_client, shipped_rates, query, body):
