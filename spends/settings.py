@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "spends",
     "households",
     "catalog",
+    "rates",
     "purchases",
     "warranties",
     "analytics",

@@ -40,6 +40,7 @@ api_patterns = [
     ),
     path("", include("households.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("rates.api.urls")),
     path("", include("purchases.api.urls")),
     path("", include("warranties.api.urls")),
     path("", include("analytics.api.urls")),

@@ -40,6 +40,7 @@ KIND = {
     "/api/reminders/settings": PERSONAL,
     "/api/reminders/calendar-token": PERSONAL,
     "/api/household/join": PERSONAL,
+    "/api/rates": PERSONAL,  # reference rates belong to no household: every member and a stranger read the same
     "/api/retailers": RECORDS,  # the shared catalog: any member lists and adds names (purchase_count is scoped)
     "/api/brands": RECORDS,
     "/api/purchases": RECORDS,

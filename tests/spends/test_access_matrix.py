@@ -36,6 +36,7 @@ ACCESS = {
     "/api/retailers/{id}": STAFF_WRITE,
     "/api/brands": USER,
     "/api/brands/{id}": STAFF_WRITE,
+    "/api/rates": USER,  # reference rates are no one's record: any signed-in user reads them
     "/api/purchases": USER,
     "/api/purchases/{id}": USER,
     "/api/purchases/{purchase_id}/attachments": USER,
@@ -77,6 +78,7 @@ ACCESS = {
     "/api/backup/settings": SUPERUSER,
     "/api/backup/status": SUPERUSER,
     "/api/backup/restore/{restore_id}": SUPERUSER,
+    "/api/rates/import": SUPERUSER,  # the rates every user's conversions use
 }
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -1,0 +1,119 @@
+"""Reference rates (API.md § Version 2 → Currencies): the rate between two currencies on a day, and the import of
+the ECB's history file (superusers)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rates import selectors, services
+from rates.ecb import SOURCE
+from spends import clock
+from spends.api.permissions import IsSuperuser
+from spends.api.serializers import ErrorSerializer
+
+from .serializers import RateQuerySerializer, RateSerializer, RatesImportReportSerializer, RatesImportUploadSerializer
+
+TAGS = ["rates"]
+DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
+
+
+def import_max_upload_size() -> int:
+    return getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", DEFAULT_IMPORT_MAX_UPLOAD_SIZE)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+
+    def __init__(self):
+        limit = import_max_upload_size()
+        super().__init__(f"The file is larger than the import limit of {limit} bytes ({limit / 1048576:.0f} MB).")
+
+
+class IsSuperuserForRates(IsSuperuser):
+    message = "Only a superuser may import reference rates: they are shared by every user."
+
+
+class RateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="The exchange rate between two currencies on a day (ECB reference rates, through the euro)",
+        description=(
+            "Home-currency units per 1 unit of `currency` on `date`, from the ECB's reference rates: the latest "
+            "publication day on or before `date` (at most 7 days before) on which both currencies are published. "
+            "`home_currency` is the `home` parameter, default DEFAULT_CURRENCY: users have no home currency yet "
+            "(#22's later step makes the caller's home currency the default)."
+        ),
+        parameters=[
+            OpenApiParameter("currency", OpenApiTypes.STR, required=True, description='ISO 4217 code ("GBP").'),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="YYYY-MM-DD; default: today (UTC)."),
+            OpenApiParameter(
+                "home", OpenApiTypes.STR, description="ISO 4217 code to convert into; default: DEFAULT_CURRENCY."
+            ),
+        ],
+        responses={200: RateSerializer, 400: OpenApiResponse(ErrorSerializer, description="A bad code or date.")},
+    )
+    def get(self, request):
+        query = RateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        currency = query.validated_data["currency"]
+        home = query.validated_data.get("home") or settings.DEFAULT_CURRENCY
+        rate, day = selectors.rate_on(
+            currency=currency, home_currency=home, day=query.validated_data.get("date") or clock.today()
+        )
+        answer = {
+            "currency": currency,
+            "home_currency": home,
+            "date": day,
+            "rate": None if rate is None else format(rate, "f"),
+            "source": SOURCE if rate is not None and currency != home else None,
+        }
+        return Response(RateSerializer(answer).data)
+
+
+class RatesImportView(APIView):
+    permission_classes = [IsSuperuserForRates]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Add the rates of the ECB's eurofxref-hist.csv or .zip (superuser)",
+        description=(
+            "Idempotent: rates already stored for a (currency, day) are left as they are, so importing the same "
+            "file twice adds nothing the second time. All or nothing: a malformed file writes nothing (400)."
+        ),
+        request={"multipart/form-data": RatesImportUploadSerializer},
+        responses={
+            200: RatesImportReportSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Not the ECB's history file; nothing was written."),
+            403: OpenApiResponse(ErrorSerializer, description="Not a superuser (staff included)."),
+            413: OpenApiResponse(ErrorSerializer, description="The file is larger than IMPORT_MAX_UPLOAD_SIZE."),
+        },
+    )
+    def post(self, request):
+        limit = import_max_upload_size()
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit + MULTIPART_OVERHEAD:
+            raise PayloadTooLarge()  # refused before the body is read
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.ValidationError({"file": ['Send the file as the multipart form field "file".']})
+        if upload.size > limit:
+            raise PayloadTooLarge()
+        try:
+            report = services.rates_import(upload)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"file": exc.messages}) from None
+        return Response(RatesImportReportSerializer(report).data)
