@@ -22,6 +22,7 @@ from spends import data_versions
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import Item, RowValidator
+from warranties.selectors import chosen_warranty_relation
 from transfer.writing import (
     PLAIN_FIELDS,
     WARRANTY_FIELDS,
@@ -49,8 +50,9 @@ _PENDING = object()  # a catalog name that is not in the catalog (yet)
 def _by_id(ids: list):
     """The purchases with these ids, whichever household owns them (the caller checks household_id): with
     `household = ?` in the query, SQLite's planner scans the household's index for every batch of ids, quadratic in
-    the size of the account."""
-    return Purchase.objects.filter(pk__in=ids).order_by()
+    the size of the account. `warranty` is each one's chosen coverage (the one a version-1 file holds): an import
+    updates or deletes that one and leaves the purchase's other coverages alone."""
+    return Purchase.objects.annotate(warranty=chosen_warranty_relation()).filter(pk__in=ids).order_by()
 
 
 @dataclass
@@ -148,10 +150,10 @@ class _Importer:
         sets updated_at (auto_now, and the importer's updates), deletes lower a count. One scan of the household's rows.
         (A queryset.update() of purchases or warranties that left updated_at alone would go unseen: there is none.)"""
         return Purchase.objects.in_household(self.household_id).aggregate(
-            purchases=Count("pk"),
+            purchases=Count("pk", distinct=True),  # the join repeats a purchase per coverage
             changed=Max("updated_at"),
-            warranties=Count("warranty__id"),
-            warranty_changed=Max("warranty__updated_at"),
+            warranties=Count("warranties__id"),
+            warranty_changed=Max("warranties__updated_at"),
         )
 
     def _decide(self, items: list[Item]) -> None:
