@@ -152,7 +152,8 @@ class _Importer:
         return Purchase.objects.in_household(self.household_id).aggregate(
             purchases=Count("pk", distinct=True),  # the join repeats a purchase per coverage
             changed=Max("updated_at"),
-            warranties=Count("warranties__id"),
+            # Named apart from the relation: an aggregate called "warranties" would shadow it in the next one.
+            warranty_count=Count("warranties__id"),
             warranty_changed=Max("warranties__updated_at"),
         )
 
