@@ -13,7 +13,6 @@ from spends.api.filters import (
     TiebreakOrderingFilter,
 )
 
-
 # The warranties app sits above purchases: its model is reached through the reverse relation, its effective
 # statuses are named here (warranties.choices.EffectiveStatus).
 WARRANTY_STATUS_CHOICES = [("ACTIVE", "Active"), ("EXPIRED", "Expired"), ("VOIDED", "Voided")]

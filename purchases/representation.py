@@ -21,9 +21,9 @@ class Key:
     `path`: dotted in the object ("warranty.provider"). `lookup`: its values_list() lookup in a purchase_list row, or
     None when another key gives it (the nested warranty's purchase_id and product_name). `kind`: how it is written
     (uuid, text, money, money_or_null, date, datetime, count, days; object for the nested warranty, list for the
-    purchase's `warranties`, which only the API shows: the exports keep the chosen warranty until their version 2). `written`: an import validates
-    and writes it (the serializer's writable fields that a file may set). `csv`: its CSV column, or None. `csv_read`:
-    an import reads that column."""
+    purchase's `warranties`, which only the API shows: the exports keep the chosen warranty until their version 2).
+    `written`: an import validates and writes it (the serializer's writable fields that a file may set). `csv`: its
+    CSV column, or None. `csv_read`: an import reads that column."""
 
     path: str
     lookup: str | None

@@ -22,7 +22,6 @@ from spends import data_versions
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import Item, RowValidator
-from warranties.selectors import chosen_warranty_relation
 from transfer.writing import (
     PLAIN_FIELDS,
     WARRANTY_FIELDS,
@@ -31,6 +30,7 @@ from transfer.writing import (
     create_catalog_entries,
     fresh_ids,
 )
+from warranties.selectors import chosen_warranty_relation
 
 PURCHASE_FIELDS = ("product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "notes")
 # What an update compares and rewrites of a duplicate: name → values_list() lookup; Item.current in this order.

@@ -21,6 +21,4 @@ class WarrantiesConfig(AppConfig):
         # Every purchase_list row carries its chosen warranty with its effective status (the purchase's representation,
         # exports and the analytics lists read it) and its prefetched coverages; purchases sits below warranties, so
         # warranties adds them.
-        register_row_annotations(
-            purchase_row_annotations, select_related=("warranty",), prefetch=purchase_row_prefetch
-        )
+        register_row_annotations(purchase_row_annotations, select_related=("warranty",), prefetch=purchase_row_prefetch)

@@ -76,5 +76,7 @@ def purchase_row_annotations(*, today=None) -> dict:
 def purchase_row_prefetch(*, today=None) -> Prefetch:
     """The purchase's `warranties` for a purchase_list page: one query for the whole page, each annotated like a
     warranty_list row and in COVERAGE_ORDER."""
-    queryset = Warranty.objects.with_effective_status(today).annotate(**warranty_annotations()).order_by(*COVERAGE_ORDER)
+    queryset = (
+        Warranty.objects.with_effective_status(today).annotate(**warranty_annotations()).order_by(*COVERAGE_ORDER)
+    )
     return Prefetch("warranties", queryset=queryset)

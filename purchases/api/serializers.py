@@ -77,6 +77,7 @@ class PurchaseSerializer(serializers.ModelSerializer):
 # serializer's fields (Meta.fields). It must equal DRF's output key for key and value for value:
 # tests/purchases/test_representation.py compares both on every kind of row.
 
+
 def _has_list_annotations(instance) -> bool:
     """Whether `instance` comes from `selectors.purchase_list`: annotated, retailer and brand joined (and with them
     the chosen warranty), its coverages prefetched."""
