@@ -118,6 +118,12 @@ def _percentages(counts: list[int]) -> list[float]:
 
 
 def _purchases(household_id, currency: str):
+    """The household's purchases in `currency`: what every money total, spending series and top list adds up. A
+    RETURNED purchase is in none of them (API.md § Version 2, return windows); only `by_status` counts it."""
+    return _all_purchases(household_id, currency).exclude(status=PurchaseStatus.RETURNED)
+
+
+def _all_purchases(household_id, currency: str):
     return Purchase.objects.in_household(household_id).filter(currency_code=currency)
 
 
@@ -194,20 +200,24 @@ def spending_summary(*, household_id, currency: str, today: datetime.date | None
     Returns `{"currency", "total_spent", "item_count", "average_price", "min_price", "max_price",
     "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
     "currencies": [sorted codes], "warranty_cost_total"}`. Without purchases in `currency`: sums "0.00", counts 0,
-    other prices and dates None. `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Three
-    queries (the aggregate, the coverages' cost, the distinct currencies).
+    other prices and dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates).
+    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Three queries (the aggregate, the
+    coverages' cost, the distinct currencies).
     """
     today = today or clock.today()
     this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
     by_status = {f"status_{status}": Count("id", filter=Q(status=status)) for status in PurchaseStatus.values}
-    row = _purchases(household_id, currency).aggregate(
-        total_spent=_money_sum(),
-        item_count=Count("id"),
-        min_price=Min("price"),
-        max_price=Max("price"),
-        first_purchase_date=Min("purchase_date"),
-        last_purchase_date=Max("purchase_date"),
-        this_month_spent=_money_sum(where=this_month),
+    # One query over every purchase in `currency` for by_status, which counts RETURNED ones; everything else leaves
+    # them out (`kept`), as _purchases does.
+    kept = ~Q(status=PurchaseStatus.RETURNED)
+    row = _all_purchases(household_id, currency).aggregate(
+        total_spent=_money_sum(where=kept),
+        item_count=Count("id", filter=kept),
+        min_price=Min("price", filter=kept),
+        max_price=Max("price", filter=kept),
+        first_purchase_date=Min("purchase_date", filter=kept),
+        last_purchase_date=Max("purchase_date", filter=kept),
+        this_month_spent=_money_sum(where=this_month & kept),
         **by_status,
     )
     # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage.
@@ -363,7 +373,7 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
 
 def recent_purchases(*, household_id, limit: int = 10, today: datetime.date | None = None):
     """The household's `limit` newest purchases (purchase_date, then created), annotated as `purchase_list`.
-    One query."""
+    RETURNED ones too: a list of what happened, not a money total (each shows its status). One query."""
     return purchase_list(household_id=household_id, today=today)[:limit]
 
 

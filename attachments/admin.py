@@ -13,9 +13,9 @@ from django.utils.html import format_html
 
 import purchases.admin  # noqa: F401  (registers the purchase admin this module extends)
 from attachments import services
-from attachments.api.views import file_response
 from attachments.choices import AttachmentKind
 from attachments.models import Attachment
+from attachments.responses import file_response
 from purchases.models import Purchase
 from spends.admin_mixins import admin_extend
 

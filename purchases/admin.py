@@ -20,10 +20,13 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
         "brand",
         "status",
         "purchase_date",
+        "return_by",
+        "returned_on",
         "household",
         "created_by",
     ]
-    list_filter = ["status", "currency_code", "retailer", "brand"]  # warranties adds its status filter after "status"
+    # "status" offers RETURNED too; warranties adds its status filter after "status".
+    list_filter = ["status", "currency_code", "retailer", "brand"]
     search_fields = ["product_name", "notes", "retailer__name", "brand__name"]
     list_select_related = ["retailer", "brand", "household", "created_by"]
     autocomplete_fields = ["retailer", "brand"]

@@ -6,3 +6,4 @@ from django.db import models
 class PurchaseStatus(models.TextChoices):
     ORDERED = "ORDERED", "Ordered"
     RECEIVED = "RECEIVED", "Received"
+    RETURNED = "RETURNED", "Returned"  # version 2: counted in by_status, in no money total (analytics)

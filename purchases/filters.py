@@ -47,6 +47,10 @@ class PurchaseFilterSet(RequestedFiltersOnly):
         help_text="Addition to API.md (#21): purchases with at least one warranty of this effective status today "
         "(UTC).",
     )
+    returnable = StrictBooleanFilter(
+        method="filter_returnable",
+        help_text="true: the open return windows (not RETURNED, return_by today (UTC) or later); false: the rest.",
+    )
     search = django_filters.CharFilter(
         method="filter_search",
         help_text="Case-insensitive substring of product name, notes, retailer or brand name.",
@@ -80,6 +84,13 @@ class PurchaseFilterSet(RequestedFiltersOnly):
         else:
             coverages = coverages.active_on(today)
         return queryset.filter(Exists(coverages))
+
+    def filter_returnable(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # Served by purchase_household_return_idx (household, return_by).
+        returnable = Q(return_by__gte=clock.today()) & ~Q(status=PurchaseStatus.RETURNED)
+        return queryset.filter(returnable if value else ~returnable)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

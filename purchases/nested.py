@@ -87,7 +87,9 @@ def purchase_create(*, household_id, created_by, warranty=None, warranties=UNSET
     Atomic: a warranty that fails validation (ValidationError nested under "warranty", or "warranties" and the item's
     index) leaves no purchase.
     """
-    purchase = services.purchase_save(Purchase(household_id=household_id, created_by=created_by, **fields))
+    purchase = services.purchase_save(
+        services.purchase_build(household_id=household_id, created_by=created_by, **fields)
+    )
     wrote = _apply_warranty(purchase, UNSET if warranty is None else warranty, created_by)
     wrote = _apply_warranties(purchase, warranties, created_by) or wrote
     if not wrote:

@@ -51,6 +51,9 @@ PURCHASE_KEYS: tuple[Key, ...] = (
     Key("attachment_count", "attachment_count", "count"),
     Key("created_at", "created_at", "datetime", csv="created_at", csv_read=False),
     Key("updated_at", "updated_at", "datetime", csv="updated_at", csv_read=False),
+    # Version 2's return window: last in the CSV too, so a version-1 reader's columns keep their places.
+    Key("return_by", "return_by", "date", written=True, csv="return_by"),
+    Key("returned_on", "returned_on", "date", written=True, csv="returned_on"),
 )
 # The nested warranty's keys (paths under "warranty."), in its order. `status` is the effective one (computed in SQL).
 WARRANTY_KEYS: tuple[Key, ...] = (

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.selectors import catalog_list
 from purchases.models import Purchase
-from spends import clock
+from spends import clock, db_driver
 
 
 def _attachment_count():
@@ -139,21 +139,9 @@ def _can_stream_chunks() -> bool:
     return psycopg.pq.version() >= 170000  # stream(size=...) needs libpq 17
 
 
-_STREAM_BUSY = (
-    "This database connection is streaming the rows of purchase_export_rows(): read them all or close the iterator "
-    "before running another query on it (psycopg would wait for the stream forever)."
-)
-
-
-def _stream_busy(execute, sql, params, many, context):
-    raise RuntimeError(_STREAM_BUSY)
-
-
 def _streamed(queryset, chunk_size: int) -> Iterator[tuple]:
     """The rows of a values_list() queryset through psycopg's stream() in chunked-rows mode (libpq 17+)."""
     connection = connections[queryset.db]
-    if _stream_busy in connection.execute_wrappers:  # a second stream would wait for the first one forever
-        raise RuntimeError(_STREAM_BUSY)
     compiler = queryset.query.get_compiler(using=queryset.db)
     try:
         sql, params = compiler.as_sql()
@@ -163,14 +151,13 @@ def _streamed(queryset, chunk_size: int) -> Iterator[tuple]:
     savepoint = transaction.atomic(using=queryset.db) if connection.in_atomic_block else nullcontext()
     with savepoint, connection.cursor() as cursor:
         logged = cursor.debug_sql(sql, params) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
-        connection.execute_wrappers.append(_stream_busy)
-        rows = cursor.cursor.stream(sql, params, size=chunk_size)
-        try:
-            with logged, connection.wrap_database_errors:
-                yield from compiler.results_iter(results=[rows], tuple_expected=True)
-        finally:
-            rows.close()  # early: cancels the query and drains what was sent, leaving the connection idle
-            connection.execute_wrappers.remove(_stream_busy)
+        with db_driver.streaming(connection):
+            rows = db_driver.stream(cursor, sql, params, size=chunk_size)
+            try:
+                with logged, connection.wrap_database_errors:
+                    yield from compiler.results_iter(results=[rows], tuple_expected=True)
+            finally:
+                rows.close()  # early: cancels the query and drains what was sent, leaving the connection idle
 
 
 def purchase_export_rows(*, queryset, fields: Sequence[str], chunk_size: int) -> Iterator[tuple]:

@@ -1,13 +1,16 @@
 """Writes to purchases, each in one transaction with the household's data-version bump. A purchase with its nested
 warranty is written by purchases.nested, which composes these pieces with the warranty services."""
 
+import datetime
 from collections import Counter
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
+from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
-from spends import data_versions
+from spends import clock, data_versions
 
 
 def purchase_save(purchase: Purchase) -> Purchase:
@@ -22,12 +25,45 @@ def purchase_save(purchase: Purchase) -> Purchase:
     return purchase
 
 
+def return_window_complete(purchase: Purchase, *, given, return_days: int | None, returned_before=None) -> None:
+    """The return window's write rules (API.md § Version 2, return windows), applied to `purchase` after the fields
+    `given` (their names) were set on it, before it is validated:
+
+    - `return_days` N (write-only, applied at write time only): `return_by` = `purchase_date` + N days;
+    - RETURNED without `returned_on` (absent or null): the day it already had when it was RETURNED before
+      (`returned_before`), else today (UTC);
+    - another status: `returned_on` is cleared when it was not given (un-returning drops the date); given, it stays,
+      and validation refuses it (400 on `returned_on`)."""
+    if return_days is not None and purchase.purchase_date is not None:
+        try:
+            purchase.return_by = purchase.purchase_date + datetime.timedelta(days=return_days)
+        except OverflowError:
+            raise ValidationError({"return_days": "The return window would end after 9999-12-31."}) from None
+    if purchase.status == PurchaseStatus.RETURNED:
+        if purchase.returned_on is None:
+            purchase.returned_on = returned_before or clock.today()
+    elif "returned_on" not in given:
+        purchase.returned_on = None
+
+
+def purchase_build(*, household_id, created_by, return_days: int | None = None, **fields) -> Purchase:
+    """A new, unsaved purchase of `fields` with its return window completed (return_window_complete)."""
+    purchase = Purchase(household_id=household_id, created_by=created_by, **fields)
+    return_window_complete(purchase, given=fields, return_days=return_days)
+    return purchase
+
+
 def purchase_apply(purchase: Purchase, fields: dict):
-    """Set `fields` on `purchase` and save it (purchase_save); returns the household id it had before, which the
-    caller bumps too when the household changed. The purchase's own `created_by` never changes."""
+    """Set `fields` on `purchase` (`return_days` too: return_window_complete) and save it (purchase_save); returns
+    the household id it had before, which the caller bumps too when the household changed. The purchase's own
+    `created_by` never changes."""
     previous_household_id = purchase.household_id
+    fields = dict(fields)
+    return_days = fields.pop("return_days", None)
+    returned_before = purchase.returned_on if purchase.status == PurchaseStatus.RETURNED else None
     for key, value in fields.items():
         setattr(purchase, key, value)
+    return_window_complete(purchase, given=fields, return_days=return_days, returned_before=returned_before)
     purchase_save(purchase)
     return previous_household_id
 
@@ -40,7 +76,7 @@ def household_bump(household_id) -> None:
 def purchase_create(*, household_id, created_by, **fields) -> Purchase:
     """Create a purchase of the household `household_id`, added by `created_by` (the caller, a user or None).
     Atomic; raises ValidationError and writes nothing on a bad value."""
-    purchase = purchase_save(Purchase(household_id=household_id, created_by=created_by, **fields))
+    purchase = purchase_save(purchase_build(household_id=household_id, created_by=created_by, **fields))
     household_bump(purchase.household_id)
     return purchase
 

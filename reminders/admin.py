@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from reminders import services
-from reminders.models import ReminderSettings, SentReminder
+from reminders.models import ReminderSettings, SentReminder, SentReturnReminder
 
 
 @admin.register(ReminderSettings)
@@ -42,6 +42,24 @@ class SentReminderAdmin(admin.ModelAdmin):
     @admin.display(description="product", ordering="warranty__purchase__product_name")
     def product_name(self, obj):
         return obj.warranty.purchase.product_name
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SentReturnReminder)
+class SentReturnReminderAdmin(admin.ModelAdmin):
+    """The log of return-window reminders, written by `send_reminders` only; deleting a row lets it be sent again."""
+
+    list_display = ["sent_at", "user", "purchase", "return_by", "lead_day", "days_left", "email"]
+    list_filter = ["lead_day", "sent_at"]
+    search_fields = ["user__username", "email", "purchase__product_name"]
+    list_select_related = ["user", "purchase"]
+    date_hierarchy = "sent_at"
+    ordering = ["-sent_at"]
 
     def has_add_permission(self, request):
         return False

@@ -34,18 +34,48 @@ def reminder_items(warranties, *, today: datetime.date) -> list[dict]:
     return items
 
 
-def reminder_subject(items: list[dict]) -> str:
-    if len(items) == 1:
-        item = items[0]
-        days = item["days_left"]
-        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-        return f"Warranty ends {when}: {item['product_name']}"
-    return f"{len(items)} warranties end soon"
+def return_items(purchases, *, today: datetime.date) -> list[dict]:
+    """What the templates show per return window; expects `retailer` already joined."""
+    return [
+        {
+            "product_name": purchase.product_name,
+            "retailer_name": purchase.retailer.name if purchase.retailer_id else "",
+            "return_by": purchase.return_by,
+            "days_left": (purchase.return_by - today).days,
+            "url": purchase_url(purchase.pk),
+        }
+        for purchase in purchases
+    ]
 
 
-def reminder_message(*, recipient: str, user, items: list[dict], connection=None) -> EmailMultiAlternatives:
-    """One email listing `items` (a digest, or a single warranty), with text and HTML bodies."""
-    context = {"user": user, "items": items, "site_url": site_url(), "subject": reminder_subject(items)}
+def _when(days: int) -> str:
+    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+
+
+def reminder_subject(items: list[dict], returns: list[dict] = ()) -> str:
+    if len(items) + len(returns) == 1:
+        if items:
+            return f"Warranty ends {_when(items[0]['days_left'])}: {items[0]['product_name']}"
+        return f"Return window closes {_when(returns[0]['days_left'])}: {returns[0]['product_name']}"
+    if not returns:
+        return f"{len(items)} warranties end soon"
+    if not items:
+        return f"{len(returns)} return windows close soon"
+    return f"{len(items)} warranties end and {len(returns)} return windows close soon"
+
+
+def reminder_message(
+    *, recipient: str, user, items: list[dict], returns: list[dict] = (), connection=None
+) -> EmailMultiAlternatives:
+    """One email listing warranty `items` and return windows `returns` (its section "Return window closing"): a
+    digest, or a single one, with text and HTML bodies."""
+    context = {
+        "user": user,
+        "items": items,
+        "returns": returns,
+        "site_url": site_url(),
+        "subject": reminder_subject(items, returns),
+    }
     message = EmailMultiAlternatives(
         subject=context["subject"],
         body=render_to_string("reminders/reminder_email.txt", context),

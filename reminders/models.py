@@ -1,4 +1,5 @@
-"""Warranty reminders: each user's reminder settings (with the calendar feed token) and the log of sent reminders."""
+"""Reminders: each user's reminder settings (with the calendar feed token) and the logs of sent reminders (warranty
+ends, return windows)."""
 
 import secrets
 import uuid
@@ -96,3 +97,37 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.lead_day}-day reminder for {self.warranty_id} ({self.sent_at:%Y-%m-%d})"
+
+
+class SentReturnReminder(models.Model):
+    """The log of return-window reminders sent, as SentReminder is for warranty ends: one row per (member, purchase,
+    return-by date, lead day), written only after the email went out. The return-by date is part of the key, so a
+    window that is moved is reminded again for its new date; for one date the unique constraint makes a second send
+    impossible."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_return_reminders")
+    purchase = models.ForeignKey("purchases.Purchase", on_delete=models.CASCADE, related_name="sent_return_reminders")
+    return_by = models.DateField(help_text="The purchase's return-by date the reminder was about.")
+    lead_day = models.PositiveSmallIntegerField(help_text="The lead day (days before return_by) it is for.")
+    days_left = models.PositiveSmallIntegerField(help_text="Days left when it was sent.")
+    email = models.EmailField(help_text="Where it was sent.")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purchase", "return_by", "lead_day"], name="reminders_return_sent_once_per_member"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lead_day__lte=MAX_LEAD_DAY), name="reminders_sentreturnreminder_lead_day_range"
+            ),
+        ]
+        indexes = [
+            # the admin log and a user's history, newest first.
+            models.Index(fields=["user", "-sent_at"], name="sentreturn_user_sent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.lead_day}-day return reminder for {self.purchase_id} ({self.sent_at:%Y-%m-%d})"

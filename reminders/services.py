@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reminders import emails, selectors
-from reminders.models import ReminderSettings, SentReminder, new_calendar_token
+from reminders.models import ReminderSettings, SentReminder, SentReturnReminder, new_calendar_token
 from spends import clock
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class UserOutcome:
     username: str
     email: str = ""
     due: list = field(default_factory=list)  # warranties annotated with lead_day
+    returns_due: list = field(default_factory=list)  # purchases whose return window is due, annotated with lead_day
     emails_sent: int = 0
     reminders_sent: int = 0
     skipped: str = ""  # why nothing was sent although something was due
@@ -73,7 +74,7 @@ class RunReport:
 
     @property
     def reminders_due(self) -> int:
-        return sum(len(o.due) for o in self.outcomes)
+        return sum(len(o.due) + len(o.returns_due) for o in self.outcomes)
 
     @property
     def failed(self) -> list[UserOutcome]:
@@ -98,35 +99,69 @@ def _locked_settings(user) -> ReminderSettings:
     return prefs
 
 
-def _send_due(user, prefs: ReminderSettings, due: list, today: datetime.date, outcome: UserOutcome) -> None:
-    """Send the emails for `due` and log each reminder right after its email went out.
-
-    A digest is one email; otherwise one email per warranty. When a send fails the rest is left for the next
-    run; reminders already sent stay logged (each log write is its own savepoint), so none is sent twice.
-    """
-    batches = [due] if prefs.digest else [[warranty] for warranty in due]
-    connection = get_connection()  # one SMTP session for all of this user's emails
-    for batch in batches:
-        items = emails.reminder_items(batch, today=today)
-        emails.reminder_message(recipient=outcome.email, user=user, items=items, connection=connection).send()
-        sent_at = timezone.now()
-        with transaction.atomic():
-            SentReminder.objects.bulk_create(
-                [
-                    SentReminder(
-                        user=user,
-                        warranty=warranty,
-                        warranty_end=warranty.warranty_end,
-                        lead_day=warranty.lead_day,
-                        days_left=(warranty.warranty_end - today).days,
-                        email=outcome.email,
-                        sent_at=sent_at,
-                    )
-                    for warranty in batch
-                ]
+def _log_sent(user, warranties: list, returns: list, today: datetime.date, email: str) -> None:
+    """The log rows of one email that went out, in one savepoint."""
+    sent_at = timezone.now()
+    with transaction.atomic():
+        SentReminder.objects.bulk_create(
+            SentReminder(
+                user=user,
+                warranty=warranty,
+                warranty_end=warranty.warranty_end,
+                lead_day=warranty.lead_day,
+                days_left=(warranty.warranty_end - today).days,
+                email=email,
+                sent_at=sent_at,
             )
+            for warranty in warranties
+        )
+        SentReturnReminder.objects.bulk_create(
+            SentReturnReminder(
+                user=user,
+                purchase=purchase,
+                return_by=purchase.return_by,
+                lead_day=purchase.lead_day,
+                days_left=(purchase.return_by - today).days,
+                email=email,
+                sent_at=sent_at,
+            )
+            for purchase in returns
+        )
+
+
+def _send_due(user, prefs: ReminderSettings, due: list, returns: list, today: datetime.date, outcome: UserOutcome):
+    """Send the emails for the warranties `due` and the return windows `returns`, and log each reminder right after
+    its email went out.
+
+    A digest is one email (return windows in their own section); otherwise one email per warranty or window. When a
+    send fails the rest is left for the next run; reminders already sent stay logged (each log write is its own
+    savepoint), so none is sent twice.
+    """
+    if prefs.digest:
+        batches = [(due, returns)]
+    else:
+        batches = [([warranty], []) for warranty in due] + [([], [purchase]) for purchase in returns]
+    connection = get_connection()  # one SMTP session for all of this user's emails
+    for warranties, windows in batches:
+        emails.reminder_message(
+            recipient=outcome.email,
+            user=user,
+            items=emails.reminder_items(warranties, today=today),
+            returns=emails.return_items(windows, today=today),
+            connection=connection,
+        ).send()
+        _log_sent(user, warranties, windows, today, outcome.email)
         outcome.emails_sent += 1
-        outcome.reminders_sent += len(batch)
+        outcome.reminders_sent += len(warranties) + len(windows)
+
+
+def _due(outcome: UserOutcome, user, household_id, lead_days, today) -> None:
+    outcome.due = list(
+        selectors.reminder_due_list(user=user, household_id=household_id, lead_days=lead_days, today=today)
+    )
+    outcome.returns_due = list(
+        selectors.return_due_list(user=user, household_id=household_id, lead_days=lead_days, today=today)
+    )
 
 
 def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
@@ -137,10 +172,8 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
     if dry_run:
         prefs = selectors.reminder_settings_get(user=user)
         outcome.email = prefs.recipient
-        outcome.due = list(
-            selectors.reminder_due_list(user=user, household_id=household_id, lead_days=prefs.lead_days, today=today)
-        )
-        if outcome.due and not outcome.email:
+        _due(outcome, user, household_id, prefs.lead_days, today)
+        if (outcome.due or outcome.returns_due) and not outcome.email:
             outcome.skipped = "no email address"
         return outcome
     with transaction.atomic():
@@ -148,17 +181,15 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
         outcome.email = prefs.recipient
         if not prefs.enabled:  # switched off since the run listed this user
             return outcome
-        outcome.due = list(
-            selectors.reminder_due_list(user=user, household_id=household_id, lead_days=prefs.lead_days, today=today)
-        )
-        if not outcome.due:
+        _due(outcome, user, household_id, prefs.lead_days, today)
+        if not outcome.due and not outcome.returns_due:
             return outcome
         if not outcome.email:
             outcome.skipped = "no email address"
             logger.warning("Reminders for user %s skipped: no email address", user.pk)
             return outcome
         try:
-            _send_due(user, prefs, outcome.due, today, outcome)
+            _send_due(user, prefs, outcome.due, outcome.returns_due, today, outcome)
         except Exception as exc:  # any mail failure: log it, keep what was sent, go on with the next user
             outcome.error = f"{type(exc).__name__}: {exc}"
             logger.exception("Sending reminders to user %s failed", user.pk)
@@ -174,8 +205,9 @@ def send_reminders(
     """Send every reminder due on `today` (default: today UTC) and log it; idempotent, safe to run hourly.
 
     Per user, in its own transaction holding a lock on the user's settings: find what is due
-    (`selectors.reminder_due_list`), send it (one digest or one email per warranty), and write a `SentReminder`
-    per warranty only after its email was accepted by the mail backend. A failure for one user is logged and
+    (`selectors.reminder_due_list`, and return windows: `selectors.return_due_list`), send it (one digest or one email
+    per warranty or window), and write a `SentReminder` per warranty (`SentReturnReminder` per window) only after its
+    email was accepted by the mail backend. A failure for one user is logged and
     recorded in the report; the other users are still reminded. A dry run sends and writes nothing and reports
     what would be sent. Never raises for a mail failure.
     """

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
-from purchases.models import Purchase
+from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
@@ -32,7 +32,18 @@ from transfer.writing import (
 )
 from warranties.selectors import chosen_warranty_relation
 
-PURCHASE_FIELDS = ("product_name", "price", "currency_code", "retailer", "brand", "status", "purchase_date", "notes")
+PURCHASE_FIELDS = (
+    "product_name",
+    "price",
+    "currency_code",
+    "retailer",
+    "brand",
+    "status",
+    "purchase_date",
+    "notes",
+    "return_by",
+    "returned_on",
+)
 # What an update compares and rewrites of a duplicate: name → values_list() lookup; Item.current in this order.
 CURRENT_LOOKUPS = {
     **{name: name for name in PLAIN_FIELDS},
@@ -43,6 +54,7 @@ CURRENT_LOOKUPS = {
 }
 CURRENT_INDEX = {name: index for index, name in enumerate(CURRENT_LOOKUPS)}
 PLAIN_INDEX = {name: index for index, name in enumerate(PLAIN_FIELDS)}
+_NATURAL_KEY = ("product_name", "price", "currency_code", "purchase_date")  # what makes a row a duplicate
 READ_BATCH_SIZE = 500  # ids per `pk IN (...)` query
 _PENDING = object()  # a catalog name that is not in the catalog (yet)
 
@@ -97,7 +109,7 @@ class _Importer:
         if self.dry_run:
             self._decide(items)
             self._catalog_warnings(items)
-            return items, False
+            return items, self._refused(items)  # an update may be refused while deciding (_check_return_window)
         stamp = self._stamp()
         self._decide(items)  # outside the transaction; checked against `stamp` inside
         ids = fresh_ids(sum(not item.errors for item in items))
@@ -188,7 +200,7 @@ class _Importer:
             if item.pid in owned:
                 item.duplicate_of = item.pid
             else:
-                name, price, currency, _, date, _ = item.values
+                name, price, currency, date = (item.values[PLAIN_INDEX[key]] for key in _NATURAL_KEY)
                 pool = pools.get((name.casefold(), date, price, currency))
                 item.duplicate_of = pool.popleft() if pool else None
 
@@ -211,6 +223,21 @@ class _Importer:
                 item.current = current[item.duplicate_of]
                 self._diff(item)
                 item.action = "update" if item.changes or item.warranty_change else "skip"
+                self._check_return_window(item)
+
+    def _check_return_window(self, item: Item) -> None:
+        """An update keeps the stored values of the columns a file lacks (a version-1 file has no return_by): the
+        result must still keep the return window's rules (the database refuses it otherwise): else the row's error."""
+        if not item.changes:
+            return
+        merged = {
+            name: item.changes.get(name, item.current[CURRENT_INDEX[name]])
+            for name in ("status", "purchase_date", "return_by", "returned_on")
+        }
+        errors = return_window_errors(**merged)
+        if errors:
+            item.errors = [(name, f"{message} (the purchase's stored value)") for name, message in errors.items()]
+            item.action = "invalid"
 
     def _diff(self, item: Item) -> None:
         current, changes = item.current, {}

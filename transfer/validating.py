@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from catalog import validation as catalog_validation
 from purchases import representation
-from purchases.validation import PURCHASE_FIELDS
+from purchases.validation import PURCHASE_FIELDS, return_window
 from spends.fields import ObjectField
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
@@ -72,6 +72,8 @@ def present_fields(keys: Iterable[str]) -> frozenset:
             if key in (f"{kind}_name", f"{kind}_id"):
                 key = kind
         fields.add(key)
+    if "status" in fields:
+        fields.add("returned_on")  # set with the status (completed or cleared), as the API's write does
     return frozenset(fields)
 
 
@@ -118,6 +120,8 @@ class RowValidator:
             data["warranty"] = {**warranty, "status": "ACTIVE"}
         try:
             values = PURCHASE_OBJECT.run_validation(data)
+            # The return window as a whole: the rules the API's write checks in the model (return_window_errors).
+            return_window(values)
         except ValidationError as exc:
             errors.extend(flatten(exc.detail))
         if errors:

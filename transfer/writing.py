@@ -16,6 +16,7 @@ from django.db.models import CharField, DecimalField, TextField
 from django.utils import timezone
 
 from purchases.models import Purchase
+from spends import db_driver
 from transfer.reading import CATALOG_MODELS
 from warranties.models import Warranty
 
@@ -23,7 +24,16 @@ WRITE_BATCH_SIZE = 1000  # rows per executemany() of an INSERT; all batches shar
 UPDATE_BATCH_SIZE = 1000  # rows per executemany() of an UPDATE
 MEMO_SIZE = 10_000  # prepared values remembered per column
 # The values an import sets, in the order the importer keeps them per row.
-PLAIN_FIELDS = ("product_name", "price", "currency_code", "status", "purchase_date", "notes")
+PLAIN_FIELDS = (
+    "product_name",
+    "price",
+    "currency_code",
+    "status",
+    "purchase_date",
+    "notes",
+    "return_by",
+    "returned_on",
+)
 WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
 PURCHASE_COLUMNS = (
@@ -102,7 +112,7 @@ def insert_rows(model, names: tuple, rows: Iterable[tuple], progress: Callable[[
     table = quote(model._meta.db_table)
     done = 0
     if connection.vendor == "postgresql" and _psycopg3():
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with connection.cursor() as cursor, db_driver.copy_into(cursor, f"COPY {table} ({columns}) FROM STDIN") as copy:
             for done, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
                 copy.write_row(row)
                 if progress and done % WRITE_BATCH_SIZE == 0:

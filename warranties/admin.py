@@ -10,8 +10,27 @@ from purchases.models import Purchase
 from spends import clock, data_versions
 from spends.admin_mixins import DataVersionAdminMixin, admin_extend
 from spends.api.scope import request_scope
+from warranties import claims_services
 from warranties.choices import EffectiveStatus, WarrantyStatus
-from warranties.models import Warranty
+from warranties.models import Claim, Warranty
+
+
+class ClaimInline(admin.TabularInline):
+    """A warranty's claims. Saved through warranties.claims_services (WarrantyAdmin.save_formset), so a claim saved
+    here moves or restores the warranty's end exactly as through the API; `previous_warranty_end` is read-only."""
+
+    model = Claim
+    extra = 0
+    fields = [
+        "opened_on",
+        "closed_on",
+        "status",
+        "issue",
+        "resolution",
+        "extends_warranty_to",
+        "previous_warranty_end",
+    ]
+    readonly_fields = ["previous_warranty_end"]
 
 
 @admin.register(Warranty)
@@ -23,10 +42,27 @@ class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["purchase"]
     date_hierarchy = "warranty_end"
     readonly_fields = ["id", "created_at", "updated_at"]
+    inlines = [ClaimInline]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.in_household(request_scope(request).household_id)
+
+    def save_formset(self, request, form, formset, change):
+        """Claims go through their services (the warranty's end moves with them; a data-version bump each), in the
+        change form's transaction; the inline form has already run the model's clean()."""
+        if formset.model is not Claim:
+            return super().save_formset(request, form, formset, change)
+        claims = formset.save(commit=False)
+        for claim in formset.deleted_objects:
+            claims_services.claim_delete(claim=claim)
+        for claim in claims:
+            fields = {name: getattr(claim, name) for name in claims_services.CLAIM_FIELDS}
+            if claim._state.adding:
+                claims_services.claim_create(warranty=form.instance, created_by=request.user, **fields)
+            else:
+                claims_services.claim_update(claim=claim, **fields)
+        return None
 
     def data_version_scopes(self, queryset) -> set[str]:
         households = queryset.order_by().values_list("purchase__household_id", flat=True).distinct()

@@ -21,3 +21,12 @@ class EffectiveStatus(models.TextChoices):
     ACTIVE = "ACTIVE", "Active"
     EXPIRED = "EXPIRED", "Expired"
     VOIDED = "VOIDED", "Voided"
+
+
+class ClaimStatus(models.TextChoices):
+    """A claim on a warranty: OPEN until it is decided; every other status needs `closed_on`."""
+
+    OPEN = "OPEN", "Open"
+    APPROVED = "APPROVED", "Approved"
+    REJECTED = "REJECTED", "Rejected"
+    RESOLVED = "RESOLVED", "Resolved"

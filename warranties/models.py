@@ -12,7 +12,7 @@ from django.db.models import Case, F, Q, Value, When
 
 from spends import clock
 from spends.db import DaysBetween
-from warranties.choices import EffectiveStatus, WarrantyStatus, WarrantyType
+from warranties.choices import ClaimStatus, EffectiveStatus, WarrantyStatus, WarrantyType
 
 
 def effective_status_expressions(*, prefix: str = "", alias: str = "", today=None) -> dict:
@@ -137,3 +137,53 @@ class Warranty(models.Model):
             errors["warranty_end"] = ["Must be on or after warranty_start."]
         if errors:
             raise ValidationError(errors)
+
+
+class Claim(models.Model):
+    """A claim filed on a warranty (API.md § Version 2, claims). Its household is its warranty's purchase's.
+
+    An APPROVED or RESOLVED claim whose `extends_warranty_to` is later than the warranty's end moves that end
+    (warranties.claims_services); `previous_warranty_end` keeps the end it replaced, and is set exactly while this
+    claim's extension is applied.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    warranty = models.ForeignKey(Warranty, on_delete=models.CASCADE, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.OPEN)
+    issue = models.TextField(max_length=2_000)
+    resolution = models.TextField(blank=True, default="", max_length=10_000)
+    extends_warranty_to = models.DateField(null=True, blank=True)
+    previous_warranty_end = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
+                name="warranties_claim_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=False) | Q(status=ClaimStatus.OPEN),
+                name="warranties_claim_closed_unless_open",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="warranties_claim_status_valid"),
+        ]
+        indexes = [
+            # claim_list of one warranty, by opening date.
+            models.Index(fields=["warranty", "opened_on"], name="claim_warranty_opened_idx"),
+        ]
+
+    def __str__(self):
+        return f"Claim {self.status} opened {self.opened_on}"
+
+    def clean(self):
+        if self.status != ClaimStatus.OPEN and self.closed_on is None:
+            raise ValidationError({"closed_on": ["Required unless the claim is OPEN."]})
+        if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": ["Must be on or after opened_on."]})

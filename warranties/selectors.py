@@ -2,11 +2,24 @@
 status for today (UTC). Also what every purchase_list row gets of its coverages: the chosen `warranty` (a join on
 the coverage that protects longest, picked in SQL) and the prefetched `warranties` (one query per page)."""
 
-from django.db.models import Case, F, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from spends import clock
 from warranties.choices import WarrantyType
-from warranties.models import Warranty, effective_status_expressions
+from warranties.models import Claim, Warranty, effective_status_expressions
 
 # The order of a purchase's `warranties`: by end, LIFETIME (no end) last, then oldest created.
 COVERAGE_ORDER = (F("warranty_end").asc(nulls_last=True), "created_at", "id")
@@ -15,13 +28,13 @@ COVERAGE_ORDER = (F("warranty_end").asc(nulls_last=True), "created_at", "id")
 def warranty_annotations(*, prefix: str = "", alias: str = "") -> dict:
     """Annotations every warranty object carries besides its effective status: `claim_count`. The one place for
     them: a Warranty query uses the defaults; a purchase_list row reaches its chosen warranty with
-    prefix="warranty__", alias="warranty_". (A placeholder 0 until claims exist: their count replaces it here.)"""
-    return {f"{alias}claim_count": Value(0, output_field=IntegerField())}
+    prefix="warranty__", alias="warranty_"."""
+    return {f"{alias}claim_count": claim_count_annotation(warranty_ref=f"{prefix}id" if prefix else "pk")}
 
 
 def warranty_list(*, household_id, today=None):
-    """The household's warranties with `purchase` joined and `effective_status` / `days_remaining` /
-    `claim_count` annotated.
+    """The household's warranties with `purchase` joined and `effective_status` / `days_remaining` / `claim_count`
+    annotated.
 
     Default order: warranty_end ascending with LIFETIME (no end) last, then newest created.
     """
@@ -80,3 +93,34 @@ def purchase_row_prefetch(*, today=None) -> Prefetch:
         Warranty.objects.with_effective_status(today).annotate(**warranty_annotations()).order_by(*COVERAGE_ORDER)
     )
     return Prefetch("warranties", queryset=queryset)
+
+
+def claim_count_annotation(*, warranty_ref: str = "pk"):
+    """`claim_count` of a warranty as one SQL expression: the number of its claims, 0 without any.
+
+    `warranty_ref` names the warranty's id in the outer query ("pk" on a warranty queryset). A correlated subquery
+    rather than a JOIN + COUNT: it cannot multiply the rows (or other aggregates) of the query it is added to.
+    """
+    counts = (
+        Claim.objects.filter(warranty_id=OuterRef(warranty_ref))
+        .order_by()
+        .values("warranty_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def claim_list(*, household_id):
+    """The household's claims (through warranty → purchase), with `warranty__purchase` joined (the services read the
+    household and the warranty from it). Newest opened first, then newest created."""
+    return (
+        Claim.objects.filter(warranty__purchase__household_id=household_id)
+        .select_related("warranty__purchase")
+        .order_by("-opened_on", "-created_at", "id")
+    )
+
+
+def claim_warranty_get(*, household_id, warranty_id) -> Warranty | None:
+    """The household's warranty `warranty_id` (its purchase joined), or None when there is none in this household."""
+    return Warranty.objects.in_household(household_id).select_related("purchase").filter(pk=warranty_id).first()

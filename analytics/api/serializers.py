@@ -117,6 +117,7 @@ class SpendingByPeriodSerializer(serializers.Serializer):
 class PurchaseStatusCountsSerializer(serializers.Serializer):
     ORDERED = serializers.IntegerField()
     RECEIVED = serializers.IntegerField()
+    RETURNED = serializers.IntegerField(help_text="Counted here only: a returned purchase is in no money total.")
 
 
 class SpendingSummarySerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 `attachments.services` or the selectors, answer. Another household's purchase or attachment is a 404; uploads and
 deletions are writes (a VIEWER gets 403), downloads are reads."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from attachments import selectors, services
 from attachments.models import Attachment
+from attachments.responses import file_response
 from spends.api.pagination import SkipLimitPagination
 from spends.api.serializers import ErrorSerializer
 from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
@@ -23,8 +24,6 @@ from .serializers import AttachmentSerializer, AttachmentUploadSerializer
 
 TAGS = ["attachments"]
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the `kind` field around the file
-# Served files can never run script or load anything, even if a browser were to render them.
-FILE_CSP = "default-src 'none'; sandbox"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -57,21 +56,6 @@ ERROR_415 = OpenApiResponse(
     description="The bytes are not PDF, JPEG, PNG, WebP, HEIC/HEIF, GIF or plain text, or the request is not "
     "multipart/form-data (unsupported_media_type).",
 )
-
-
-def file_response(attachment: Attachment) -> FileResponse:
-    """The attachment's bytes with the safe headers of API.md § Attachments. Raises services.FileMissing."""
-    handle = services.attachment_open(attachment=attachment)
-    response = FileResponse(
-        handle,
-        as_attachment=not services.is_inline(attachment.content_type),
-        filename=attachment.filename,
-        content_type=services.response_content_type(attachment.content_type),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = FILE_CSP
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 class PurchaseAttachmentListView(ScopedViewMixin, GenericAPIView):

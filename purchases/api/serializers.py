@@ -44,15 +44,22 @@ class PurchaseSerializer(serializers.ModelSerializer):
         "id of this purchase's warranties are updated, the others created, those left out deleted.",
     )
     attachment_count = serializers.IntegerField(read_only=True)
+    return_by = validation.return_by()
+    returned_on = validation.returned_on()
+    return_days = validation.return_days()
 
     class Meta:
         model = Purchase
-        fields = list(OBJECT_KEYS)  # the representation's keys, in its order
+        fields = [*OBJECT_KEYS, "return_days"]  # the representation's keys, in its order; then the write-only one
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate(self, attrs):
         if "warranty" in attrs and "warranties" in attrs:
             raise serializers.ValidationError({"warranties": ["Give either warranty or warranties, not both."]})
+        # Shape only: the two ways of giving the window exclude each other (the service works the date out).
+        body = getattr(self, "initial_data", None) or {}
+        if "return_days" in body and "return_by" in body:
+            raise serializers.ValidationError({"return_days": ["Give return_by or return_days, not both."]})
         return attrs
 
     def to_representation(self, instance):

@@ -89,7 +89,10 @@ class Migration(migrations.Migration):
             model_name="purchase",
             name="household",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="purchases", to="households.household"
+                db_index=False,  # every household index below starts with it; a lone FK index would be redundant
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="purchases",
+                to="households.household",
             ),
         ),
         migrations.RemoveField(model_name="purchase", name="owner"),

@@ -88,10 +88,12 @@ class CalendarFeedView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Private calendar feed of your household's active warranties' end dates (iCalendar)",
+        summary="Private calendar feed of your household's active warranties' end dates and open return windows "
+        "(iCalendar)",
         description="One all-day event per ACTIVE warranty end (voided, expired and LIFETIME warranties are left "
-        "out), with stable UIDs. Needs no session or API token: the `token` from "
-        "POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
+        'out), and one per open return window ("Return by: <product>" on return_by, for a purchase that is not '
+        "RETURNED and whose return_by is today or later), with stable UIDs. Needs no session or API token: the "
+        "`token` from POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
         operation_id="reminders_calendar_feed",
         auth=[],
         parameters=[OpenApiParameter("token", str, required=True, description="The feed token.")],
@@ -107,7 +109,10 @@ class CalendarFeedView(APIView):
             raise NotFound("No calendar feed with this token.")
         # The feed's token is a member's; the feed lists their household's warranties (the scope of that member).
         household_id = scope_for(prefs.user).household_id
-        body = warranty_calendar(selectors.calendar_warranties(household_id=household_id))
+        body = warranty_calendar(
+            selectors.calendar_warranties(household_id=household_id),
+            selectors.calendar_returns(household_id=household_id),
+        )
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="warranties.ics"'
         response["Cache-Control"] = "private, max-age=300"

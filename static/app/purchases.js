@@ -4,7 +4,16 @@
 const api = window.SpendsApi;
 const { compose, listState } = window.SpendsApp;
 
-const PURCHASE_FILTERS = { search: "", status: "", retailer_id: "", brand_id: "", date_from: "", date_to: "", ordering: "" };
+const PURCHASE_FILTERS = {
+  search: "",
+  status: "",
+  retailer_id: "",
+  brand_id: "",
+  date_from: "",
+  date_to: "",
+  returnable: "",
+  ordering: "",
+};
 
 const purchaseListMethods = {
   init() {
@@ -21,6 +30,11 @@ const purchaseListMethods = {
     } catch (err) {
       window.Alpine.store("ui").notify(`Retailers and brands could not be loaded: ${err.detail}`, "error");
     }
+  },
+  /** The "Returnable" checkbox: only the open return windows (?returnable=true), or no such filter. */
+  toggleReturnable(checked) {
+    this.filters.returnable = checked ? "true" : "";
+    this.apply();
   },
   /** "Retailer · Brand", either alone, or a dash. */
   sources(purchase) {

@@ -188,7 +188,7 @@ def test_summary_currency_is_case_insensitive(owner_client, spending_data, leap_
         "first_purchase_date": "2024-02-29",
         "last_purchase_date": "2024-02-29",
         "this_month_spent": "0.00",
-        "by_status": {"ORDERED": 0, "RECEIVED": 1},
+        "by_status": {"ORDERED": 0, "RECEIVED": 1, "RETURNED": 0},
         "currencies": ["EUR", "USD"],
         "warranty_cost_total": "0.00",
     }
@@ -228,7 +228,7 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
         "first_purchase_date": None,
         "last_purchase_date": None,
         "this_month_spent": "0.00",
-        "by_status": {"ORDERED": 0, "RECEIVED": 0},
+        "by_status": {"ORDERED": 0, "RECEIVED": 0, "RETURNED": 0},
         "currencies": [],
         "warranty_cost_total": "0.00",
     }

@@ -146,7 +146,7 @@ def test_summary_in_usd(owner, spending_data):
         "first_purchase_date": D(2023, 3, 31),
         "last_purchase_date": D(2024, 3, 31),
         "this_month_spent": Decimal("6.01"),
-        "by_status": {"ORDERED": 2, "RECEIVED": 5},
+        "by_status": {"ORDERED": 2, "RECEIVED": 5, "RETURNED": 0},
         "currencies": ["EUR", "USD"],
         "warranty_cost_total": Decimal("0.00"),
     }
@@ -158,7 +158,7 @@ def test_summary_in_eur_counts_only_eur(owner, spending_data):
     assert summary["item_count"] == 1
     assert summary["average_price"] == Decimal("999.00")
     assert summary["this_month_spent"] == Decimal("0.00")
-    assert summary["by_status"] == {"ORDERED": 0, "RECEIVED": 1}
+    assert summary["by_status"] == {"ORDERED": 0, "RECEIVED": 1, "RETURNED": 0}
     assert summary["currencies"] == ["EUR", "USD"]
 
 
@@ -173,7 +173,7 @@ def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spen
         "first_purchase_date": None,
         "last_purchase_date": None,
         "this_month_spent": Decimal("0.00"),
-        "by_status": {"ORDERED": 0, "RECEIVED": 0},
+        "by_status": {"ORDERED": 0, "RECEIVED": 0, "RETURNED": 0},
         "currencies": ["EUR", "USD"],
         "warranty_cost_total": Decimal("0.00"),
     }

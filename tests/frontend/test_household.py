@@ -1,6 +1,8 @@
 """The Household screen in Chromium (#20): an owner invites, someone joins with the code, the owner changes their
 role; a viewer sees the records but no button that would change them."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -18,6 +20,7 @@ def test_an_owner_invites_a_member_and_makes_them_a_viewer(app_page):
     expect(page.locator("#my-role")).to_have_text("Owner")
     page.select_option("#invite-role", "EDITOR")
     page.click("#invite-create")
+    expect(page.locator("#invite-code")).to_have_text(re.compile(r"\S{16,}"))
     code = page.locator("#invite-code").inner_text()
     assert len(code) >= 16
     expect(page.locator("#invite-list li")).to_have_count(1)

@@ -19,7 +19,16 @@ def scripts(html):
 
 
 ALPINE = "vendor/alpinejs-csp/3.17.4/alpine-csp.min.js"
-SCREEN_SCRIPTS = ["dashboard", "purchase_dialog", "attachments", "purchases", "warranties", "transfer", "backups"]
+SCREEN_SCRIPTS = [
+    "dashboard",
+    "purchase_dialog",
+    "attachments",
+    "purchases",
+    "warranties",
+    "transfer",
+    "backups",
+    "household",
+]
 SHELL_SCRIPTS = [
     "app/api.js",
     "app/core.js",

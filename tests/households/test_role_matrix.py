@@ -24,7 +24,7 @@ from purchases.models import Purchase
 from tests.conftest import token_client
 from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory
 from tests.spends.test_access_matrix import ACCESS, OPERATIONS, PUBLIC, STAFF_WRITE, SUPERUSER
-from warranties.models import Warranty
+from warranties.models import Claim, Warranty
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,8 @@ KIND = {
     "/api/warranties": RECORDS,
     "/api/warranties/{id}": RECORDS,
     "/api/warranties/expiring": RECORDS,
+    "/api/warranties/{id}/claims": RECORDS,
+    "/api/claims/{id}": RECORDS,
     "/api/analytics/brands": RECORDS,
     "/api/analytics/dashboard": RECORDS,
     "/api/analytics/recent-purchases": RECORDS,
@@ -94,6 +96,7 @@ def world(db):
     stranger = UserFactory(username="b-owner")
     purchase = PurchaseFactory(owner=owner, product_name="A's fridge")
     warranty = WarrantyFactory(purchase=purchase)
+    claim = Claim.objects.create(warranty=warranty, opened_on=purchase.purchase_date, issue="A's fridge hums")
     PurchaseFactory(owner=stranger, product_name="B's kettle")
     owner_client = token_client(owner)
     upload = owner_client.post(
@@ -111,6 +114,8 @@ def world(db):
             "/api/purchases/{id}": purchase.pk,
             "/api/purchases/{purchase_id}/attachments": purchase.pk,
             "/api/warranties/{id}": warranty.pk,
+            "/api/warranties/{id}/claims": warranty.pk,
+            "/api/claims/{id}": claim.pk,
             "/api/attachments/{id}": upload.json()["id"],
             "/api/attachments/{id}/download": upload.json()["id"],
             "/api/household/invites/{code}": invite.json()["code"],
@@ -138,6 +143,7 @@ def _snapshot():
     return (
         Purchase.objects.count(),
         Warranty.objects.count(),
+        sorted(Claim.objects.values_list("pk", "status", "issue")),
         Attachment.objects.count(),
         Household.objects.count(),
         sorted(Membership.objects.values_list("user_id", "household_id", "role")),

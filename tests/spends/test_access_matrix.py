@@ -44,6 +44,8 @@ ACCESS = {
     "/api/warranties": USER,
     "/api/warranties/{id}": USER,
     "/api/warranties/expiring": USER,
+    "/api/warranties/{id}/claims": USER,
+    "/api/claims/{id}": USER,
     "/api/analytics/brands": USER,
     "/api/analytics/dashboard": USER,
     "/api/analytics/recent-purchases": USER,

@@ -76,3 +76,23 @@ def test_changelists_offer_csv_import_and_export(admin_client):
     for url in ("/admin/purchases/purchase/", "/admin/catalog/retailer/", "/admin/catalog/brand/"):
         page = admin_client.get(url).content.decode()
         assert "import/" in page and "export/" in page, url
+
+
+def test_purchase_admin_shows_return_windows_and_filters_returned(admin_client):
+    import datetime
+
+    PurchaseFactory(
+        product_name="sent back",
+        status="RETURNED",
+        purchase_date=datetime.date(2025, 1, 15),
+        return_by=datetime.date(2025, 2, 14),
+        returned_on=datetime.date(2025, 1, 20),
+    )
+    PurchaseFactory(product_name="kept", return_by=datetime.date(2025, 2, 14))
+    page = admin_client.get("/admin/purchases/purchase/?status__exact=RETURNED")
+    assert page.status_code == 200
+    assert {p.product_name for p in page.context["cl"].result_list} == {"sent back"}
+    assert b"column-return_by" in page.content and b"column-returned_on" in page.content
+    assert b"?status__exact=RETURNED" in admin_client.get("/admin/purchases/purchase/").content
+    form = admin_client.get("/admin/purchases/purchase/add/").content
+    assert b'name="return_by"' in form and b'name="returned_on"' in form

@@ -15,7 +15,7 @@ from warranties.choices import WarrantyStatus, WarrantyType
 
 HEADER = (
     "id,product_name,price,currency_code,retailer,brand,status,purchase_date,notes,warranty_start,warranty_end,"
-    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_at,updated_at"
+    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_at,updated_at,return_by,returned_on"
 )
 TIMESTAMP_KEYS = {"id", "purchase_id", "created_at", "updated_at", "exported_at"}
 
@@ -82,6 +82,7 @@ def rich_data(owner, other_user):
             retailer=apple,
             purchase_date=datetime.date(2025, 1, 15),
             status=PurchaseStatus.RECEIVED,
+            return_by=datetime.date(2025, 2, 14),
         ),
         PurchaseFactory(
             owner=owner,
@@ -102,7 +103,14 @@ def rich_data(owner, other_user):
             notes="+1 for this; -2 for that\n@mention",
         ),
         PurchaseFactory(
-            owner=owner, product_name="'=already quoted", price=Decimal("5.00"), purchase_date=day, notes="'plain quote"
+            owner=owner,
+            product_name="'=already quoted",
+            price=Decimal("5.00"),
+            purchase_date=day,
+            notes="'plain quote",
+            status=PurchaseStatus.RETURNED,
+            return_by=datetime.date(2025, 3, 31),
+            returned_on=datetime.date(2025, 3, 9),
         ),
         PurchaseFactory(owner=owner, product_name="Twin", price=Decimal("9.99"), purchase_date=day),
         PurchaseFactory(owner=owner, product_name="Twin", price=Decimal("9.99"), purchase_date=day),

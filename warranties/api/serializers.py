@@ -43,7 +43,9 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
     notes = validation.notes()
     cost = validation.cost()
     reference = validation.reference()
-    claim_count = serializers.IntegerField(read_only=True, help_text="How many claims were filed on this coverage.")
+    claim_count = serializers.IntegerField(
+        read_only=True, help_text="How many claims were filed on this warranty (/api/warranties/{id}/claims)."
+    )
     duration_months = validation.duration_months()
     days_remaining = serializers.IntegerField(
         read_only=True,

@@ -34,6 +34,11 @@ class Command(BaseCommand):
                     f"  {outcome.username} <{outcome.email or '-'}>: {warranty.purchase.product_name} ends "
                     f"{warranty.warranty_end.isoformat()} ({warranty.lead_day}-day reminder)"
                 )
+            for purchase in outcome.returns_due:
+                self.stderr.write(
+                    f"  {outcome.username} <{outcome.email or '-'}>: return {purchase.product_name} by "
+                    f"{purchase.return_by.isoformat()} ({purchase.lead_day}-day reminder)"
+                )
             if outcome.error:
                 self.stderr.write(self.style.ERROR(f"  {outcome.username}: FAILED, {outcome.error}"))
             elif outcome.skipped:
@@ -43,7 +48,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(
                 f"Dry run for {report.today.isoformat()}: {report.reminders_due} reminder(s) due for "
-                f"{sum(1 for o in report.outcomes if o.due)} user(s); nothing sent."
+                f"{sum(1 for o in report.outcomes if o.due or o.returns_due)} user(s); nothing sent."
             )
         else:
             self.stdout.write(

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('purchases', '0007_purchase_household_indexes'),
-        ('warranties', '0002_warranty_created_by'),
+        ('warranties', '0003_claim'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
