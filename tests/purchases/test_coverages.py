@@ -321,3 +321,16 @@ def test_the_household_sees_only_its_coverages(owner_client, other_user, fridge)
     assert household_of(other_user) != fridge[0].household_id
     assert owner_client.get(f"{URL}/{theirs.pk}").status_code == 404
     assert sum(len(item["warranties"]) for item in owner_client.get(URL).json()["items"]) == 3
+
+
+def test_claim_count_of_the_chosen_warranty_and_of_each_coverage(owner_client, django_assert_num_queries, fridge):
+    from warranties.models import Claim
+
+    purchase, coverages = fridge
+    for warranty, n in ((coverages["lifetime"], 2), (coverages["expired"], 1)):
+        for _ in range(n):
+            Claim.objects.create(warranty=warranty, opened_on=TODAY, issue="Broken")
+    with django_assert_num_queries(QUERIES_PER_PAGE):  # the counts are subqueries of the page and of the prefetch
+        item = owner_client.get(URL).json()["items"][0]
+    assert item["warranty"]["claim_count"] == 2
+    assert [w["claim_count"] for w in item["warranties"]] == [1, 0, 2]
