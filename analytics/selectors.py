@@ -199,9 +199,10 @@ def spending_summary(*, household_id, currency: str, today: datetime.date | None
 
     Returns `{"currency", "total_spent", "item_count", "average_price", "min_price", "max_price",
     "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
-    "currencies": [sorted codes]}`. Without purchases in `currency`: sums "0.00", counts 0, other prices and
-    dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates). Two queries (the
-    aggregate, the distinct currencies).
+    "currencies": [sorted codes], "warranty_cost_total"}`. Without purchases in `currency`: sums "0.00", counts 0,
+    other prices and dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates).
+    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Three queries (the aggregate, the
+    coverages' cost, the distinct currencies).
     """
     today = today or clock.today()
     this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
@@ -218,6 +219,10 @@ def spending_summary(*, household_id, currency: str, today: datetime.date | None
         last_purchase_date=Max("purchase_date", filter=kept),
         this_month_spent=_money_sum(where=this_month & kept),
         **by_status,
+    )
+    # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage.
+    warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
+        total=_money_sum("cost")
     )
     currencies = list(
         Purchase.objects.in_household(household_id)
@@ -237,6 +242,7 @@ def spending_summary(*, household_id, currency: str, today: datetime.date | None
         "this_month_spent": row["this_month_spent"],
         "by_status": {status: row[f"status_{status}"] for status in PurchaseStatus.values},
         "currencies": currencies,
+        "warranty_cost_total": warranty_cost["total"],
     }
 
 

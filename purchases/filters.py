@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
@@ -12,6 +12,14 @@ from spends.api.filters import (
     StrictBooleanFilter,
     TiebreakOrderingFilter,
 )
+
+# The warranties app sits above purchases: its model is reached through the reverse relation, its effective
+# statuses are named here (warranties.choices.EffectiveStatus).
+WARRANTY_STATUS_CHOICES = [("ACTIVE", "Active"), ("EXPIRED", "Expired"), ("VOIDED", "Voided")]
+
+
+def _warranties():
+    return Purchase._meta.get_field("warranties").related_model.objects.all()
 
 
 class PurchaseFilterSet(RequestedFiltersOnly):
@@ -30,7 +38,15 @@ class PurchaseFilterSet(RequestedFiltersOnly):
     price_max = django_filters.NumberFilter(
         field_name="price", lookup_expr="lte", max_digits=10, decimal_places=2, help_text="Inclusive."
     )
-    has_warranty = StrictBooleanFilter(method="filter_has_warranty", help_text="true or false.")
+    has_warranty = StrictBooleanFilter(
+        method="filter_has_warranty", help_text="true: at least one warranty; false: none."
+    )
+    warranty_status = django_filters.ChoiceFilter(
+        method="filter_warranty_status",
+        choices=WARRANTY_STATUS_CHOICES,
+        help_text="Addition to API.md (#21): purchases with at least one warranty of this effective status today "
+        "(UTC).",
+    )
     returnable = StrictBooleanFilter(
         method="filter_returnable",
         help_text="true: the open return windows (not RETURNED, return_by today (UTC) or later); false: the rest.",
@@ -52,7 +68,22 @@ class PurchaseFilterSet(RequestedFiltersOnly):
     def filter_has_warranty(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(warranty__isnull=not value)
+        # EXISTS over every coverage (not the chosen one), without a join that would repeat purchases.
+        any_warranty = Exists(_warranties().filter(purchase=OuterRef("pk")))
+        return queryset.filter(any_warranty if value else ~any_warranty)
+
+    def filter_warranty_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        today, coverages = clock.today(), _warranties().filter(purchase=OuterRef("pk"))
+        # The effective status as warranties.models.effective_status_expressions computes it, as conditions.
+        if value == "VOIDED":
+            coverages = coverages.filter(status="VOIDED")
+        elif value == "EXPIRED":
+            coverages = coverages.expired_on(today)
+        else:
+            coverages = coverages.active_on(today)
+        return queryset.filter(Exists(coverages))
 
     def filter_returnable(self, queryset, name, value):
         if value is None:

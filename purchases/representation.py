@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 
 
 @dataclass(frozen=True)
@@ -21,9 +20,10 @@ class Key:
 
     `path`: dotted in the object ("warranty.provider"). `lookup`: its values_list() lookup in a purchase_list row, or
     None when another key gives it (the nested warranty's purchase_id and product_name). `kind`: how it is written
-    (uuid, text, money, date, datetime, count, days; object for the nested warranty). `written`: an import validates
-    and writes it (the serializer's writable fields that a file may set). `csv`: its CSV column, or None. `csv_read`:
-    an import reads that column."""
+    (uuid, text, money, money_or_null, date, datetime, count, days; object for the nested warranty, list for the
+    purchase's `warranties`, which only the API shows: the exports keep the chosen warranty until their version 2).
+    `written`: an import validates and writes it (the serializer's writable fields that a file may set). `csv`: its
+    CSV column, or None. `csv_read`: an import reads that column."""
 
     path: str
     lookup: str | None
@@ -47,6 +47,7 @@ PURCHASE_KEYS: tuple[Key, ...] = (
     Key("purchase_date", "purchase_date", "date", written=True, csv="purchase_date"),
     Key("notes", "notes", "text", written=True, csv="notes"),
     Key("warranty", None, "object", written=True),
+    Key("warranties", None, "list"),
     Key("attachment_count", "attachment_count", "count"),
     # Version 2 (households): the username of the member who added it; null once their account is gone. An import
     # reads it (a member's username is kept for a new purchase) but never validates or writes it as a field.
@@ -69,6 +70,9 @@ WARRANTY_KEYS: tuple[Key, ...] = (
     Key("warranty.days_remaining", "warranty_days_remaining", "days"),
     Key("warranty.provider", "warranty__provider", "text", written=True, csv="warranty_provider"),
     Key("warranty.notes", "warranty__notes", "text", written=True, csv="warranty_notes"),
+    Key("warranty.cost", "warranty__cost", "money_or_null"),
+    Key("warranty.reference", "warranty__reference", "text"),
+    Key("warranty.claim_count", "warranty_claim_count", "count"),
     Key("warranty.created_at", "warranty__created_at", "datetime"),
     Key("warranty.updated_at", "warranty__updated_at", "datetime"),
 )
@@ -146,6 +150,10 @@ def date_writer(output_format: str) -> Callable:
     return write
 
 
+def money_or_null(value: Decimal | None) -> str | None:
+    return None if value is None else money(value)
+
+
 def _text_or_uuid(value) -> str | None:
     return None if value is None else str(value)
 
@@ -166,6 +174,7 @@ WRITERS: dict[str, Callable] = {
     "uuid": _text_or_uuid,
     "text": _as_is,
     "money": money,
+    "money_or_null": money_or_null,
     "date": date,
     "datetime": timestamp,
     "count": _count,
@@ -182,10 +191,11 @@ def _none(_value) -> None:
 
 def _plan(keys: Sequence[Key]) -> list[tuple[str, int, Callable]]:
     """Per key of the object, in order: its name, the index of its value in a row of LOOKUPS, its writer. The
-    nested warranty gets a placeholder, filled in by purchase_object (so it keeps its place in the key order)."""
+    nested warranty and the list get a placeholder, filled in by the callers (so they keep their place in the key
+    order)."""
     return [
         (key.path.removeprefix("warranty."), _INDEX[_DERIVED.get(key.path, key.path)], WRITERS[key.kind])
-        if key.kind != "object"
+        if key.kind not in ("object", "list")
         else (key.path, 0, _none)
         for key in keys
     ]
@@ -196,12 +206,26 @@ _WARRANTY_PLAN = _plan(WARRANTY_KEYS)
 _WARRANTY_ID = _INDEX["warranty.id"]
 
 
-def purchase_object(row: Sequence) -> dict:
-    """The purchase object of one row of `LOOKUPS`' values (in its order): the API's output, ids as UUID or text."""
+def purchase_object(row: Sequence, warranties: list | None = None) -> dict:
+    """The purchase object of one row of `LOOKUPS`' values (in its order), ids as UUID or text: with `warranties`
+    (warranty objects) the API's output; without, the exports' (no `warranties` key: their version 1 holds the
+    chosen warranty only)."""
     obj = {name: write(row[index]) for name, index, write in _PURCHASE_PLAN}
     if row[_WARRANTY_ID] is not None:
         obj["warranty"] = {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
+    if warranties is None:
+        del obj["warranties"]
+    else:
+        obj["warranties"] = warranties
     return obj
+
+
+# A warranty's own attribute for each nested warranty lookup: its fields, and the annotations of a warranty row
+# (warranty_list's effective_status, days_remaining, claim_count) for the purchase row's "warranty_…" ones.
+_WARRANTY_ATTRIBUTES = {
+    lookup: lookup.removeprefix("warranty__") if lookup.startswith("warranty__") else lookup.removeprefix("warranty_")
+    for lookup in (key.lookup for key in WARRANTY_KEYS if key.lookup)
+}
 
 
 def _read(purchase, warranty, lookup: str):
@@ -214,22 +238,36 @@ def _read(purchase, warranty, lookup: str):
     return value
 
 
-def purchase_read_representation(purchase, warranty) -> dict:
-    """The purchase object of a `selectors.purchase_list` row (retailer, brand and warranty joined, the warranty's
-    effective status and days annotated); `warranty` is its loaded warranty or None."""
+def warranty_object(purchase, warranty) -> dict:
+    """The warranty object of `warranty` (a warranty_list-annotated row: effective_status, days_remaining,
+    claim_count) of `purchase`: one item of the purchase's `warranties`."""
+    row = [None] * len(_LOOKUP_PATHS)
+    row[_INDEX["id"]], row[_INDEX["product_name"]] = purchase.pk, purchase.product_name
+    for key in WARRANTY_KEYS:
+        if key.lookup:
+            row[_INDEX[key.path]] = getattr(warranty, _WARRANTY_ATTRIBUTES[key.lookup], None)
+    if row[_INDEX["warranty.status"]] is None:
+        row[_INDEX["warranty.status"]] = warranty.status
+    return {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
+
+
+def purchase_read_representation(purchase, warranty, warranties) -> dict:
+    """The purchase object of a `selectors.purchase_list` row (retailer, brand and the chosen warranty joined, the
+    warranty's effective status, days and claims annotated); `warranty` is its chosen warranty or None, `warranties`
+    all its coverages (prefetched, annotated and ordered as selectors give them)."""
     row = [_read(purchase, warranty, lookup) for lookup in LOOKUPS.values()]
     if warranty is not None and row[_INDEX["warranty.status"]] is None:
         row[_INDEX["warranty.status"]] = warranty.status
-    return purchase_object(row)
+    return purchase_object(row, [warranty_object(purchase, item) for item in warranties])
 
 
 def purchase_representation(purchase) -> dict:
-    """The purchase object of a `selectors.purchase_list` row, its warranty loaded or not."""
-    try:
-        warranty = purchase.warranty
-    except ObjectDoesNotExist:
-        warranty = None
-    return purchase_read_representation(purchase, warranty)
+    """The purchase object of a `selectors.purchase_list` row as the exports write it (no `warranties`)."""
+    row = [_read(purchase, getattr(purchase, "warranty", None), lookup) for lookup in LOOKUPS.values()]
+    warranty = getattr(purchase, "warranty", None)
+    if warranty is not None and row[_INDEX["warranty.status"]] is None:
+        row[_INDEX["warranty.status"]] = warranty.status
+    return purchase_object(row)
 
 
 def dig(obj: Mapping | None, path: str):

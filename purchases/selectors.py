@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections, transaction
 from django.db.backends.utils import CursorDebugWrapper
-from django.db.models import Count, DateTimeField, Func, IntegerField, OuterRef, Subquery, UUIDField
+from django.db.models import Count, DateTimeField, Func, IntegerField, OuterRef, Prefetch, Subquery, UUIDField
 from django.db.models.functions import Coalesce
 
 from catalog.selectors import catalog_list
@@ -31,15 +31,25 @@ def _attachment_count():
 
 
 # Annotations that apps above purchases add to every purchase_list row, each a function of `today` returning
-# {name: expression}. They register in their AppConfig.ready() (warranties: the nested warranty's effective status and
-# days remaining), so the rows carry them while purchases imports none of those apps (#19: purchases sits below).
+# {name: expression or FilteredRelation}, with the relations to select_related and the prefetches (functions of
+# `today` returning a Prefetch). They register in their AppConfig.ready() (warranties: the chosen `warranty` relation,
+# its effective status and days remaining, the prefetched `warranties`), so the rows carry them while purchases imports
+# none of those apps (#19: purchases sits below).
 _row_annotations: list[Callable[..., dict]] = []
+_row_select_related: list[str] = []
+_row_prefetches: list[Callable[..., Prefetch]] = []
 
 
-def register_row_annotations(build: Callable[..., dict]) -> None:
-    """Annotate every `purchase_list` row with `build(today=...)`: SQL expressions over a purchase's lookups."""
+def register_row_annotations(
+    build: Callable[..., dict], *, select_related: tuple[str, ...] = (), prefetch: Callable[..., Prefetch] | None = None
+) -> None:
+    """Annotate every `purchase_list` row with `build(today=...)`: SQL expressions over a purchase's lookups (and
+    FilteredRelations, which `select_related` may join), and prefetch `prefetch(today=...)` for every page."""
     if build not in _row_annotations:
         _row_annotations.append(build)
+        _row_select_related.extend(name for name in select_related if name not in _row_select_related)
+        if prefetch is not None:
+            _row_prefetches.append(prefetch)
         _purchase_list_shape.cache_clear()
 
 
@@ -49,11 +59,12 @@ def _purchase_list_shape(today):
     # and detail request (#10), and they are the same for every household on a given day. The queryset is never
     # evaluated: callers only get filtered clones (QuerySet methods never change the queryset they are called on).
     return (
-        Purchase.objects.select_related("retailer", "brand", "warranty", "created_by")
-        .annotate(
-            attachment_count=_attachment_count(),
+        Purchase.objects.annotate(
             **{name: expression for build in _row_annotations for name, expression in build(today=today).items()},
+            attachment_count=_attachment_count(),
         )
+        .select_related("retailer", "brand", "created_by", *_row_select_related)
+        .prefetch_related(*(prefetch(today=today) for prefetch in _row_prefetches))
         .order_by("-purchase_date", "-created_at", "id")
     )
 
@@ -61,9 +72,12 @@ def _purchase_list_shape(today):
 def purchase_list(*, household_id, today=None):
     """The household's purchases, default order newest `purchase_date` then newest created.
 
-    Joined: retailer, brand, warranty and created_by (for the object's `created_by` username): one query for a whole
-    page. Annotated: `attachment_count`, and what the apps above register (`register_row_annotations`; warranties: the
-    nested warranty's `warranty_effective_status` / `warranty_days_remaining`) for `today` (default: today, UTC).
+    Joined: retailer, brand, created_by (for the object's `created_by` username) and what the apps above register
+    (`register_row_annotations`; warranties: the chosen `warranty`, one query for a whole page). Annotated:
+    `attachment_count`, and what the apps above register (warranties: the chosen warranty's
+    `warranty_effective_status` / `warranty_days_remaining` / `warranty_claim_count`) for `today` (default: today,
+    UTC). Prefetched: what they register (warranties: the purchase's `warranties`, one more query per page;
+    values_list() exports skip it).
     """
     return _purchase_list_shape(today or clock.today()).in_household(household_id)
 
@@ -170,7 +184,7 @@ def purchase_export_rows(*, queryset, fields: Sequence[str], chunk_size: int) ->
         columns.append(
             lookup if template is None else _PostgresRead(lookup, postgresql_template=template, output_field=field)
         )
-    rows = queryset.values_list(*columns)
+    rows = queryset.prefetch_related(None).values_list(*columns)  # the prefetched coverages are the objects' only
     if connections[queryset.db].vendor == "postgresql" and _can_stream_chunks():
         return _streamed(rows, chunk_size)
     return rows.iterator(chunk_size=chunk_size)

@@ -137,7 +137,7 @@ def purchases_move(*, from_household_id, to_household_id, user_id, move_all: boo
     duplicates = _looks_like(rows, household_id=to_household_id)
     # Reverse relations named as strings: counting needs no import of the apps above.
     counts = moving.aggregate(
-        warranties=Count("warranty", distinct=True), attachments=Count("attachments", distinct=True)
+        warranties=Count("warranties", distinct=True), attachments=Count("attachments", distinct=True)
     )
     moved = moving.update(household_id=to_household_id)
     if moved:

@@ -31,6 +31,7 @@ from transfer.writing import (
     create_catalog_entries,
     fresh_ids,
 )
+from warranties.selectors import chosen_warranty_relation
 
 PURCHASE_FIELDS = (
     "product_name",
@@ -62,8 +63,9 @@ _PENDING = object()  # a catalog name that is not in the catalog (yet)
 def _by_id(ids: list):
     """The purchases with these ids, whichever household owns them (the caller checks household_id): with
     `household = ?` in the query, SQLite's planner scans the household's index for every batch of ids, quadratic in
-    the size of the account."""
-    return Purchase.objects.filter(pk__in=ids).order_by()
+    the size of the account. `warranty` is each one's chosen coverage (the one a version-1 file holds): an import
+    updates or deletes that one and leaves the purchase's other coverages alone."""
+    return Purchase.objects.annotate(warranty=chosen_warranty_relation()).filter(pk__in=ids).order_by()
 
 
 @dataclass
@@ -161,10 +163,11 @@ class _Importer:
         sets updated_at (auto_now, and the importer's updates), deletes lower a count. One scan of the household's rows.
         (A queryset.update() of purchases or warranties that left updated_at alone would go unseen: there is none.)"""
         return Purchase.objects.in_household(self.household_id).aggregate(
-            purchases=Count("pk"),
+            purchases=Count("pk", distinct=True),  # the join repeats a purchase per coverage
             changed=Max("updated_at"),
-            warranties=Count("warranty__id"),
-            warranty_changed=Max("warranty__updated_at"),
+            # Named apart from the relation: an aggregate called "warranties" would shadow it in the next one.
+            warranty_count=Count("warranties__id"),
+            warranty_changed=Max("warranties__updated_at"),
         )
 
     def _decide(self, items: list[Item]) -> None:

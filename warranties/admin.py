@@ -3,6 +3,7 @@
 (`spends.admin_mixins.admin_extend`), as attachments and transfer do."""
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 
 import purchases.admin  # noqa: F401  (registers the purchase admin this module extends)
 from purchases.models import Purchase
@@ -10,7 +11,7 @@ from spends import clock, data_versions
 from spends.admin_mixins import DataVersionAdminMixin, admin_extend
 from spends.api.scope import request_scope
 from warranties import claims_services
-from warranties.choices import EffectiveStatus
+from warranties.choices import EffectiveStatus, WarrantyStatus
 from warranties.models import Claim, Warranty
 
 
@@ -34,9 +35,9 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Warranty)
 class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
-    list_display = ["purchase", "warranty_type", "warranty_start", "warranty_end", "status", "provider"]
+    list_display = ["purchase", "warranty_type", "warranty_start", "warranty_end", "status", "provider", "reference"]
     list_filter = ["status", "warranty_type", "warranty_end"]
-    search_fields = ["purchase__product_name", "provider", "notes"]
+    search_fields = ["purchase__product_name", "provider", "reference", "notes"]
     list_select_related = ["purchase"]
     autocomplete_fields = ["purchase"]
     date_hierarchy = "warranty_end"
@@ -69,7 +70,8 @@ class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
 
 
 class WarrantyStatusFilter(admin.SimpleListFilter):
-    """The warranty's effective status today (UTC), as the API computes it, or no warranty at all."""
+    """Purchases with at least one warranty of this effective status today (UTC), as the API computes it, or with
+    no warranty at all."""
 
     title = "warranty status"
     parameter_name = "warranty_status"
@@ -79,22 +81,35 @@ class WarrantyStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value, today = self.value(), clock.today()
+        coverages = Warranty.objects.filter(purchase=OuterRef("pk"))
         if value == "NONE":
-            return queryset.filter(warranty__isnull=True)
+            return queryset.filter(~Exists(coverages))
         if value == EffectiveStatus.VOIDED:
-            return queryset.filter(warranty__status="VOIDED")
+            return queryset.filter(Exists(coverages.filter(status=WarrantyStatus.VOIDED)))
         if value == EffectiveStatus.EXPIRED:
-            return queryset.filter(warranty__status="ACTIVE", warranty__warranty_end__lt=today)
+            return queryset.filter(Exists(coverages.expired_on(today)))
         if value == EffectiveStatus.ACTIVE:
-            return queryset.filter(warranty__status="ACTIVE").exclude(warranty__warranty_end__lt=today)
+            return queryset.filter(Exists(coverages.active_on(today)))
         return queryset
 
 
-class WarrantyInline(admin.StackedInline):
+class WarrantyInline(admin.TabularInline):
+    """The purchase's coverages, one row each (any number since #21)."""
+
     model = Warranty
     extra = 0
-    max_num = 1
-    readonly_fields = ["created_at", "updated_at"]
+    fields = [
+        "warranty_type",
+        "warranty_start",
+        "warranty_end",
+        "status",
+        "provider",
+        "reference",
+        "cost",
+        "notes",
+        "created_at",
+    ]
+    readonly_fields = ["created_at"]
 
 
 class PurchaseWarrantyAdmin(admin.ModelAdmin):

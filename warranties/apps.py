@@ -15,9 +15,10 @@ class WarrantiesConfig(AppConfig):
     def ready(self):
         from purchases.selectors import register_row_annotations
         from spends.backup_registry import register_summary
-        from warranties.selectors import purchase_row_annotations
+        from warranties.selectors import purchase_row_annotations, purchase_row_prefetch
 
         register_summary(backup_summary)
-        # Every purchase_list row carries its warranty's effective status (the purchase's representation, exports and
-        # the analytics lists read it); purchases sits below warranties, so warranties adds it.
-        register_row_annotations(purchase_row_annotations)
+        # Every purchase_list row carries its chosen warranty with its effective status (the purchase's representation,
+        # exports and the analytics lists read it) and its prefetched coverages; purchases sits below warranties, so
+        # warranties adds them.
+        register_row_annotations(purchase_row_annotations, select_related=("warranty",), prefetch=purchase_row_prefetch)

@@ -1,10 +1,12 @@
-"""Warranties: at most one per purchase; the effective status is worked out against today in SQL."""
+"""Warranties (coverages): any number per purchase; the effective status is worked out against today in SQL."""
 
 import datetime
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
@@ -73,7 +75,8 @@ class Warranty(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Its household is its purchase's: not stored here, so a warranty can never be in another household than its
     # purchase (scoping goes through purchase__household).
-    purchase = models.OneToOneField("purchases.Purchase", on_delete=models.CASCADE, related_name="warranty")
+    # Several coverages per purchase (maker's, retailer's extended plan, card protection...): a ForeignKey since #21.
+    purchase = models.ForeignKey("purchases.Purchase", on_delete=models.CASCADE, related_name="warranties")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -83,6 +86,12 @@ class Warranty(models.Model):
     status = models.CharField(max_length=16, choices=WarrantyStatus.choices, default=WarrantyStatus.ACTIVE)
     provider = models.CharField(max_length=255, blank=True, default="")
     notes = models.TextField(blank=True, default="", max_length=10_000)
+    # What the coverage cost, in its purchase's currency (null: unknown or free).
+    cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    # db_default too: the importer INSERTs rows with the columns it knows (transfer.writing.insert_rows).
+    reference = models.CharField(max_length=255, blank=True, default="", db_default="")  # policy or contract number
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,6 +113,9 @@ class Warranty(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=WarrantyStatus.values), name="warranties_warranty_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="warranties_warranty_cost_not_negative"
             ),
         ]
         indexes = [

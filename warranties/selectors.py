@@ -1,11 +1,35 @@
 """Reads of warranties: always scoped to one household (through the purchase) and annotated with the effective
-status for today (UTC)."""
+status for today (UTC). Also what every purchase_list row gets of its coverages: the chosen `warranty` (a join on
+the coverage that protects longest, picked in SQL) and the prefetched `warranties` (one query per page)."""
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from spends import clock
+from warranties.choices import WarrantyType
 from warranties.models import Claim, Warranty, effective_status_expressions
+
+# The order of a purchase's `warranties`: by end, LIFETIME (no end) last, then oldest created.
+COVERAGE_ORDER = (F("warranty_end").asc(nulls_last=True), "created_at", "id")
+
+
+def warranty_annotations(*, prefix: str = "", alias: str = "") -> dict:
+    """Annotations every warranty object carries besides its effective status: `claim_count`. The one place for
+    them: a Warranty query uses the defaults; a purchase_list row reaches its chosen warranty with
+    prefix="warranty__", alias="warranty_"."""
+    return {f"{alias}claim_count": claim_count_annotation(warranty_ref=f"{prefix}id" if prefix else "pk")}
 
 
 def warranty_list(*, household_id, today=None):
@@ -18,7 +42,7 @@ def warranty_list(*, household_id, today=None):
         Warranty.objects.in_household(household_id)
         .select_related("purchase")
         .with_effective_status(today)
-        .annotate(claim_count=claim_count_annotation())
+        .annotate(**warranty_annotations())
         .order_by(F("warranty_end").asc(nulls_last=True), "-created_at", "id")
     )
 
@@ -33,10 +57,42 @@ def warranty_expiring(*, household_id, days: int, today=None):
     )
 
 
+def chosen_warranty_id():
+    """The id of the coverage of the purchase `OuterRef("pk")` that protects longest: LIFETIME first, then the
+    latest warranty_end (no end first), then the latest created (API.md § Version 2). A correlated subquery, served
+    by the purchase_id index; `id` breaks the last ties so every query picks the same row."""
+    lifetime_first = Case(When(warranty_type=WarrantyType.LIFETIME, then=Value(1)), default=Value(0))
+    return Subquery(
+        Warranty.objects.filter(purchase=OuterRef("pk"))
+        .order_by(lifetime_first.desc(), F("warranty_end").desc(nulls_first=True), "-created_at", "-id")
+        .values("pk")[:1]
+    )
+
+
+def chosen_warranty_relation() -> FilteredRelation:
+    """`warranty` on a purchase: its chosen coverage (chosen_warranty_id) as a relation that joins at most one row,
+    so `warranty__<field>` lookups, select_related("warranty") and values_list() read it in the purchase's query."""
+    return FilteredRelation("warranties", condition=Q(warranties__id=chosen_warranty_id()))
+
+
 def purchase_row_annotations(*, today=None) -> dict:
-    """`warranty_effective_status` / `warranty_days_remaining` of a purchase's nested warranty (null without one),
-    for `today`. Registered with purchases.selectors.register_row_annotations in WarrantiesConfig.ready()."""
-    return effective_status_expressions(prefix="warranty__", alias="warranty_", today=today)
+    """What every purchase_list row carries of its coverages, for `today`: the `warranty` relation (the chosen one,
+    null without any), its `warranty_effective_status` / `warranty_days_remaining` / `warranty_claim_count`.
+    Registered with purchases.selectors.register_row_annotations in WarrantiesConfig.ready()."""
+    return {
+        "warranty": chosen_warranty_relation(),
+        **effective_status_expressions(prefix="warranty__", alias="warranty_", today=today),
+        **warranty_annotations(prefix="warranty__", alias="warranty_"),
+    }
+
+
+def purchase_row_prefetch(*, today=None) -> Prefetch:
+    """The purchase's `warranties` for a purchase_list page: one query for the whole page, each annotated like a
+    warranty_list row and in COVERAGE_ORDER."""
+    queryset = (
+        Warranty.objects.with_effective_status(today).annotate(**warranty_annotations()).order_by(*COVERAGE_ORDER)
+    )
+    return Prefetch("warranties", queryset=queryset)
 
 
 def claim_count_annotation(*, warranty_ref: str = "pk"):

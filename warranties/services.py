@@ -1,16 +1,25 @@
 """Writes to warranties. Each runs in a transaction and validates with the model (`full_clean`)."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from spends import data_versions
 from warranties.models import Warranty
 
-WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
+WARRANTY_FIELDS = (
+    "warranty_start",
+    "warranty_end",
+    "warranty_type",
+    "status",
+    "provider",
+    "notes",
+    "cost",
+    "reference",
+)
 
 
-def _save(warranty: Warranty, *, field_prefix: str | None) -> Warranty:
-    for text_field in ("provider", "notes"):
+def _save(warranty: Warranty, *, field_prefix) -> Warranty:
+    for text_field in ("provider", "notes", "reference"):
         setattr(warranty, text_field, (getattr(warranty, text_field) or "").strip())
     try:
         warranty.full_clean(exclude=["purchase", "created_by"], validate_constraints=False)
@@ -28,35 +37,18 @@ def _household_id(warranty: Warranty):
     return purchase.household_id
 
 
-def _already_has_warranty(purchase) -> bool:
-    return Warranty.objects.filter(purchase=purchase).exists()
-
-
-def _one_per_purchase_error() -> ValidationError:
-    return ValidationError({"purchase_id": ["This purchase already has a warranty (one per purchase)."]})
-
-
 @transaction.atomic
-def warranty_create(*, purchase, created_by, field_prefix: str | None = None, **fields) -> Warranty:
-    """Create the purchase's warranty, added by `created_by` (a user, or None); its household is the purchase's.
-    Raises ValidationError (on `purchase_id`) if it already has one, also when a concurrent request inserted it
-    between the check and the insert (the unique index refuses it)."""
-    if _already_has_warranty(purchase):
-        raise _one_per_purchase_error()
+def warranty_create(*, purchase, created_by, field_prefix=None, **fields) -> Warranty:
+    """Add a coverage to the purchase (a purchase may have any number since #21), added by `created_by` (a user, or
+    None); its household is the purchase's. Raises ValidationError (nested under `field_prefix`: a name or a path)."""
     unknown = set(fields) - set(WARRANTY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown warranty fields: {sorted(unknown)}")
-    try:
-        with transaction.atomic():  # a savepoint, so the outer transaction survives the IntegrityError
-            return _save(Warranty(purchase=purchase, created_by=created_by, **fields), field_prefix=field_prefix)
-    except IntegrityError:
-        if _already_has_warranty(purchase):
-            raise _one_per_purchase_error() from None
-        raise
+    return _save(Warranty(purchase=purchase, created_by=created_by, **fields), field_prefix=field_prefix)
 
 
 @transaction.atomic
-def warranty_update(*, warranty: Warranty, field_prefix: str | None = None, **fields) -> Warranty:
+def warranty_update(*, warranty: Warranty, field_prefix=None, **fields) -> Warranty:
     """Update the given fields (a partial update when only some are given)."""
     for key, value in fields.items():
         if key not in WARRANTY_FIELDS:

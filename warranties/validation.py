@@ -1,13 +1,15 @@
 """The rules of a warranty's fields, once: DRF field factories (no serializer) and the rules across fields, which
 the API's WarrantyFieldsSerializer declares and calls, and the import runs on a purchase object's nested warranty."""
 
+import calendar
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 from rest_framework import fields
 from rest_framework.exceptions import ValidationError
 
-from spends.fields import ObjectField
+from spends.fields import MoneyField, ObjectField
 from warranties.choices import WarrantyStatus, WarrantyType
 
 
@@ -41,6 +43,45 @@ def provider() -> fields.CharField:
 
 def notes() -> fields.CharField:
     return fields.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+def cost() -> MoneyField:
+    return MoneyField(
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="What the coverage cost, in the purchase's currency; null when unknown.",
+    )
+
+
+def reference() -> fields.CharField:
+    return fields.CharField(
+        max_length=255, required=False, allow_blank=True, default="", help_text="Policy or contract number."
+    )
+
+
+MAX_DURATION_MONTHS = 1200
+
+
+def duration_months() -> fields.IntegerField:
+    return fields.IntegerField(
+        min_value=1,
+        max_value=MAX_DURATION_MONTHS,
+        required=False,
+        write_only=True,
+        help_text="Write only, instead of warranty_end: the end is the same day N months after warranty_start "
+        "(clamped to the month's last day).",
+    )
+
+
+def end_after_months(start: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months after `start`, clamped to that month's last day (31 Jan + 1 → 28/29 Feb)."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(start.day, last_day))
 
 
 # Key of the nested warranty object → its field's factory, in the object's order.

@@ -132,6 +132,9 @@ class SpendingSummarySerializer(serializers.Serializer):
     this_month_spent = AmountField()
     by_status = PurchaseStatusCountsSerializer()
     currencies = serializers.ListField(child=serializers.CharField(), help_text="Every currency the caller has used.")
+    warranty_cost_total = AmountField(
+        help_text="What the coverages of the counted purchases cost, in the requested currency (0.00 when none)."
+    )
 
 
 class WarrantyTimelineMonthSerializer(serializers.Serializer):

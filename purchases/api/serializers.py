@@ -4,11 +4,12 @@ from catalog.models import Brand, Retailer
 from purchases import validation
 from purchases.models import Purchase
 from purchases.representation import OBJECT_KEYS, purchase_read_representation
-from warranties.api.serializers import NestedWarrantySerializer
+from warranties.api.serializers import CoverageSerializer, NestedWarrantySerializer
 
 
 class PurchaseSerializer(serializers.ModelSerializer):
-    """API.md § Purchases. `warranty` nests the warranty object; absent leaves it, null deletes it."""
+    """API.md § Purchases. `warranty` nests the chosen warranty object (absent leaves it, null deletes it; 409 when the
+    purchase has several); `warranties` lists every coverage and, written, replaces them as a set."""
 
     # The written fields are purchases.validation's, which the import runs too (one place for each rule).
     product_name = validation.product_name()
@@ -29,7 +30,19 @@ class PurchaseSerializer(serializers.ModelSerializer):
     status = validation.status()
     purchase_date = validation.purchase_date()
     notes = validation.notes()
-    warranty = NestedWarrantySerializer(required=False, allow_null=True)
+    warranty = NestedWarrantySerializer(
+        required=False,
+        allow_null=True,
+        help_text="The coverage that protects longest (LIFETIME first, then the latest end, then the latest created). "
+        "Written while the purchase has at most one warranty (409 when it has several): absent leaves it, an object "
+        "creates or updates it, null deletes it.",
+    )
+    warranties = CoverageSerializer(
+        many=True,
+        required=False,
+        help_text="Every coverage, by warranty_end (LIFETIME last). Written: the whole list as a set; items with an "
+        "id of this purchase's warranties are updated, the others created, those left out deleted.",
+    )
     attachment_count = serializers.IntegerField(read_only=True)
     return_by = validation.return_by()
     returned_on = validation.returned_on()
@@ -47,6 +60,8 @@ class PurchaseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate(self, attrs):
+        if "warranty" in attrs and "warranties" in attrs:
+            raise serializers.ValidationError({"warranties": ["Give either warranty or warranties, not both."]})
         # Shape only: the two ways of giving the window exclude each other (the service works the date out).
         body = getattr(self, "initial_data", None) or {}
         if "return_days" in body and "return_by" in body:
@@ -54,15 +69,16 @@ class PurchaseSerializer(serializers.ModelSerializer):
         return attrs
 
     def to_representation(self, instance):
-        state = getattr(instance, "_state", None)
-        warranty = state.fields_cache.get("warranty", _NOT_LOADED) if state is not None else _NOT_LOADED
-        if warranty is not None and warranty is not _NOT_LOADED:
-            # The selector computed the nested warranty's effective status in SQL, on the purchase row.
-            warranty.effective_status = getattr(instance, "warranty_effective_status", None)
-            warranty.days_remaining = getattr(instance, "warranty_days_remaining", None)
-        if warranty is _NOT_LOADED or not _has_list_annotations(instance):
+        warranty = getattr(instance, "warranty", None)
+        if warranty is not None and "warranty_effective_status" in instance.__dict__:
+            # The selector chose the nested warranty and computed its effective status in SQL, on the purchase row.
+            warranty.purchase = instance
+            warranty.effective_status = instance.warranty_effective_status
+            warranty.days_remaining = instance.warranty_days_remaining
+            warranty.claim_count = instance.warranty_claim_count
+        if not _has_list_annotations(instance):
             return super().to_representation(instance)
-        return purchase_read_representation(instance, warranty)
+        return purchase_read_representation(instance, warranty, instance.warranties.all())
 
 
 # --- the read path ----------------------------------------------------------------------------------------------------
@@ -74,16 +90,19 @@ class PurchaseSerializer(serializers.ModelSerializer):
 # serializer's fields (Meta.fields). It must equal DRF's output key for key and value for value:
 # tests/purchases/test_representation.py compares both on every kind of row.
 
-_NOT_LOADED = object()
-
 
 def _has_list_annotations(instance) -> bool:
-    """Whether `instance` comes from `selectors.purchase_list`: annotated, and retailer, brand and created_by joined."""
+    """Whether `instance` comes from `selectors.purchase_list`: annotated, retailer, brand and created_by joined (and
+    with them the chosen warranty), its coverages prefetched."""
+    if not isinstance(instance, Purchase):
+        return False
     values, loaded = instance.__dict__, instance._state.fields_cache
+    prefetched = getattr(instance, "_prefetched_objects_cache", {})
     return (
         "attachment_count" in values
         and "warranty_effective_status" in values
         and "retailer" in loaded
         and "brand" in loaded
         and "created_by" in loaded
+        and "warranties" in prefetched
     )

@@ -14,16 +14,22 @@ TAGS = ["purchases"]
 
 @extend_schema_view(
     list=extend_schema(summary="List purchases", tags=TAGS),
-    create=extend_schema(summary="Create a purchase (optionally with its warranty, atomically)", tags=TAGS),
-    retrieve=extend_schema(summary="Get a purchase with its warranty", tags=TAGS),
+    create=extend_schema(
+        summary="Create a purchase (optionally with its warranty or warranties, atomically)",
+        tags=TAGS,
+        description="`warranty` (one object) or `warranties` (a list), not both (400).",
+    ),
+    retrieve=extend_schema(summary="Get a purchase with its warranties", tags=TAGS),
     update=extend_schema(
         summary="Replace a purchase",
         tags=TAGS,
         description="Omitted optional fields go back to their defaults, "
-        "except `warranty`: absent leaves it, an object creates or updates it, null deletes it.",
+        "except `warranty`: absent leaves it, an object creates or updates it, null deletes it (409 `conflict` "
+        "when the purchase has several warranties: write `warranties`), and `warranties`: absent leaves them, a "
+        "list replaces them as a set (items with an id updated, the others created, those left out deleted).",
     ),
     partial_update=extend_schema(summary="Update a purchase", tags=TAGS),
-    destroy=extend_schema(summary="Delete a purchase with its warranty and attachments", tags=TAGS),
+    destroy=extend_schema(summary="Delete a purchase with its warranties and attachments", tags=TAGS),
 )
 class PurchaseViewSet(ScopedModelViewSet):
     """The caller's household's purchases: every member reads them; OWNER and EDITOR write (a VIEWER's write answers
@@ -45,8 +51,13 @@ class PurchaseViewSet(ScopedModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         warranty = data.pop("warranty", nested.UNSET)
+        warranties = data.pop("warranties", nested.UNSET)
         purchase = nested.purchase_update(
-            purchase=serializer.instance, warranty=warranty, created_by=self.request.user, **data
+            purchase=serializer.instance,
+            warranty=warranty,
+            warranties=warranties,
+            created_by=self.request.user,
+            **data,
         )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)
 

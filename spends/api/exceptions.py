@@ -68,8 +68,11 @@ def exception_handler(exc, context):
         if NON_FIELD_ERRORS in errors:
             errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
         # A service validating a nested object (a purchase's warranty) names it, so errors nest as the contract says.
+        # A prefix may be a path: ("warranties", "1") for the second item of a purchase's `warranties`.
         prefix = getattr(exc, "field_prefix", None)
-        exc = exceptions.ValidationError({prefix: errors} if prefix else errors)
+        for part in reversed((prefix,) if isinstance(prefix, str) else prefix or ()):
+            errors = {part: errors}
+        exc = exceptions.ValidationError(errors)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -190,6 +190,7 @@ def test_summary_currency_is_case_insensitive(owner_client, spending_data, leap_
         "this_month_spent": "0.00",
         "by_status": {"ORDERED": 0, "RECEIVED": 1, "RETURNED": 0},
         "currencies": ["EUR", "USD"],
+        "warranty_cost_total": "0.00",
     }
 
 
@@ -229,6 +230,7 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
         "this_month_spent": "0.00",
         "by_status": {"ORDERED": 0, "RECEIVED": 0, "RETURNED": 0},
         "currencies": [],
+        "warranty_cost_total": "0.00",
     }
     assert len(body["warranty_timeline"]) == 12
     assert body["warranty_timeline"][-1] == {"month": "2025-03", "active": 0, "expired": 0, "expiring_soon": 0}
@@ -432,8 +434,8 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1
 # + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1 + top products 1 + recent purchases 1
-# + recent warranties 1.
-DASHBOARD_QUERIES = 15
+# + recent warranties 1; #21: + the coverages' cost in the summary 1 + the recent purchases' coverages 1.
+DASHBOARD_QUERIES = 17
 
 
 def _add_rows(owner, count):

@@ -148,6 +148,7 @@ def test_summary_in_usd(owner, spending_data):
         "this_month_spent": Decimal("6.01"),
         "by_status": {"ORDERED": 2, "RECEIVED": 5, "RETURNED": 0},
         "currencies": ["EUR", "USD"],
+        "warranty_cost_total": Decimal("0.00"),
     }
 
 
@@ -174,6 +175,7 @@ def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spen
         "this_month_spent": Decimal("0.00"),
         "by_status": {"ORDERED": 0, "RECEIVED": 0, "RETURNED": 0},
         "currencies": ["EUR", "USD"],
+        "warranty_cost_total": Decimal("0.00"),
     }
 
 

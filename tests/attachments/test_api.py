@@ -362,8 +362,9 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
     owner_client, owner, make_attachment, django_assert_num_queries, rows
 ):
     _purchases_with_attachments(owner, make_attachment, rows)
-    # token, scope, COUNT for total, the page (attachment_count is a correlated subquery in the same query)
-    with django_assert_num_queries(4):
+    # token, scope, COUNT for total, the page (attachment_count is a correlated subquery in the same query), the
+    # page's coverages (#21)
+    with django_assert_num_queries(5):
         body = owner_client.get("/api/purchases", {"limit": 100}).json()
     assert body["total"] == rows
     assert {item["attachment_count"] for item in body["items"]} == {2}

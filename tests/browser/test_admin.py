@@ -41,13 +41,13 @@ def test_add_a_purchase_with_a_warranty_then_find_it_by_search(admin_page):
     admin_page.fill("#id_currency_code", "USD")
     admin_page.fill("#id_purchase_date", "2025-03-01")
     admin_page.select_option("#id_household", str(household_of(admin_page.user)))
-    admin_page.click("#warranty-group .add-row a")  # the inline starts empty: "Add another Warranty"
-    admin_page.fill("#id_warranty-0-warranty_start", "2025-03-01")
-    admin_page.fill("#id_warranty-0-warranty_end", "2027-03-01")
+    admin_page.click("#warranties-group .add-row a")  # the inline starts empty: "Add another Warranty"
+    admin_page.fill("#id_warranties-0-warranty_start", "2025-03-01")
+    admin_page.fill("#id_warranties-0-warranty_end", "2027-03-01")
     admin_page.click("input[name=_save]")
     admin_page.wait_for_selector(".messagelist .success")
     purchase = Purchase.objects.get(product_name="Cordless Vacuum V15")
-    assert purchase.price == Decimal("649.90") and purchase.warranty.warranty_end == datetime.date(2027, 3, 1)
+    assert purchase.price == Decimal("649.90") and purchase.warranties.get().warranty_end == datetime.date(2027, 3, 1)
 
     admin_page.fill("#searchbar", "vacuum")
     admin_page.press("#searchbar", "Enter")

@@ -244,9 +244,10 @@ def test_catalog_purchase_count_counts_the_households_purchases(houses):
 def test_the_scope_costs_one_query(houses, django_assert_num_queries):
     a, _ = houses
     PurchaseFactory(owner=a.owner)
-    # token, scope (membership), COUNT, page: the same as for a user alone, whatever the role.
+    # token, scope (membership), COUNT, page, the page's coverages (#21): the same as for a user alone, whatever
+    # the role.
     for role in ("owner", "viewer"):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             assert a.clients[role].get("/api/purchases").json()["total"] == 1
 
 

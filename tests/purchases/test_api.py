@@ -88,7 +88,8 @@ def test_create_returns_the_contract_object_with_defaults(owner_client, owner):
     body = response.json()
     assert set(body) == {
         "id", "product_name", "price", "currency_code", "retailer_id", "retailer_name", "brand_id", "brand_name",
-        "status", "purchase_date", "notes", "warranty", "attachment_count", "created_by", "created_at", "updated_at",
+        "status", "purchase_date", "notes", "warranty", "warranties", "attachment_count", "created_by", "created_at",
+        "updated_at",
         "return_by", "returned_on",
     }  # fmt: skip
     assert body["product_name"] == "MacBook Air 13"
@@ -270,6 +271,9 @@ def test_create_with_nested_warranty_creates_both(owner_client):
         "days_remaining": (datetime.date(2027, 1, 15) - TODAY.date()).days,
         "provider": "AppleCare",
         "notes": "receipt in drawer",
+        "cost": None,
+        "reference": "",
+        "claim_count": 0,
         "created_at": body["warranty"]["created_at"],
         "updated_at": body["warranty"]["updated_at"],
     }
@@ -421,7 +425,7 @@ def test_put_without_required_fields_is_400(owner_client, full_purchase):
 
 
 def test_put_with_warranty_object_replaces_the_warranty_fields(owner_client, full_purchase):
-    warranty_id = full_purchase.warranty.pk
+    warranty_id = full_purchase.warranties.get().pk
     response = owner_client.put(
         detail_url(full_purchase.pk),
         valid_payload(warranty={"warranty_start": "2025-04-01", "warranty_end": "2026-04-01"}),
@@ -596,7 +600,7 @@ def test_retrieve_returns_purchase_with_its_warranty(owner_client, full_purchase
     body = owner_client.get(detail_url(full_purchase.pk)).json()
     assert body["id"] == str(full_purchase.pk)
     assert (body["retailer_name"], body["brand_name"], body["price"]) == ("Corner Store", "Fruitco", "399.00")
-    assert body["warranty"]["id"] == str(full_purchase.warranty.pk)
+    assert body["warranty"]["id"] == str(full_purchase.warranties.get().pk)
     assert body["warranty"]["days_remaining"] == (datetime.date(2027, 3, 10) - TODAY.date()).days
 
 

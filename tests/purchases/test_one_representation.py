@@ -18,22 +18,31 @@ pytestmark = pytest.mark.django_db
 WRITTEN_WARRANTY_KEYS = [key.path.removeprefix("warranty.") for key in representation.WARRANTY_KEYS if key.written]
 
 
+# Written by the API but not (yet) by an import: the coverages' list and the new warranty fields (#21: the version-2
+# formats are a later step); `duration_months` is an input only, never a key of the object.
+API_ONLY_WRITES = {"warranties", "cost", "reference", "duration_months"}
+
+
 def test_the_serializers_fields_are_the_representations_keys():
     fields = PurchaseSerializer().fields
     # return_days is the one write-only field: not a key of the object (return_by is), applied at write time only.
     assert fields["return_days"].write_only
     fields = {name: field for name, field in fields.items() if name != "return_days"}
     assert list(fields) == list(representation.OBJECT_KEYS)
-    assert list(fields["warranty"].fields) == list(representation.WARRANTY_OBJECT_KEYS)
-    writable = [name for name, field in fields.items() if not field.read_only]
+    for nested in (fields["warranty"], fields["warranties"].child):
+        assert [name for name, field in nested.fields.items() if not field.write_only] == list(
+            representation.WARRANTY_OBJECT_KEYS
+        )
+    writable = [name for name, field in fields.items() if not field.read_only and name not in API_ONLY_WRITES]
     # The catalog references are written through their own rules (by id or, in a file, by name).
     assert [name for name in writable if name not in ("retailer_id", "brand_id")] == list(representation.WRITTEN_KEYS)
     nested = fields["warranty"].fields
-    assert [name for name, field in nested.items() if not field.read_only] == WRITTEN_WARRANTY_KEYS
+    written = [name for name, field in nested.items() if not field.read_only and name not in API_ONLY_WRITES]
+    assert written == WRITTEN_WARRANTY_KEYS
 
 
 def test_every_key_but_the_derived_ones_has_a_lookup():
-    derived = {"warranty", "warranty.purchase_id", "warranty.product_name"}
+    derived = {"warranty", "warranties", "warranty.purchase_id", "warranty.product_name"}
     assert set(representation.LOOKUPS) == {key.path for key in representation.KEYS} - derived
 
 
@@ -42,7 +51,8 @@ def test_the_json_export_writes_the_representations_keys(owner):
     PurchaseFactory(owner=owner)
     document = json.loads("".join(exporting.purchases_export_json(household_id=household_of(owner))))
     covered, bare = sorted(document["purchases"], key=lambda obj: obj["warranty"] is None)
-    assert list(covered) == list(bare) == list(representation.OBJECT_KEYS)
+    # The version-1 export: the chosen warranty, no `warranties` list (#21).
+    assert list(covered) == list(bare) == [key for key in representation.OBJECT_KEYS if key != "warranties"]
     assert list(covered["warranty"]) == list(representation.WARRANTY_OBJECT_KEYS)
     assert bare["warranty"] is None
 

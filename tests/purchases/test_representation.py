@@ -30,13 +30,19 @@ pytestmark = pytest.mark.django_db
 def _generic(instance) -> dict:
     """DRF's field-by-field representation, bypassing the fast path."""
     serializer = PurchaseSerializer()
-    # The override sets the nested warranty's effective status first; the generic walk then reads it.
-    state = instance._state.fields_cache
-    warranty = state.get("warranty")
+    # The override sets the chosen warranty's effective status first; the generic walk then reads it.
+    warranty = getattr(instance, "warranty", None)
     if warranty is not None:
+        warranty.purchase = instance
         warranty.effective_status = instance.warranty_effective_status
         warranty.days_remaining = instance.warranty_days_remaining
+        warranty.claim_count = instance.warranty_claim_count
     return serializers.ModelSerializer.to_representation(serializer, instance)
+
+
+def _exported(obj: dict) -> dict:
+    """The API's object as the version-1 exports write it: the chosen warranty, no `warranties` list."""
+    return {key: value for key, value in obj.items() if key != "warranties"}
 
 
 def _as_json(data) -> str:
@@ -70,6 +76,11 @@ def varied_purchases(owner):
         notes="@SUM(A1)",
     )
     WarrantyFactory(purchase=rows[2], warranty_type=WarrantyType.LIFETIME, warranty_end=None)
+    # Two more coverages of the LIFETIME one's purchase, which stays its chosen `warranty`.
+    WarrantyFactory(
+        purchase=rows[2], cost=Decimal("79.99"), reference="POL-1", warranty_end=now - datetime.timedelta(days=3)
+    )
+    WarrantyFactory(purchase=rows[2], status=WarrantyStatus.VOIDED, cost=Decimal("0.00"))
     WarrantyFactory(purchase=rows[3], status=WarrantyStatus.VOIDED)
     WarrantyFactory(  # EXPIRED: ended yesterday
         purchase=rows[4],
@@ -117,9 +128,9 @@ def test_fast_path_is_used_for_selector_rows(owner, varied_purchases, monkeypatc
     calls = []
     original = purchase_serializers.purchase_read_representation
 
-    def spy(purchase, warranty):
+    def spy(purchase, warranty, warranties):
         calls.append(purchase.pk)
-        return original(purchase, warranty)
+        return original(purchase, warranty, warranties)
 
     monkeypatch.setattr(purchase_serializers, "purchase_read_representation", spy)
     PurchaseSerializer(selectors.purchase_list(household_id=household_of(owner)), many=True).data  # noqa: B018 - renders
@@ -153,7 +164,7 @@ def test_the_json_export_renders_plain_rows_like_drf(owner, varied_purchases, ot
 
     PurchaseFactory(owner=other_user, product_name="Not mine")
     document = json.loads("".join(transfer.purchases_export_json(household_id=household_of(owner))))
-    expected = [_generic(purchase) for purchase in selectors.purchase_list(household_id=household_of(owner))]
+    expected = [_exported(_generic(p)) for p in selectors.purchase_list(household_id=household_of(owner))]
     assert len(document["purchases"]) == 6
     assert _as_json(document["purchases"]) == _as_json(expected)
 
@@ -199,7 +210,7 @@ def test_created_by_is_the_members_username_or_null_everywhere(owner, django_ass
         household=home, created_by=gone, product_name="Orphan", purchase_date=datetime.date(2025, 1, 1)
     )
     gone.delete()  # SET_NULL: the purchase stays with the household
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the page and its coverages (prefetched): none per row
         rows = list(selectors.purchase_list(household_id=household))
         fast = [PurchaseSerializer(purchase).data for purchase in rows]
     assert [(item["id"], item["created_by"]) for item in fast] == [

@@ -38,10 +38,12 @@ def _public(purchase) -> dict:
 
 def _drf_generic(purchase) -> dict:
     """DRF's field-by-field walk, whatever shortcut PurchaseSerializer.to_representation takes for selector rows."""
-    warranty = purchase._state.fields_cache.get("warranty")
+    warranty = getattr(purchase, "warranty", None)
     if warranty is not None:  # what PurchaseSerializer.to_representation hands to the nested serializer
+        warranty.purchase = purchase
         warranty.effective_status = purchase.warranty_effective_status
         warranty.days_remaining = purchase.warranty_days_remaining
+        warranty.claim_count = purchase.warranty_claim_count
     return serializers.ModelSerializer.to_representation(PurchaseSerializer(), purchase)
 
 

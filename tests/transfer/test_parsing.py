@@ -49,7 +49,8 @@ def _outcome_ours(data):
 def _plain(values) -> dict:
     plain = {key: values[key] for key in WRITABLE_KEYS if key in values}
     if plain.get("warranty") is not None:
-        plain["warranty"] = dict(plain["warranty"])
+        # cost and reference (#21) are the API's only until the version-2 import reads them.
+        plain["warranty"] = {k: v for k, v in plain["warranty"].items() if k not in ("cost", "reference")}
     return plain
 
 

@@ -46,8 +46,16 @@ def test_valid_warranty_can_be_stored(fields):
     assert Warranty.objects.get() == warranty
 
 
-def test_second_warranty_for_a_purchase_cannot_be_stored():
+def test_several_warranties_of_one_purchase_can_be_stored():
+    # Version 2 (#21): the one-per-purchase unique index is gone.
+    first = WarrantyFactory()
+    second = Warranty.objects.create(purchase=first.purchase, warranty_start=START, warranty_end=START)
+    assert set(first.purchase.warranties.all()) == {first, second}
+
+
+def test_a_negative_cost_cannot_be_stored():
     first = WarrantyFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Warranty.objects.create(purchase=first.purchase, warranty_start=START, warranty_end=START)
-    assert list(Warranty.objects.all()) == [first]
+        Warranty.objects.filter(pk=first.pk).update(cost=-1)
+    first.refresh_from_db()
+    assert first.cost is None

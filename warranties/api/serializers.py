@@ -41,6 +41,12 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
     status = WarrantyStatusField()
     provider = validation.provider()
     notes = validation.notes()
+    cost = validation.cost()
+    reference = validation.reference()
+    claim_count = serializers.IntegerField(
+        read_only=True, help_text="How many claims were filed on this warranty (/api/warranties/{id}/claims)."
+    )
+    duration_months = validation.duration_months()
     days_remaining = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -58,10 +64,30 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
             "days_remaining",
             "provider",
             "notes",
+            "cost",
+            "reference",
+            "claim_count",
             "created_at",
             "updated_at",
+            "duration_months",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "duration_months" in values:
+            if "warranty_end" in data:
+                raise serializers.ValidationError(
+                    {"duration_months": ["Give either duration_months or warranty_end, not both."]}
+                )
+            start = values.get("warranty_start", getattr(self.instance, "warranty_start", None))
+            if start is None:  # a partial nested warranty: the stored start is the service's to see
+                raise serializers.ValidationError({"duration_months": ["Needs warranty_start."]})
+            try:
+                values["warranty_end"] = validation.end_after_months(start, values.pop("duration_months"))
+            except ValueError:
+                raise serializers.ValidationError({"duration_months": ["The end would be after 9999-12-31."]}) from None
+        return values
 
     def validate(self, attrs):
         start = attrs.get("warranty_start", getattr(self.instance, "warranty_start", None))
@@ -90,17 +116,21 @@ class NestedWarrantySerializer(WarrantyFieldsSerializer):
         fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:]]
 
 
+class CoverageSerializer(NestedWarrantySerializer):
+    """One item of a purchase's `warranties`: with an `id` of the purchase's warranties it updates that one, without
+    one it is created (the list is written as a set: purchases.nested)."""
+
+    id = serializers.UUIDField(required=False, help_text="One of this purchase's warranties: updated; absent: new.")
+
+
 class WarrantySerializer(WarrantyFieldsSerializer):
     purchase_id = OwnedPurchaseField(
         source="purchase", pk_field=serializers.UUIDField(), required=False, help_text="Required on create."
     )
     product_name = serializers.CharField(source="purchase.product_name", read_only=True)
-    claim_count = serializers.IntegerField(
-        read_only=True, help_text="How many claims were filed on this warranty (/api/warranties/{id}/claims)."
-    )
 
     class Meta(WarrantyFieldsSerializer.Meta):
-        fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:], "claim_count"]
+        fields = ["id", "purchase_id", "product_name", *WarrantyFieldsSerializer.Meta.fields[1:]]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
