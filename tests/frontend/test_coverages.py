@@ -51,7 +51,8 @@ def test_add_a_purchase_with_two_coverages_then_remove_one_and_add_another(app_p
     fill_coverage(page, 1, kind="EXTENDED", start="2025-02-01", months=120, provider="Compressor plan", cost="89.90")
     save(page)
 
-    page.locator("#purchase-table tbody tr", has_text="Fridge").wait_for()
+    row = page.locator("#purchase-table tbody tr", has_text="Fridge")
+    expect(row.locator(".coverage-count")).to_have_text("2 coverages")
     fridge = Purchase.objects.get(product_name="Fridge")
     stored = {w.provider: w for w in fridge.warranties.all()}
     assert set(stored) == {"Maker", "Compressor plan"}
