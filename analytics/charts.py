@@ -68,7 +68,7 @@ def spending_bar_chart(series: list[dict], currency: str) -> str:
 
 
 def warranty_timeline_chart(series: list[dict]) -> str:
-    """Grouped bars per month of active, expiring soon and expired warranties, with a legend."""
+    """Grouped bars per month of active, expiring soon and expired coverages (warranties), with a legend."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     keys = ["active", "expiring_soon", "expired"]
     top = _nice_max(float(max((row[k] for row in series for k in keys), default=0)))
@@ -93,4 +93,4 @@ def warranty_timeline_chart(series: list[dict]) -> str:
         body.append(f'<rect x="{x}" y="{HEIGHT - 14}" width="10" height="10" fill="{SERIES_COLOURS[key]}"/>')
         body.append(f'<text x="{x + 14}" y="{HEIGHT - 5}" font-size="11">{key.replace("_", " ")}</text>')
     ticks = [(TOP + plot_h - plot_h * f, f"{top * f:g}") for f in (0, 0.5, 1)]
-    return _frame("Warranties per month", body, ticks)
+    return _frame("Coverages per month", body, ticks)

@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from spends import clock
-from warranties.choices import WarrantyType
+from warranties.choices import ClaimStatus, WarrantyType
 from warranties.models import Claim, Warranty, effective_status_expressions
 
 # The order of a purchase's `warranties`: by end, LIFETIME (no end) last, then oldest created.
@@ -124,3 +124,8 @@ def claim_list(*, household_id):
 def claim_warranty_get(*, household_id, warranty_id) -> Warranty | None:
     """The household's warranty `warranty_id` (its purchase joined), or None when there is none in this household."""
     return Warranty.objects.in_household(household_id).select_related("purchase").filter(pk=warranty_id).first()
+
+
+def claim_open_count(*, household_id) -> int:
+    """How many of the household's claims are still OPEN (the admin dashboard's "claims open"). One query."""
+    return Claim.objects.filter(warranty__purchase__household_id=household_id, status=ClaimStatus.OPEN).count()

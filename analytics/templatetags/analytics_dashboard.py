@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from analytics import charts, selectors
 from spends.api.scope import request_scope
-from warranties.selectors import warranty_expiring
+from warranties.selectors import claim_open_count, warranty_expiring
 
 register = template.Library()
 
@@ -36,7 +36,9 @@ def spends_dashboard(context):
         "summary": summary,
         "total_spent": charts.format_money(summary["total_spent"], currency),
         "this_month_spent": charts.format_money(summary["this_month_spent"], currency),
+        # Every coverage counts (a purchase may have several warranties), and the claims still open on them.
         "warranty_summary": selectors.warranty_summary(household_id=household_id),
+        "claims_open": claim_open_count(household_id=household_id),
         "spending_chart": mark_safe(charts.spending_bar_chart(spending, currency)),  # noqa: S308 - labels escaped
         "timeline_chart": mark_safe(charts.warranty_timeline_chart(timeline)),  # noqa: S308 - labels escaped
         "expiring": list(warranty_expiring(household_id=household_id, days=30)[:10]),

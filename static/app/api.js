@@ -81,11 +81,13 @@ async function request(method, path, { params, json, form, redirectOn401 = true 
   throw new ApiError(response.status, data);
 }
 
-/** The field's messages from an errors object; `path` may be dotted ("warranty.warranty_end"). */
+/** The field's messages from an errors object; `path` may be dotted ("warranty.warranty_end"), with list positions
+ * ("warranties.1.warranty_end": DRF keys a list's errors by index, as an object or as a list). */
 function fieldErrors(errors, path) {
   let node = errors;
   for (const key of path.split(".")) {
-    if (!node || typeof node !== "object" || Array.isArray(node)) return "";
+    if (!node || typeof node !== "object") return "";
+    if (Array.isArray(node) && !/^\d+$/.test(key)) return "";
     node = node[key];
   }
   if (!node) return "";

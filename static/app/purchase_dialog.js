@@ -1,12 +1,10 @@
 /* Spends Tracker web dashboard: the add/edit purchase dialog (templates/app/screens/purchase_dialog.html), a mixin of
  * the Purchases screen (purchases.js): its form, the retailer and brand typed by name, saving and the field errors.
+ * Its coverages (any number of warranties) are coverages.js's part of the form: `form.coverages`, sent as `warranties`.
  */
 const api = window.SpendsApi;
 const { today, compose } = window.SpendsApp;
-
-function blankWarranty() {
-  return { warranty_start: today(), warranty_end: "", warranty_type: "LIMITED", provider: "", status: "ACTIVE", notes: "" };
-}
+const { coveragesOf, coveragePayload, coverageGeneralErrors } = window.SpendsApp.coverageForms;
 
 function blankPurchase() {
   return {
@@ -20,14 +18,12 @@ function blankPurchase() {
     retailer_name: "",
     brand_name: "",
     notes: "",
-    has_warranty: false,
-    warranty: blankWarranty(),
+    coverages: [],
   };
 }
 
 /** The form's values for a purchase from the list. */
 function formOf(purchase) {
-  const warranty = purchase.warranty;
   return {
     product_name: purchase.product_name,
     price: purchase.price,
@@ -39,17 +35,7 @@ function formOf(purchase) {
     retailer_name: purchase.retailer_name || "",
     brand_name: purchase.brand_name || "",
     notes: purchase.notes,
-    has_warranty: !!warranty,
-    warranty: warranty
-      ? {
-          warranty_start: warranty.warranty_start,
-          warranty_end: warranty.warranty_end || "",
-          warranty_type: warranty.warranty_type,
-          provider: warranty.provider,
-          status: warranty.status === "VOIDED" ? "VOIDED" : "ACTIVE",
-          notes: warranty.notes,
-        }
-      : blankWarranty(),
+    coverages: coveragesOf(purchase),
   };
 }
 
@@ -110,11 +96,8 @@ const dialogMethods = {
       notes: form.notes,
     };
     if (form.currency_code.trim()) body.currency_code = form.currency_code.trim();
-    if (form.has_warranty) {
-      body.warranty = { ...form.warranty, warranty_end: form.warranty.warranty_end || null };
-    } else if (this.editing) {
-      body.warranty = null; // unticked: remove the warranty
-    }
+    // The whole set, every time: stored ones by id, new ones without, the removed ones left out (deleted).
+    body.warranties = form.coverages.map(coveragePayload);
     return body;
   },
   async save() {
@@ -140,7 +123,7 @@ const dialogMethods = {
   /** A refused save: the general message on top, the field messages at their fields, the first of them focused. */
   showFormErrors(err) {
     this.formErrors = err.errors;
-    const general = [api.fieldErrors(err.errors, "non_field_errors"), api.fieldErrors(err.errors, "warranty.non_field_errors")]
+    const general = [api.fieldErrors(err.errors, "non_field_errors"), coverageGeneralErrors(err.errors)]
       .filter(Boolean)
       .join(" ");
     const fields = Object.keys(err.errors).filter((key) => key !== "non_field_errors");
@@ -155,5 +138,5 @@ const dialogMethods = {
 /** Mixin for the Purchases screen: the dialog's state and methods. */
 window.SpendsApp.purchaseDialog = function purchaseDialog() {
   const state = { form: blankPurchase(), editing: null, formErrors: {}, formError: "", saving: false };
-  return compose(state, dialogMethods);
+  return compose(state, dialogMethods, window.SpendsApp.coverages());
 };

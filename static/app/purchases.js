@@ -42,7 +42,7 @@ const purchaseListMethods = {
   },
   async remove(purchase) {
     const ui = window.Alpine.store("ui");
-    const ok = await ui.ask(`Delete “${purchase.product_name}”, its warranty and its attachments?`);
+    const ok = await ui.ask(`Delete “${purchase.product_name}”, its coverages and its attachments?`);
     if (!ok) return;
     try {
       await api.del(`/api/purchases/${purchase.id}`);

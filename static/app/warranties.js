@@ -1,5 +1,5 @@
 /* Spends Tracker web dashboard: the Warranties screen (templates/app/screens/warranties.html), a filtered, paginated
- * list with an "expiring soon" switch.
+ * list of every coverage with an "expiring soon" switch; each row opens its claims (claims.js).
  */
 const { compose, listState } = window.SpendsApp;
 
@@ -18,7 +18,7 @@ const warrantyListMethods = {
 };
 
 function warranties() {
-  return compose(listState("warranties", WARRANTY_FILTERS), warrantyListMethods);
+  return compose(listState("warranties", WARRANTY_FILTERS), warrantyListMethods, window.SpendsApp.claims());
 }
 
 document.addEventListener("alpine:init", () => window.Alpine.data("warranties", warranties));

@@ -87,10 +87,10 @@ def test_add_a_purchase_with_a_warranty_and_see_it_in_the_list_and_the_totals(ap
     page.fill("#p-price", "649.90")
     page.fill("#p-date", "2025-03-01")
     page.fill("#p-retailer", "Vacuum World")  # a new retailer: created through /api/retailers first
-    page.check("#p-has-warranty")
-    page.fill("#w-start", "2025-03-01")
-    page.fill("#w-end", "2035-03-01")
-    page.select_option("#w-type", "EXTENDED")
+    page.click("#add-coverage")
+    page.fill("#cov-0-start", "2025-03-01")
+    page.fill("#cov-0-end", "2035-03-01")
+    page.select_option("#cov-0-type", "EXTENDED")
     page.click("#save-purchase")
     page.locator("#purchase-dialog").wait_for(state="hidden")
 
@@ -133,22 +133,22 @@ def test_validation_errors_appear_next_to_their_fields(app_page):
     page.click("#add-purchase")
     page.fill("#p-name", "Headphones")
     page.fill("#p-price", "-5")
-    page.check("#p-has-warranty")
-    page.fill("#w-start", "2025-06-01")
-    page.fill("#w-end", "2025-01-01")
+    page.click("#add-coverage")
+    page.fill("#cov-0-start", "2025-06-01")
+    page.fill("#cov-0-end", "2025-01-01")
     page.click("#save-purchase")
 
     price_error = page.locator("#p-price-error")
     price_error.wait_for()
     assert "greater than or equal to 0" in price_error.inner_text()
-    assert "on or after" in page.inner_text("#w-end-error")  # nested: errors.warranty.warranty_end
+    assert "on or after" in page.inner_text("#cov-0-end-error")  # nested: errors.warranties.0.warranty_end
     assert page.get_attribute("#p-price", "aria-invalid") == "true"
     assert page.evaluate("document.activeElement.id") == "p-price"  # focus on the first marked field
     assert page.locator("#purchase-dialog").is_visible()
     assert not Purchase.objects.exists()
 
     page.fill("#p-price", "5")
-    page.fill("#w-end", "2026-06-01")
+    page.fill("#cov-0-end", "2026-06-01")
     page.click("#save-purchase")
     page.locator("#purchase-dialog").wait_for(state="hidden")
     assert Purchase.objects.get().warranties.get().warranty_end == datetime.date(2026, 6, 1)

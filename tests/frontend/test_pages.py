@@ -21,9 +21,11 @@ def scripts(html):
 ALPINE = "vendor/alpinejs-csp/3.17.4/alpine-csp.min.js"
 SCREEN_SCRIPTS = [
     "dashboard",
+    "coverages",
     "purchase_dialog",
     "attachments",
     "purchases",
+    "claims",
     "warranties",
     "transfer",
     "backups",

@@ -14,7 +14,7 @@ from reminders import selectors as reminders
 from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory, household_of
 from tests.transfer.conftest import csv_rows, csv_text, export_csv, export_json, import_file
 from warranties.choices import WarrantyStatus
-from warranties.models import Warranty
+from warranties.models import Claim, Warranty
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,16 @@ def test_the_admin_dashboard_counts_coverages(client, laptop):
     purchase.save()
     client.force_login(admin)
     page = client.get("/admin/").content.decode()
-    assert "warranties: 2 active, 2 expiring within 30 days, 0 expired" in page
+    assert "coverages: 2 active, 2 expiring within 30 days, 0 expired, 1 voided (3 in all)" in page
+    assert "claims open: 0" in page
+    maker = laptop[1]
+    Claim.objects.create(warranty=maker, opened_on=maker.warranty_start, issue="Fan noise")
+    Claim.objects.create(
+        warranty=maker, opened_on=maker.warranty_start, closed_on=maker.warranty_start, status="REJECTED", issue="Dent"
+    )
+    other = WarrantyFactory()  # another household's open claim is not counted
+    Claim.objects.create(warranty=other, opened_on=other.warranty_start, issue="Not ours")
+    assert "claims open: 1" in client.get("/admin/").content.decode()
 
 
 # --- export and import (version 1: the chosen warranty) -----------------------------------------------------------
