@@ -22,7 +22,9 @@ from purchases import representation
 from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # what the JSON export writes
+READ_VERSIONS = (1, 2)  # what an import reads
+_READ = " and ".join(map(str, READ_VERSIONS))
 CATALOG_MODELS = {"retailer": Retailer, "brand": Brand}
 # Keys of an exported purchase object that an import reads or knowingly ignores (the rest get a warning).
 KNOWN_OBJECT_KEYS = frozenset(representation.OBJECT_KEYS)
@@ -183,7 +185,7 @@ def _json_int(text: str):
 
 def parse_json(source) -> dict:
     """A JSON upload (bytes or a binary file) → the export document. Raises ImportFileError unless it is a
-    spends-tracker document, version 1."""
+    spends-tracker document, version 1 or 2."""
     text = _text(source).read().removeprefix("\ufeff")
     if not text.strip():
         raise ImportFileError("The file is empty.")
@@ -206,12 +208,10 @@ def _checked_document(document) -> dict:
         raise ImportFileError(f'Not a Spends Tracker export: "format" must be "{EXPORT_FORMAT}".')
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ImportFileError(f'"version" must be an integer; this server reads version {EXPORT_VERSION}.')
-    if version != EXPORT_VERSION:
+        raise ImportFileError(f'"version" must be an integer; this server reads versions {_READ}.')
+    if version not in READ_VERSIONS:
         newer = " (newer than this server)" if version > EXPORT_VERSION else ""
-        raise ImportFileError(
-            f"Unsupported export version {version}{newer}; this server reads version {EXPORT_VERSION}."
-        )
+        raise ImportFileError(f"Unsupported export version {version}{newer}; this server reads versions {_READ}.")
     if not isinstance(document.get("purchases"), list):
         raise ImportFileError('"purchases" must be a list of purchase objects.')
     for key in ("retailers", "brands"):

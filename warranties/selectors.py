@@ -124,3 +124,30 @@ def claim_list(*, household_id):
 def claim_warranty_get(*, household_id, warranty_id) -> Warranty | None:
     """The household's warranty `warranty_id` (its purchase joined), or None when there is none in this household."""
     return Warranty.objects.in_household(household_id).select_related("purchase").filter(pk=warranty_id).first()
+
+
+def coverage_export_rows(*, purchase_ids, fields, today=None) -> list[tuple]:
+    """The coverages of the purchases `purchase_ids` (one page of an export) as plain tuples: `purchase_id`, then
+    `fields` (lookups of a warranty_list row: its fields, effective_status, days_remaining, claim_count), each
+    purchase's in COVERAGE_ORDER (the purchase object's `warranties`). One query."""
+    return list(
+        Warranty.objects.filter(purchase_id__in=purchase_ids)
+        .with_effective_status(today)
+        .annotate(**warranty_annotations())
+        .order_by("purchase_id", *COVERAGE_ORDER)
+        .values_list("purchase_id", *fields)
+    )
+
+
+# The order of a warranty's claims in an export: the claim list's (newest opened first).
+CLAIM_ORDER = ("-opened_on", "-created_at", "id")
+
+
+def claim_export_rows(*, purchase_ids, fields) -> list[tuple]:
+    """The claims on the coverages of the purchases `purchase_ids` as plain tuples: `warranty_id`, then `fields`,
+    in CLAIM_ORDER per warranty. One query."""
+    return list(
+        Claim.objects.filter(warranty__purchase_id__in=purchase_ids)
+        .order_by("warranty_id", *CLAIM_ORDER)
+        .values_list("warranty_id", *fields)
+    )
