@@ -17,10 +17,10 @@ from catalog.models import Brand, Retailer
 from purchases import representation, selectors
 from purchases.models import Purchase
 from spends import clock
-from warranties import selectors as warranty_selectors
-from warranties.models import effective_status_expressions
 from transfer.reading import EXPORT_FORMAT, EXPORT_VERSION, Progress
 from transfer.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, neutralise
+from warranties import selectors as warranty_selectors
+from warranties.models import effective_status_expressions
 
 EXPORT_CHUNK_SIZE = 1000  # rows fetched per round trip while streaming an export
 STREAM_ROWS_PER_PIECE = 200  # CSV rows per piece of the streamed body

@@ -122,6 +122,13 @@ class CsvTable:
     rows: Iterable[list]
     warnings: list[dict] = field(default_factory=list)
 
+    @property
+    def version(self) -> int:
+        """2 when the file has version 2's `return_by` column: then each row with warranty columns is one of its
+        purchase's coverages, and rows with the same id are one purchase (csv_rows, the importer's group_by_id).
+        A version-1 file has one row per purchase and its warranty columns are the purchase's chosen `warranty`."""
+        return 2 if "return_by" in self.headers else 1
+
     @classmethod
     def from_dataset(cls, dataset) -> "CsvTable":
         """From a tablib Dataset (the admin's upload, in any format tablib reads)."""
@@ -227,11 +234,16 @@ def csv_rows(table: CsvTable) -> Iterator[SourceRow]:
     """The table's rows as purchase objects (PurchaseResource's mapping), read as they are iterated."""
     headers, width = table.headers, len(table.headers)
     keys = None
+    coverage_rows = table.version == 2
     for number, cells in enumerate(table.rows, 1):
         if len(cells) != width:
             yield number, None, frozenset(), f"The row has {len(cells)} cells but the header has {width} columns."
             continue
         obj, present = PurchaseResource.row_to_object(dict(zip(headers, cells, strict=True)), headers)
+        if coverage_rows and "warranty" in present:  # the row's warranty is one of the purchase's `warranties`
+            warranty = obj.pop("warranty", None)
+            obj["warranties"] = [] if warranty is None else [warranty]
+            present = (set(present) - {"warranty"}) | {"warranties"}
         keys = keys or frozenset(present)  # the same for every row of a file: the header's columns
         yield number, obj, keys, None
 
