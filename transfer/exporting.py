@@ -279,6 +279,9 @@ def purchases_export_json(
 _PURCHASE_LOOKUPS = list(representation.LOOKUPS.values())
 _AT = {path: index for index, path in enumerate(representation.LOOKUPS)}
 _CLAIM_LOOKUPS = [name for name, _kind in representation.CLAIM_KEYS]
+# A coverage's claim_count is counted from the page's claims (already read) rather than by a subquery per coverage.
+_AT_CLAIM_COUNT = representation.WARRANTY_ROW_LOOKUPS.index("claim_count")
+_COVERAGE_LOOKUPS = [lookup for lookup in representation.WARRANTY_ROW_LOOKUPS if lookup != "claim_count"]
 
 
 def _after(row) -> Q:
@@ -320,10 +323,8 @@ def _with_coverages(rows: list[tuple]) -> Iterator[dict]:
     claims: dict[str, list] = {}
     for warranty_id, *values in warranty_selectors.claim_export_rows(purchase_ids=ids, fields=_CLAIM_LOOKUPS):
         claims.setdefault(str(warranty_id), []).append(representation.claim_object(values))
-    coverage_rows = warranty_selectors.coverage_export_rows(
-        purchase_ids=ids, fields=representation.WARRANTY_ROW_LOOKUPS
-    )
-    for purchase_id, *values in coverage_rows:
+    for purchase_id, *values in warranty_selectors.coverage_export_rows(purchase_ids=ids, fields=_COVERAGE_LOOKUPS):
+        values.insert(_AT_CLAIM_COUNT, len(claims.get(str(values[0]), ())))  # values[0]: the coverage's id
         coverages.setdefault(str(purchase_id), []).append(values)
     for row in rows:
         pid, name = row[_AT["id"]], row[_AT["product_name"]]
