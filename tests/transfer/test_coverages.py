@@ -15,6 +15,7 @@ from tests.factories import PurchaseFactory, WarrantyFactory, household_of
 from tests.transfer.conftest import csv_rows, csv_text, export_csv, export_json, import_file
 from transfer import exporting
 from transfer import services as transfer
+from transfer.resources import PurchaseResource
 from warranties.choices import ClaimStatus, WarrantyType
 from warranties.models import Claim, Warranty
 
@@ -128,6 +129,14 @@ def test_csv_is_one_row_per_coverage_and_round_trips(owner_client, other_client,
     assert comparable(copy) == comparable(original)
     mine = Purchase.objects.get(household=household_of(other_client.user), product_name="Fridge")
     assert mine.warranties.count() == 3 and not Claim.objects.filter(warranty__purchase=mine).exists()
+
+
+def test_the_admin_export_is_one_row_per_coverage_like_the_csv_export(owner, owner_client, coverages):
+    dataset = PurchaseResource(user=owner).export(Purchase.objects.all())
+    rows = csv_rows(export_csv(owner_client))
+    assert dataset.headers == list(rows[0])
+    assert [list(row) for row in dataset] == [list(row.values()) for row in rows]
+    assert len(dataset) == 5
 
 
 def test_a_version_1_json_document_still_imports(owner_client, owner):
