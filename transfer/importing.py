@@ -69,6 +69,21 @@ def _by_id(ids: list):
     return Purchase.objects.annotate(warranty=chosen_warranty_relation()).filter(pk__in=ids).order_by()
 
 
+# Version 2's warranty fields, which a version-1 file's update leaves as stored unless the file gives a value (the
+# version-1 formats had no such columns): name → the value an absent one validates to.
+_KEPT_UNLESS_GIVEN = {"cost": None, "reference": ""}
+
+
+def _keeping_stored(new: tuple, current: tuple) -> tuple:
+    """`new` (WARRANTY_FIELDS' values of a version-1 row) with the stored cost and reference where it has none."""
+    values = list(new)
+    for name, empty in _KEPT_UNLESS_GIVEN.items():
+        at = WARRANTY_FIELDS.index(name)
+        if values[at] == empty:
+            values[at] = current[CURRENT_INDEX[f"warranty.{name}"]]
+    return tuple(values)
+
+
 @dataclass
 class RowOutcome:
     number: int
@@ -275,11 +290,13 @@ class _Importer:
                 item.warranty_change = ("delete", None)
             elif new is not None and not stored:
                 item.warranty_change = ("create", new)
-            elif new is not None and any(
-                current[CURRENT_INDEX[f"warranty.{key}"]] != value
-                for key, value in zip(WARRANTY_FIELDS, new, strict=True)
-            ):
-                item.warranty_change = ("update", new)
+            elif new is not None:
+                new = _keeping_stored(new, current)
+                if any(
+                    current[CURRENT_INDEX[f"warranty.{key}"]] != value
+                    for key, value in zip(WARRANTY_FIELDS, new, strict=True)
+                ):
+                    item.warranty_change = ("update", new)
 
     def _entry(self, kind: str, ref: tuple):
         return self.catalog_ids[kind].get(ref, _PENDING)

@@ -304,3 +304,20 @@ def test_a_version_2_import_reads_a_fixed_number_of_times(owner, other_user, own
         )
     assert reads[0] == reads[1]
     assert Claim.objects.filter(warranty__purchase__household=household_of(other_user)).count() == 20
+
+
+def test_a_version_1_update_keeps_the_stored_cost_and_reference(owner_client, owner):
+    purchase = PurchaseFactory(owner=owner, product_name="Old", price=Decimal("10.00"))
+    warranty = WarrantyFactory(purchase=purchase, cost=Decimal("5.00"), reference="P-1")
+    text = csv_text(
+        f"{purchase.pk},Old,10.00,2025-01-15,2025-01-15,2027-01-15",
+        header="id,product_name,price,purchase_date,warranty_start,warranty_end",
+    )
+    report = import_file(owner_client, "csv", text, on_duplicate="update").json()
+    assert report["updated"] == 1, report
+    warranty.refresh_from_db()
+    assert (warranty.warranty_end, warranty.cost, warranty.reference) == (
+        datetime.date(2027, 1, 15),
+        Decimal("5.00"),
+        "P-1",
+    )

@@ -333,8 +333,8 @@ def _import_schema(summary: str, description: str, body_type: str, body_schema):
     "of its coverages (warranty columns all empty: none), and they replace an updated purchase's coverages as a set "
     "(claims are JSON-only: an updated purchase whose coverages change loses its claims). Version 1 (no return_by "
     "column, one row per purchase): the warranty columns create or update the purchase's chosen warranty, and its "
-    "other coverages stay; a row with them all empty deletes it. warranty_cost and warranty_reference are read in "
-    "both.",
+    "other coverages stay (and its stored cost and reference, unless the row gives them); a row with them all "
+    "empty deletes it. warranty_cost and warranty_reference are read in both.",
     "text/csv",
     OpenApiTypes.STR,
 )
