@@ -21,9 +21,10 @@ class Key:
     `path`: dotted in the object ("warranty.provider"). `lookup`: its values_list() lookup in a purchase_list row, or
     None when another key gives it (the nested warranty's purchase_id and product_name). `kind`: how it is written
     (uuid, text, money, money_or_null, date, datetime, count, days; object for the nested warranty, list for the
-    purchase's `warranties`, which only the API shows: the exports keep the chosen warranty until their version 2).
+    purchase's `warranties`: every coverage, each with its claims in the JSON export of version 2).
     `written`: an import validates and writes it (the serializer's writable fields that a file may set). `csv`: its
-    CSV column, or None. `csv_read`: an import reads that column."""
+    CSV column, or None. `csv_read`: an import reads that column. `csv_last`: the column comes after every other
+    (columns added by version 2 of the CSV, so a version-1 reader's columns keep their places)."""
 
     path: str
     lookup: str | None
@@ -31,6 +32,7 @@ class Key:
     written: bool = False
     csv: str | None = None
     csv_read: bool = True
+    csv_last: bool = False
 
 
 # The top-level keys, in the object's order.
@@ -70,8 +72,9 @@ WARRANTY_KEYS: tuple[Key, ...] = (
     Key("warranty.days_remaining", "warranty_days_remaining", "days"),
     Key("warranty.provider", "warranty__provider", "text", written=True, csv="warranty_provider"),
     Key("warranty.notes", "warranty__notes", "text", written=True, csv="warranty_notes"),
-    Key("warranty.cost", "warranty__cost", "money_or_null"),
-    Key("warranty.reference", "warranty__reference", "text"),
+    # Version 2: written by an import, and the CSV's last columns.
+    Key("warranty.cost", "warranty__cost", "money_or_null", written=True, csv="warranty_cost", csv_last=True),
+    Key("warranty.reference", "warranty__reference", "text", written=True, csv="warranty_reference", csv_last=True),
     Key("warranty.claim_count", "warranty_claim_count", "count"),
     Key("warranty.created_at", "warranty__created_at", "datetime"),
     Key("warranty.updated_at", "warranty__updated_at", "datetime"),
@@ -86,9 +89,28 @@ WRITTEN_KEYS: tuple[str, ...] = tuple(key.path for key in PURCHASE_KEYS if key.w
 # Every key that has a lookup, and the lookup: the values_list() of both exports.
 LOOKUPS: dict[str, str] = {key.path: key.lookup for key in KEYS if key.lookup is not None}
 _AT_WARRANTY = OBJECT_KEYS.index("warranty")
-# The CSV columns, in the file's order: the nested warranty's columns stand where the warranty is in the object.
-CSV_KEYS: tuple[Key, ...] = tuple(
+# The CSV columns, in the file's order: the nested warranty's columns stand where the warranty is in the object, the
+# `csv_last` ones come last. In version 2 a row holds one coverage of the purchase (one row per coverage).
+_CSV_ORDER = tuple(
     key for key in (*PURCHASE_KEYS[:_AT_WARRANTY], *WARRANTY_KEYS, *PURCHASE_KEYS[_AT_WARRANTY:]) if key.csv
+)
+CSV_KEYS: tuple[Key, ...] = tuple(key for key in _CSV_ORDER if not key.csv_last) + tuple(
+    key for key in _CSV_ORDER if key.csv_last
+)
+# The claim object of the API (warranties.api.claims.ClaimSerializer), in the JSON export's coverages (version 2):
+# its keys, in order, with the kind of each value. Claims are JSON-only (a CSV row is one coverage).
+CLAIM_KEYS: tuple[tuple[str, str], ...] = (
+    ("id", "uuid"),
+    ("warranty_id", "uuid"),
+    ("opened_on", "date"),
+    ("closed_on", "date"),
+    ("status", "text"),
+    ("issue", "text"),
+    ("resolution", "text"),
+    ("extends_warranty_to", "date"),
+    ("previous_warranty_end", "date"),
+    ("created_at", "datetime"),
+    ("updated_at", "datetime"),
 )
 
 # --- writing values ---------------------------------------------------------------------------------------------------
@@ -249,6 +271,29 @@ def warranty_object(purchase, warranty) -> dict:
     if row[_INDEX["warranty.status"]] is None:
         row[_INDEX["warranty.status"]] = warranty.status
     return {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
+
+
+# A coverage as a plain row (the exports' warranties query): values_list() of these lookups on a Warranty queryset
+# annotated like warranty_list (effective_status, days_remaining, claim_count).
+WARRANTY_ROW_LOOKUPS: tuple[str, ...] = tuple(_WARRANTY_ATTRIBUTES[key.lookup] for key in WARRANTY_KEYS if key.lookup)
+_WARRANTY_ROW_PATHS = tuple(key.path for key in WARRANTY_KEYS if key.lookup)
+
+
+def warranty_row_object(purchase_id, product_name, values: Sequence) -> dict:
+    """The warranty object of one coverage row (WARRANTY_ROW_LOOKUPS' values) of the purchase `purchase_id`."""
+    row = [None] * len(_LOOKUP_PATHS)
+    row[_INDEX["id"]], row[_INDEX["product_name"]] = purchase_id, product_name
+    for path, value in zip(_WARRANTY_ROW_PATHS, values, strict=True):
+        row[_INDEX[path]] = value
+    return {name: write(row[index]) for name, index, write in _WARRANTY_PLAN}
+
+
+_CLAIM_PLAN = tuple((name, WRITERS[kind]) for name, kind in CLAIM_KEYS)
+
+
+def claim_object(values: Sequence) -> dict:
+    """The claim object of one claim row (CLAIM_KEYS' values, in order)."""
+    return {name: write(value) for (name, write), value in zip(_CLAIM_PLAN, values, strict=True)}
 
 
 def purchase_read_representation(purchase, warranty, warranties) -> dict:

@@ -10,13 +10,17 @@ import json
 import operator
 from collections.abc import Callable, Iterator, Sequence
 
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from catalog.models import Brand, Retailer
 from purchases import representation, selectors
 from purchases.models import Purchase
+from spends import clock
 from transfer.reading import EXPORT_FORMAT, EXPORT_VERSION, Progress
 from transfer.resources import NEUTRALISE_FIRST_CHARACTERS, PurchaseResource, neutralise
+from warranties import selectors as warranty_selectors
+from warranties.models import effective_status_expressions
 
 EXPORT_CHUNK_SIZE = 1000  # rows fetched per round trip while streaming an export
 STREAM_ROWS_PER_PIECE = 200  # CSV rows per piece of the streamed body
@@ -157,18 +161,46 @@ def _csv_rows(steps: list[Callable | None]) -> Callable[[list], Iterator[tuple]]
     return rows
 
 
+# The CSV's warranty columns read the coverage of the row (a join on every coverage) rather than the chosen one.
+_COVERAGE = "coverage_"
+
+
+def _coverage_lookup(lookup: str) -> str:
+    if lookup.startswith("warranty__"):
+        return "warranties__" + lookup.removeprefix("warranty__")
+    if lookup.startswith("warranty_"):
+        return _COVERAGE + lookup.removeprefix("warranty_")
+    return lookup
+
+
+def _one_row_per_coverage(queryset):
+    """`queryset` (purchase_list rows, filtered and ordered) with a row per coverage (a purchase without any: one row
+    with empty warranty columns): the purchases in their order, each one's chosen `warranty` first, then its other
+    coverages in the purchase object's order. The coverage's effective status is annotated as `coverage_…`."""
+    chosen_first = Case(When(warranties__id=F("warranty__id"), then=Value(0)), default=Value(1))
+    order = (*(queryset.query.order_by or ("-purchase_date", "-created_at")), "pk")
+    coverage_order = (F("warranties__warranty_end").asc(nulls_last=True), "warranties__created_at", "warranties__id")
+    return queryset.annotate(
+        **effective_status_expressions(prefix="warranties__", alias=_COVERAGE, today=clock.today())
+    ).order_by(*order, chosen_first, *coverage_order)
+
+
 def purchases_export_csv(*, queryset, progress: Progress | None = None, total: int | None = None) -> Iterator[str]:
     """The CSV export of `queryset` (purchase_list rows, already filtered and ordered), in pieces: a UTF-8 BOM, the
-    header of API.md, then one row per purchase with formula-looking cells neutralised: byte for byte
-    `PurchaseResource.object_to_row(<the purchase's object of the API>)`. One query, read `EXPORT_CHUNK_SIZE` rows at
-    a time (streamed on PostgreSQL: see selectors.purchase_export_rows, which also says why the connection must not be
-    used for anything else until the pieces are all read or the iterator is closed), so memory does not grow with the
-    rows."""
+    header of API.md (version 2: plus return_by, returned_on, warranty_cost, warranty_reference), then one row per
+    coverage (`_one_row_per_coverage`: the purchase's columns repeated, its chosen warranty's row first; a purchase
+    without warranty is one row) with formula-looking cells neutralised: byte for byte
+    `PurchaseResource.object_to_row(<the purchase's object of the API, with that coverage as its warranty>)`. One
+    query, read `EXPORT_CHUNK_SIZE` rows at a time (streamed on PostgreSQL: see selectors.purchase_export_rows, which
+    also says why the connection must not be used for anything else until the pieces are all read or the iterator is
+    closed), so memory does not grow with the rows."""
 
     columns = PurchaseResource.columns()
-    lookups = [representation.LOOKUPS[column.source] for column in columns]
+    lookups = [_coverage_lookup(representation.LOOKUPS[column.source]) for column in columns]
     csv_rows = _csv_rows(_csv_column_steps(columns))
-    rows = selectors.purchase_export_rows(queryset=queryset, fields=lookups, chunk_size=EXPORT_CHUNK_SIZE)
+    rows = selectors.purchase_export_rows(
+        queryset=_one_row_per_coverage(queryset), fields=lookups, chunk_size=EXPORT_CHUNK_SIZE
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # comma-separated, quotes only where needed, CRLF as RFC 4180 and spreadsheets expect
     writer.writerow(PurchaseResource.headers())
@@ -217,9 +249,10 @@ def purchases_export_json(
     total: int | None = None,
 ) -> Iterator[str]:
     """The JSON export document of the household `household_id`, in pieces: {"format", "version", "exported_at",
-    "retailers", "brands", "purchases"} with the purchase objects of GET /api/purchases (nested warranty), in the
-    list's default order. Rows are read `EXPORT_CHUNK_SIZE` at a time, so memory does not grow with the number of
-    purchases."""
+    "retailers", "brands", "purchases"} with the purchase objects of GET /api/purchases (the chosen `warranty`, and
+    `warranties`: every coverage with its `claims`, version 2), in the list's default order. Purchases are read
+    `EXPORT_CHUNK_SIZE` at a time (`_purchase_pages`) with their coverages and claims (two more queries per page), so
+    memory and the number of queries per purchase do not grow with the number of purchases."""
 
     exported_at = (exported_at or timezone.now()).astimezone(datetime.UTC)
     head = {
@@ -230,18 +263,74 @@ def purchases_export_json(
         "brands": _catalog_objects(Brand, household_id),
     }
     yield _dumps(head)[:-1] + ', "purchases": ['
-    # Plain rows, streamed (selectors.purchase_export_rows), written by the representation (the API's read path):
-    # a model instance per row through a WITH HOLD cursor made 1M purchases take 197 s, the first after 39 s (#10).
-    rows = selectors.purchase_export_rows(
-        queryset=selectors.purchase_list(household_id=household_id),
-        fields=list(representation.LOOKUPS.values()),
-        chunk_size=EXPORT_CHUNK_SIZE,
-    )
     encode = _JSON_ENCODER.encode
     separator = "\n"
-    for done, row in enumerate(rows, 1):
-        yield separator + encode(representation.purchase_object(row))
-        separator = ",\n"
-        if progress and done % EXPORT_CHUNK_SIZE == 0:
-            progress("exporting", done, total or 0)
+    done = 0
+    for page in _purchase_pages(household_id):
+        for obj in _with_coverages(page):
+            yield separator + encode(obj)
+            separator = ",\n"
+            done += 1
+            if progress and done % EXPORT_CHUNK_SIZE == 0:
+                progress("exporting", done, total or 0)
     yield "\n]}\n"
+
+
+_PURCHASE_LOOKUPS = list(representation.LOOKUPS.values())
+_AT = {path: index for index, path in enumerate(representation.LOOKUPS)}
+_CLAIM_LOOKUPS = [name for name, _kind in representation.CLAIM_KEYS]
+# A coverage's claim_count is counted from the page's claims (already read) rather than by a subquery per coverage.
+_AT_CLAIM_COUNT = representation.WARRANTY_ROW_LOOKUPS.index("claim_count")
+_COVERAGE_LOOKUPS = [lookup for lookup in representation.WARRANTY_ROW_LOOKUPS if lookup != "claim_count"]
+
+
+def _after(row) -> Q:
+    """The purchases after `row` in the list's default order (-purchase_date, -created_at, id): a keyset."""
+    day, created, pk = row[_AT["purchase_date"]], row[_AT["created_at"]], row[_AT["id"]]
+    if created.tzinfo is None:  # purchase_export_rows reads time stamps as naive UTC on PostgreSQL
+        created = created.replace(tzinfo=datetime.UTC)
+    return (
+        Q(purchase_date__lt=day)
+        | Q(purchase_date=day, created_at__lt=created)
+        | Q(purchase_date=day, created_at=created, pk__gt=pk)
+    )
+
+
+def _purchase_pages(household_id) -> Iterator[list[tuple]]:
+    """The household's purchase rows (LOOKUPS' values) in the list's default order, EXPORT_CHUNK_SIZE at a time: one
+    query per page, read whole (so the connection is free for the page's coverages and claims), each page starting
+    after the last row of the one before (a keyset: no OFFSET to skip)."""
+    queryset = selectors.purchase_list(household_id=household_id)
+    page = queryset
+    while True:
+        rows = list(
+            selectors.purchase_export_rows(
+                queryset=page[:EXPORT_CHUNK_SIZE], fields=_PURCHASE_LOOKUPS, chunk_size=EXPORT_CHUNK_SIZE
+            )
+        )
+        if rows:
+            yield rows
+        if len(rows) < EXPORT_CHUNK_SIZE:
+            return
+        page = queryset.filter(_after(rows[-1]))
+
+
+def _with_coverages(rows: list[tuple]) -> Iterator[dict]:
+    """The purchase objects of one page of rows, each with `warranties` (every coverage, in the API's order, each
+    with its `claims`): two queries for the page, whatever its size."""
+    ids = [row[_AT["id"]] for row in rows]
+    coverages: dict[str, list] = {}
+    claims: dict[str, list] = {}
+    for warranty_id, *values in warranty_selectors.claim_export_rows(purchase_ids=ids, fields=_CLAIM_LOOKUPS):
+        claims.setdefault(str(warranty_id), []).append(representation.claim_object(values))
+    for purchase_id, *values in warranty_selectors.coverage_export_rows(purchase_ids=ids, fields=_COVERAGE_LOOKUPS):
+        values.insert(_AT_CLAIM_COUNT, len(claims.get(str(values[0]), ())))  # values[0]: the coverage's id
+        coverages.setdefault(str(purchase_id), []).append(values)
+    for row in rows:
+        pid, name = row[_AT["id"]], row[_AT["product_name"]]
+        warranties = []
+        for values in coverages.get(str(pid), ()):
+            warranty = representation.warranty_row_object(pid, name, values)
+            warranty["claims"] = claims.get(warranty["id"], [])
+            warranties.append(warranty)
+        yield representation.purchase_object(row, warranties)

@@ -20,6 +20,7 @@ from django.db.models import Count, Max
 from households.selectors import member_ids_by_username
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
+from transfer import coverages
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import Item, RowValidator
@@ -68,6 +69,21 @@ def _by_id(ids: list):
     return Purchase.objects.annotate(warranty=chosen_warranty_relation()).filter(pk__in=ids).order_by()
 
 
+# Version 2's warranty fields, which a version-1 file's update leaves as stored unless the file gives a value (the
+# version-1 formats had no such columns): name → the value an absent one validates to.
+_KEPT_UNLESS_GIVEN = {"cost": None, "reference": ""}
+
+
+def _keeping_stored(new: tuple, current: tuple) -> tuple:
+    """`new` (WARRANTY_FIELDS' values of a version-1 row) with the stored cost and reference where it has none."""
+    values = list(new)
+    for name, empty in _KEPT_UNLESS_GIVEN.items():
+        at = WARRANTY_FIELDS.index(name)
+        if values[at] == empty:
+            values[at] = current[CURRENT_INDEX[f"warranty.{name}"]]
+    return tuple(values)
+
+
 @dataclass
 class RowOutcome:
     number: int
@@ -85,7 +101,15 @@ class ImportOutcome:
 
 class _Importer:
     def __init__(
-        self, *, household_id, created_by, on_duplicate: str, dry_run: bool, partial: bool, progress: Progress | None
+        self,
+        *,
+        household_id,
+        created_by,
+        on_duplicate: str,
+        dry_run: bool,
+        partial: bool,
+        progress: Progress | None,
+        group_by_id: bool = False,
     ):
         if on_duplicate not in ("skip", "update"):
             raise ValueError(f"on_duplicate must be skip or update, not {on_duplicate!r}")
@@ -94,6 +118,7 @@ class _Importer:
         self.on_duplicate = on_duplicate
         self.dry_run = dry_run
         self.partial = partial
+        self.group_by_id = group_by_id  # a version-2 CSV: rows with the same id are one purchase
         self.progress = progress or (lambda stage, done, total: None)
         self.warnings: list[dict] = []
         self.catalog_ids: dict[str, dict] = {}  # kind → {reference: entry id}
@@ -102,7 +127,7 @@ class _Importer:
     def run(self, rows: Iterable[SourceRow], catalog_urls: Callable[[], dict]) -> tuple[list[Item], bool]:
         """Imports `rows`; returns the items and whether the import was refused. `catalog_urls()`: kind → casefolded
         name → url, for the entries the import creates (known once the rows are read)."""
-        items = RowValidator(self.progress).items(rows)
+        items = RowValidator(self.progress, group_by_id=self.group_by_id).items(rows)
         self._resolve_catalog(items)
         self._refuse_repeated_ids(items)
         if self._refused(items):
@@ -208,10 +233,13 @@ class _Importer:
     def _plan(self, valid: list[Item]) -> None:
         updating = self.on_duplicate == "update"
         targets = [item.duplicate_of for item in valid if item.duplicate_of and updating]
-        current = {}
+        current, self.stored_coverages = {}, {}
         for chunk in chunked(targets, READ_BATCH_SIZE):
             rows = _by_id(chunk).values_list("pk", "household_id", *CURRENT_LOOKUPS.values())
             current.update((row[0], row[2:]) for row in rows if row[1] == self.household_id)
+        sets = [item.duplicate_of for item in valid if item.duplicate_of in current and item.coverages is not None]
+        for chunk in chunked(sets, READ_BATCH_SIZE):  # version 2: the coverages the file's replace
+            self.stored_coverages.update(coverages.stored_coverages(chunk))
         for item in valid:
             item.current = item.changes = item.warranty_change = None
             if item.duplicate_of is not None and updating and item.duplicate_of not in current:
@@ -252,17 +280,23 @@ class _Importer:
             elif current[CURRENT_INDEX[name]] != item.values[PLAIN_INDEX[name]]:
                 changes[name] = item.values[PLAIN_INDEX[name]]
         item.changes = changes or None
-        if "warranty" in item.present:
+        if item.coverages is not None:
+            stored = self.stored_coverages[item.duplicate_of]
+            if not coverages.same_coverages(stored, item.coverages):
+                item.warranty_change = ("replace", item.coverages)
+        elif "warranty" in item.present:
             new, stored = item.warranty, current[CURRENT_INDEX["warranty_id"]] is not None
             if new is None and stored:
                 item.warranty_change = ("delete", None)
             elif new is not None and not stored:
                 item.warranty_change = ("create", new)
-            elif new is not None and any(
-                current[CURRENT_INDEX[f"warranty.{key}"]] != value
-                for key, value in zip(WARRANTY_FIELDS, new, strict=True)
-            ):
-                item.warranty_change = ("update", new)
+            elif new is not None:
+                new = _keeping_stored(new, current)
+                if any(
+                    current[CURRENT_INDEX[f"warranty.{key}"]] != value
+                    for key, value in zip(WARRANTY_FIELDS, new, strict=True)
+                ):
+                    item.warranty_change = ("update", new)
 
     def _entry(self, kind: str, ref: tuple):
         return self.catalog_ids[kind].get(ref, _PENDING)
@@ -363,7 +397,8 @@ class _Importer:
     def outcome(self, items: list[Item], refused: bool, file_warnings: list, field_name, keep_rows: bool):
         def errors(item):
             return [
-                {"row": item.number, "field": field_name(path), "message": message} for path, message in item.errors
+                {"row": row[0] if row else item.number, "field": field_name(path), "message": message}
+                for path, message, *row in item.errors
             ]
 
         counts = {"new": 0, "update": 0, "skip": 0, "invalid": 0}
@@ -414,8 +449,11 @@ def purchases_import_detailed(
     """
     if (table is None) == (document is None):
         raise TypeError("Pass exactly one of table= or document=")
+    grouped = table is not None and table.version == 2  # rows with the same id are one purchase
     if table is not None:
-        source, rows, field_name = table, csv_rows(table), PurchaseResource.column_for_path
+        source, rows = table, csv_rows(table)
+        # In version 2 a row is one of its purchase's `warranties`: its errors name the row's warranty columns.
+        field_name = _csv_column_of_coverage if grouped else PurchaseResource.column_for_path
     else:
         source = JsonRows(document)
         rows, field_name = iter(source), lambda path: path  # JSON reports name the object's own paths
@@ -426,9 +464,17 @@ def purchases_import_detailed(
         dry_run=dry_run,
         partial=partial,
         progress=progress,
+        group_by_id=grouped,
     )
     items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
     return importer.outcome(items, refused, list(source.warnings), field_name, keep_rows)
+
+
+def _csv_column_of_coverage(path: str | None) -> str | None:
+    """The column of an error's path in a version-2 CSV ("warranties.0.warranty_end" → "warranty_end")."""
+    if path and path.startswith("warranties."):
+        path = "warranty." + path.split(".", 2)[-1] if path.count(".") >= 2 else "warranty"
+    return PurchaseResource.column_for_path(path)
 
 
 def purchases_import(**kwargs) -> dict:

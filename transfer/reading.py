@@ -22,7 +22,9 @@ from purchases import representation
 from transfer.resources import PurchaseResource, cell_text
 
 EXPORT_FORMAT = "spends-tracker"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # what the JSON export writes
+READ_VERSIONS = (1, 2)  # what an import reads
+_READ = " and ".join(map(str, READ_VERSIONS))
 CATALOG_MODELS = {"retailer": Retailer, "brand": Brand}
 # Keys of an exported purchase object that an import reads or knowingly ignores (the rest get a warning).
 KNOWN_OBJECT_KEYS = frozenset(representation.OBJECT_KEYS)
@@ -120,6 +122,13 @@ class CsvTable:
     rows: Iterable[list]
     warnings: list[dict] = field(default_factory=list)
 
+    @property
+    def version(self) -> int:
+        """2 when the file has version 2's `return_by` column: then each row with warranty columns is one of its
+        purchase's coverages, and rows with the same id are one purchase (csv_rows, the importer's group_by_id).
+        A version-1 file has one row per purchase and its warranty columns are the purchase's chosen `warranty`."""
+        return 2 if "return_by" in self.headers else 1
+
     @classmethod
     def from_dataset(cls, dataset) -> "CsvTable":
         """From a tablib Dataset (the admin's upload, in any format tablib reads)."""
@@ -183,7 +192,7 @@ def _json_int(text: str):
 
 def parse_json(source) -> dict:
     """A JSON upload (bytes or a binary file) → the export document. Raises ImportFileError unless it is a
-    spends-tracker document, version 1."""
+    spends-tracker document, version 1 or 2."""
     text = _text(source).read().removeprefix("\ufeff")
     if not text.strip():
         raise ImportFileError("The file is empty.")
@@ -206,12 +215,10 @@ def _checked_document(document) -> dict:
         raise ImportFileError(f'Not a Spends Tracker export: "format" must be "{EXPORT_FORMAT}".')
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ImportFileError(f'"version" must be an integer; this server reads version {EXPORT_VERSION}.')
-    if version != EXPORT_VERSION:
+        raise ImportFileError(f'"version" must be an integer; this server reads versions {_READ}.')
+    if version not in READ_VERSIONS:
         newer = " (newer than this server)" if version > EXPORT_VERSION else ""
-        raise ImportFileError(
-            f"Unsupported export version {version}{newer}; this server reads version {EXPORT_VERSION}."
-        )
+        raise ImportFileError(f"Unsupported export version {version}{newer}; this server reads versions {_READ}.")
     if not isinstance(document.get("purchases"), list):
         raise ImportFileError('"purchases" must be a list of purchase objects.')
     for key in ("retailers", "brands"):
@@ -227,11 +234,16 @@ def csv_rows(table: CsvTable) -> Iterator[SourceRow]:
     """The table's rows as purchase objects (PurchaseResource's mapping), read as they are iterated."""
     headers, width = table.headers, len(table.headers)
     keys = None
+    coverage_rows = table.version == 2
     for number, cells in enumerate(table.rows, 1):
         if len(cells) != width:
             yield number, None, frozenset(), f"The row has {len(cells)} cells but the header has {width} columns."
             continue
         obj, present = PurchaseResource.row_to_object(dict(zip(headers, cells, strict=True)), headers)
+        if coverage_rows and "warranty" in present:  # the row's warranty is one of the purchase's `warranties`
+            warranty = obj.pop("warranty", None)
+            obj["warranties"] = [] if warranty is None else [warranty]
+            present = (set(present) - {"warranty"}) | {"warranties"}
         keys = keys or frozenset(present)  # the same for every row of a file: the header's columns
         yield number, obj, keys, None
 

@@ -162,8 +162,22 @@ class _PurchaseColumns(resources.ModelResource):
         # the same annotations as the API (effective warranty status) and never another household's purchases.
         return self.get_queryset().filter(pk__in=Subquery(queryset.values("pk")))
 
+    def iter_queryset(self, queryset):
+        """(purchase, coverage) pairs: one row per coverage, as the CSV export writes them (version 2): the chosen
+        warranty's row first (coverage None: the purchase's own `warranty`), then its other coverages in the purchase
+        object's order (prefetched by purchase_list: no query per purchase). A purchase without warranty is one row."""
+        for purchase in super().iter_queryset(queryset):
+            chosen = getattr(purchase, "warranty", None)
+            yield purchase, None
+            for coverage in purchase.warranties.all():
+                if chosen is None or coverage.pk != chosen.pk:
+                    yield purchase, coverage
+
     def export_resource(self, instance, selected_fields=None, **kwargs):
-        obj = representation.purchase_representation(instance)
+        purchase, coverage = instance if isinstance(instance, tuple) else (instance, None)
+        obj = representation.purchase_representation(purchase)
+        if coverage is not None:
+            obj["warranty"] = representation.warranty_object(purchase, coverage)
         return self.object_to_row(obj, self.get_export_fields(selected_fields))
 
     # --- django-import-export hooks (admin import) ----------------------------------------------------------------

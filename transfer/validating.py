@@ -14,16 +14,16 @@ from catalog import validation as catalog_validation
 from purchases import representation
 from purchases.validation import PURCHASE_FIELDS, return_window
 from spends.fields import ObjectField
+from transfer import coverages
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
-from warranties.validation import warranty_object
 
 # What an import may set on a purchase (validated and written); the object's other keys are read-only in an import,
 # except the catalog references and the id, read on their own below.
 WRITABLE_KEYS = representation.WRITTEN_KEYS
 _FIELDS = {
     **{key: factory() for key, factory in PURCHASE_FIELDS.items()},
-    "warranty": warranty_object(required=False, allow_null=True),
+    "warranty": coverages.warranty_object(required=False, allow_null=True),
 }
 # The purchase object as an import reads it: its written keys, in the object's order, the nested warranty included.
 PURCHASE_OBJECT = ObjectField({key: _FIELDS[key] for key in WRITABLE_KEYS})
@@ -38,10 +38,13 @@ class Item:
 
     number: int
     present: frozenset  # top-level purchase fields the file provides (an update changes only those)
-    errors: list | None = None  # [(field path, message)]; None when the row is valid
+    errors: list | None = None  # [(field path, message) or (field path, message, row)]; None when the row is valid
     pid: uuid.UUID | None = None
     values: tuple | None = None  # PLAIN_FIELDS' values
     warranty: tuple | None = None  # WARRANTY_FIELDS' values; None: no warranty
+    # Version 2: every coverage, [(WARRANTY_FIELDS' values, claims)], replacing the purchase's as a set; None: the
+    # file has no `warranties` (version 1: `warranty`, the chosen coverage, is all it says).
+    coverages: list | None = None
     retailer: tuple | None = None  # None | ("id", uuid) | ("name", validated name)
     brand: tuple | None = None
     creator: str | None = None  # the file's created_by (a username), recorded for a new row when it names a member
@@ -49,7 +52,7 @@ class Item:
     action: str = "invalid"  # new | update | skip | invalid
     current: tuple | None = None  # the duplicate's stored values (importing.CURRENT_LOOKUPS), when it may be updated
     changes: dict | None = None  # field → new value (catalog fields: the reference)
-    warranty_change: tuple | None = None  # ("create", values) | ("update", values) | ("delete", None)
+    warranty_change: tuple | None = None  # ("create"|"update", values) | ("delete", None) | ("replace", coverages)
     instance: object = None  # the purchase written (or that would be), for the admin's log
 
 
@@ -66,6 +69,15 @@ def flatten(detail, path: str | None = None) -> Iterator[tuple[str | None, str]]
         yield path, str(detail)
 
 
+def _join(first: Item, item: Item) -> None:
+    """A further row of `first`'s purchase (a version-2 CSV): its coverage joins `first`'s, its errors too (with its
+    row's number). The purchase's columns are the first row's."""
+    if item.errors:
+        first.errors = [*(first.errors or []), *((path, message, item.number) for path, message, *_ in item.errors)]
+    elif first.coverages is not None:
+        first.coverages.extend(item.coverages)
+
+
 def present_fields(keys: Iterable[str]) -> frozenset:
     """Top-level keys of a purchase object → the purchase fields they set ("retailer_name" → "retailer")."""
     fields = set()
@@ -80,16 +92,27 @@ def present_fields(keys: Iterable[str]) -> frozenset:
 
 
 class RowValidator:
-    def __init__(self, progress: Callable[[str, int, int], None]):
+    """`group_by_id`: rows with the same id are one purchase, each giving one of its coverages (a version-2 CSV)."""
+
+    def __init__(self, progress: Callable[[str, int, int], None], *, group_by_id: bool = False):
         self.progress = progress
+        self.group_by_id = group_by_id
         self._names: dict[str, tuple[tuple | None, list[str]]] = {}  # raw catalog name → (reference, messages)
         self._present: dict[frozenset, frozenset] = {}
         self._shared: dict = {}
 
     def items(self, rows: Iterable[SourceRow]) -> list[Item]:
-        items = []
+        items, groups = [], {}
         for number, obj, keys, error in rows:
-            items.append(self.validate(number, obj, keys, error))
+            item = self.validate(number, obj, keys, error)
+            grouped = self.group_by_id and item.pid is not None and "warranties" in item.present
+            first = groups.get(item.pid) if grouped else None
+            if first is not None:
+                _join(first, item)
+            else:
+                items.append(item)
+                if grouped:
+                    groups[item.pid] = item
             if number % 1000 == 0:
                 self.progress("validating", number, 0)  # the total is known once the file is read
         self.progress("validating", len(items), len(items))
@@ -117,6 +140,10 @@ class RowValidator:
         item.brand = self._catalog_ref("brand", obj, errors)
         item.creator = self._creator(obj.get("created_by"))
         data = {key: obj[key] for key in WRITABLE_KEYS if key in obj}
+        if "warranties" in obj:  # version 2: every coverage; `warranty` (the chosen one) is among them
+            data.pop("warranty", None)
+            item.coverages, found = coverages.read_coverages(obj["warranties"])
+            errors.extend(found)
         warranty = data.get("warranty")
         if isinstance(warranty, dict) and warranty.get("status") == "EXPIRED":
             # Exports show the effective status; EXPIRED is stored as ACTIVE and recomputed from the end date.

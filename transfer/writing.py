@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from purchases.models import Purchase
 from spends import db_driver
+from transfer.coverages import CLAIM_FIELDS, WARRANTY_FIELDS
 from transfer.reading import CATALOG_MODELS
-from warranties.models import Warranty
+from warranties.models import Claim, Warranty
 
 WRITE_BATCH_SIZE = 1000  # rows per executemany() of an INSERT; all batches share the import's one transaction
 UPDATE_BATCH_SIZE = 1000  # rows per executemany() of an UPDATE
@@ -34,7 +35,6 @@ PLAIN_FIELDS = (
     "return_by",
     "returned_on",
 )
-WARRANTY_FIELDS = ("warranty_start", "warranty_end", "warranty_type", "status", "provider", "notes")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
 PURCHASE_COLUMNS = (
     "id",
@@ -47,6 +47,7 @@ PURCHASE_COLUMNS = (
     "updated_at",
 )
 WARRANTY_COLUMNS = ("id", "purchase_id", "created_by_id", *WARRANTY_FIELDS, "created_at", "updated_at")
+CLAIM_COLUMNS = ("id", "warranty_id", "created_by_id", *CLAIM_FIELDS, "created_at", "updated_at")
 PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", "updated_at")
 WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")
 
@@ -220,19 +221,33 @@ class ImportWrite:
         )
         total = len(items)
         insert_rows(Purchase, PURCHASE_COLUMNS, purchases, lambda done: self.progress("writing", done, total))
-        warranties = (
-            (uuid.uuid4(), pk, who, *item.warranty, now, now)
-            for item, pk, who in zip(reversed(items), reversed(ids), reversed(by), strict=True)
-            if item.warranty is not None
-        )
-        insert_rows(Warranty, WARRANTY_COLUMNS, warranties)
+        self.insert_coverages((pk, who, _coverages_of(item)) for item, pk, who in zip(items, ids, by, strict=True))
         for item, pk in zip(items, ids, strict=True):
             item.duplicate_of = pk  # from here on: the id of the row's purchase
+
+    def insert_coverages(self, purchases: Iterable[tuple]) -> None:
+        """Inserts the coverages (and their claims) of `purchases`: (purchase id, created_by id, [(values, claims)]).
+        Ids ascend in the file's order, so coverages (and claims) that tie in their order keep the file's."""
+        now, warranties, claims = self.now, [], []
+        for pk, who, coverages in purchases:
+            for values, found in coverages:
+                warranties.append((pk, who, values))
+                claims.extend((len(warranties) - 1, who, claim) for claim in found)
+        warranty_ids = fresh_ids(len(warranties))
+        rows = (
+            (wid, pk, who, *values, now, now) for wid, (pk, who, values) in zip(warranty_ids, warranties, strict=True)
+        )
+        insert_rows(Warranty, WARRANTY_COLUMNS, rows)
+        claim_rows = (
+            (cid, warranty_ids[at], who, *values, now, now)
+            for cid, (at, who, values) in zip(fresh_ids(len(claims)), claims, strict=True)
+        )
+        insert_rows(Claim, CLAIM_COLUMNS, claim_rows)
 
     def update(self, items: list, current_index: dict) -> None:
         """Applies each item's `changes` (field → value, or catalog reference) to its purchase row `current` (values
         in `current_index` order), and its `warranty_change`."""
-        purchases, gone, new, changed = [], [], [], []
+        purchases, gone, new, changed, replaced = [], [], [], [], []
         for item in items:
             if item.changes:
                 row = {name: item.current[current_index[name]] for name in PURCHASE_UPDATE_COLUMNS[:-1]}
@@ -245,7 +260,9 @@ class ImportWrite:
             if item.warranty_change:
                 how, values = item.warranty_change
                 warranty_id = item.current[current_index["warranty_id"]]
-                if how == "delete":
+                if how == "replace":
+                    replaced.append((item.duplicate_of, self.created_by_id, values))
+                elif how == "delete":
                     gone.append(warranty_id)
                 elif how == "create":
                     new.append((uuid.uuid4(), item.duplicate_of, self.created_by_id, *values, self.now, self.now))
@@ -256,3 +273,14 @@ class ImportWrite:
             Warranty.objects.filter(pk__in=batch).delete()
         insert_rows(Warranty, WARRANTY_COLUMNS, new)
         update_rows(Warranty, WARRANTY_UPDATE_COLUMNS, changed)
+        for batch in chunked([pk for pk, _who, _coverages in replaced], 500):
+            Claim.objects.filter(warranty__purchase_id__in=batch).delete()
+            Warranty.objects.filter(purchase_id__in=batch).delete()
+        self.insert_coverages(replaced)
+
+
+def _coverages_of(item) -> list:
+    """A new row's coverages: its `coverages` (version 2), else its one `warranty` (version 1), else none."""
+    if item.coverages is not None:
+        return item.coverages
+    return [] if item.warranty is None else [(item.warranty, ())]

@@ -129,3 +129,27 @@ def claim_warranty_get(*, household_id, warranty_id) -> Warranty | None:
 def claim_open_count(*, household_id) -> int:
     """How many of the household's claims are still OPEN (the admin dashboard's "claims open"). One query."""
     return Claim.objects.filter(warranty__purchase__household_id=household_id, status=ClaimStatus.OPEN).count()
+
+
+def coverage_export_rows(*, purchase_ids, fields, today=None) -> list[tuple]:
+    """The coverages of the purchases `purchase_ids` (one page of an export) as plain tuples: `purchase_id`, then
+    `fields` (lookups of a warranty_list row: its fields, effective_status, days_remaining; claim_count only when
+    asked for), each purchase's in COVERAGE_ORDER (the purchase object's `warranties`). One query."""
+    queryset = Warranty.objects.filter(purchase_id__in=purchase_ids).with_effective_status(today)
+    if "claim_count" in fields:
+        queryset = queryset.annotate(**warranty_annotations())
+    return list(queryset.order_by("purchase_id", *COVERAGE_ORDER).values_list("purchase_id", *fields))
+
+
+# The order of a warranty's claims in an export: the claim list's (newest opened first).
+CLAIM_ORDER = ("-opened_on", "-created_at", "id")
+
+
+def claim_export_rows(*, purchase_ids, fields) -> list[tuple]:
+    """The claims on the coverages of the purchases `purchase_ids` as plain tuples: `warranty_id`, then `fields`,
+    in CLAIM_ORDER per warranty. One query."""
+    return list(
+        Claim.objects.filter(warranty__purchase_id__in=purchase_ids)
+        .order_by("warranty_id", *CLAIM_ORDER)
+        .values_list("warranty_id", *fields)
+    )

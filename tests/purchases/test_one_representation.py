@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 WRITTEN_WARRANTY_KEYS = [key.path.removeprefix("warranty.") for key in representation.WARRANTY_KEYS if key.written]
 
 
-# Written by the API but not (yet) by an import: the coverages' list and the new warranty fields (#21: the version-2
-# formats are a later step); `duration_months` is an input only, never a key of the object.
-API_ONLY_WRITES = {"warranties", "cost", "reference", "duration_months"}
+# Written by the API but not through the representation's written keys: the coverages' list (an import reads a
+# version-2 file's `warranties` on its own: transfer.coverages); `duration_months` is an input only, never a key.
+API_ONLY_WRITES = {"warranties", "duration_months"}
 
 
 def test_the_serializers_fields_are_the_representations_keys():
@@ -51,10 +51,11 @@ def test_the_json_export_writes_the_representations_keys(owner):
     PurchaseFactory(owner=owner)
     document = json.loads("".join(exporting.purchases_export_json(household_id=household_of(owner))))
     covered, bare = sorted(document["purchases"], key=lambda obj: obj["warranty"] is None)
-    # The version-1 export: the chosen warranty, no `warranties` list (#21).
-    assert list(covered) == list(bare) == [key for key in representation.OBJECT_KEYS if key != "warranties"]
+    # The version-2 export: the chosen warranty and every coverage, each with its claims (#21).
+    assert list(covered) == list(bare) == list(representation.OBJECT_KEYS)
     assert list(covered["warranty"]) == list(representation.WARRANTY_OBJECT_KEYS)
-    assert bare["warranty"] is None
+    assert [list(item) for item in covered["warranties"]] == [[*representation.WARRANTY_OBJECT_KEYS, "claims"]]
+    assert (bare["warranty"], bare["warranties"]) == (None, [])
 
 
 def test_the_csv_columns_are_the_representations_csv_keys(owner):

@@ -41,8 +41,8 @@ def _generic(instance) -> dict:
 
 
 def _exported(obj: dict) -> dict:
-    """The API's object as the version-1 exports write it: the chosen warranty, no `warranties` list."""
-    return {key: value for key, value in obj.items() if key != "warranties"}
+    """The API's object as the version-2 JSON export writes it: each coverage with its claims (none here)."""
+    return {**obj, "warranties": [{**warranty, "claims": []} for warranty in obj["warranties"]]}
 
 
 def _as_json(data) -> str:

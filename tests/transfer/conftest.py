@@ -15,7 +15,8 @@ from warranties.choices import WarrantyStatus, WarrantyType
 
 HEADER = (
     "id,product_name,price,currency_code,retailer,brand,status,purchase_date,notes,warranty_start,warranty_end,"
-    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_by,created_at,updated_at,return_by,returned_on"
+    "warranty_type,warranty_status,warranty_provider,warranty_notes,created_by,created_at,updated_at,return_by,returned_on,"
+    "warranty_cost,warranty_reference"
 )
 TIMESTAMP_KEYS = {"id", "purchase_id", "created_at", "updated_at", "exported_at"}
 

@@ -54,7 +54,7 @@ def test_json_export_is_a_dated_download_with_the_contract_shape(owner_client, r
     document = json.loads(body(response))
     assert list(document) == ["format", "version", "exported_at", "retailers", "brands", "purchases"]
     assert document["format"] == "spends-tracker"
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["exported_at"].endswith("Z")
     assert document["retailers"] == [
         {"name": "Fruit Shop", "url": "https://fruit.example.com"},
@@ -63,9 +63,11 @@ def test_json_export_is_a_dated_download_with_the_contract_shape(owner_client, r
     assert document["brands"] == [{"name": "Sonique", "url": "https://sonique.example.com"}]
     assert len(document["purchases"]) == 6
     listed = owner_client.get("/api/purchases", {"limit": 100}).json()["items"]
-    # The purchase objects of GET /api/purchases, same order, without the `warranties` list (#21: version 1 holds the
-    # chosen warranty).
-    assert document["purchases"] == [{k: v for k, v in obj.items() if k != "warranties"} for obj in listed]
+    # The purchase objects of GET /api/purchases, same order; version 2 adds each coverage's claims (none here).
+    assert [w.pop("claims") for p in document["purchases"] for w in p["warranties"]] == [[]] * sum(
+        len(p["warranties"]) for p in listed
+    )
+    assert document["purchases"] == listed
 
 
 def test_exports_contain_only_the_callers_data(owner_client, other_client, rich_data):
@@ -503,7 +505,7 @@ VALID_DOCUMENT = {"format": "spends-tracker", "version": 1, "retailers": [], "br
         ("json", b"\xff\xfe{}", "not UTF-8"),
         ("json", b"[1, 2]", "must be a JSON object"),
         ("json", json.dumps({**VALID_DOCUMENT, "format": "other-app"}).encode(), '"format" must be'),
-        ("json", json.dumps({**VALID_DOCUMENT, "version": 2}).encode(), "newer than this server"),
+        ("json", json.dumps({**VALID_DOCUMENT, "version": 3}).encode(), "newer than this server"),
         ("json", json.dumps({**VALID_DOCUMENT, "version": "1"}).encode(), '"version" must be an integer'),
         ("json", json.dumps({**VALID_DOCUMENT, "purchases": {}}).encode(), '"purchases" must be a list'),
     ],

@@ -176,10 +176,12 @@ def test_exports_hold_the_chosen_warranty_of_a_purchase_with_several(owner_clien
     chosen = Warranty.objects.get(warranty_end=days(400))
     document = export_json(owner_client)
     (obj,) = document["purchases"]
-    assert obj["warranty"]["id"] == str(chosen.pk) and "warranties" not in obj
+    # Version 2 (#21): `warranties` holds every coverage; `warranty` is the chosen one.
+    assert obj["warranty"]["id"] == str(chosen.pk) and len(obj["warranties"]) == 3
     assert (obj["warranty"]["cost"], obj["warranty"]["reference"], obj["warranty"]["claim_count"]) == ("0.50", "", 0)
-    (row,) = csv_rows(export_csv(owner_client))
+    row, *others = csv_rows(export_csv(owner_client))  # one row per coverage, the chosen one first
     assert (row["warranty_end"], row["warranty_status"]) == (days(400).isoformat(), "VOIDED")
+    assert len(others) == 2 and {other["id"] for other in others} == {row["id"]}
     assert plan.pk != chosen.pk
 
 
@@ -194,7 +196,8 @@ def test_importing_an_existing_purchases_warranty_changes_only_the_chosen_one(ow
     stored = {w.pk: w.warranty_end for w in Warranty.objects.filter(purchase=purchase)}
     assert stored == {maker.pk: days(10), plan.pk: days(20), card.pk: datetime.date(2027, 6, 25)}
     # A JSON file of version 1 with the warranty null removes only the chosen one too.
-    document = export_json(owner_client)
+    document = {**export_json(owner_client), "version": 1}
+    del document["purchases"][0]["warranties"]
     document["purchases"][0]["warranty"] = None
     report = import_file(owner_client, "json", json.dumps(document), on_duplicate="update").json()
     assert report["updated"] == 1, report

@@ -28,6 +28,8 @@ from spends.api.exceptions import error_body
 from spends.api.serializers import ErrorSerializer
 from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
 from transfer import services as transfer
+from warranties.api.claims import ClaimSerializer
+from warranties.api.serializers import CoverageSerializer
 
 TAGS = ["export and import"]
 DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -83,13 +85,38 @@ class CatalogObjectSerializer(serializers.Serializer):
     url = serializers.CharField(allow_blank=True)
 
 
+class ExportCoverageSerializer(CoverageSerializer):
+    """A coverage in the JSON export (version 2): the purchase object's warranty object with its claims."""
+
+    claims = ClaimSerializer(
+        many=True, help_text="Version 2: the coverage's claims (the API's claim objects), newest opened first."
+    )
+
+    class Meta(CoverageSerializer.Meta):
+        fields = [*CoverageSerializer.Meta.fields, "claims"]
+
+
+class ExportPurchaseSerializer(PurchaseSerializer):
+    """A purchase object of GET /api/purchases; in the export each of its `warranties` also holds its `claims`."""
+
+    warranties = ExportCoverageSerializer(
+        many=True,
+        help_text="Version 2: every coverage, by warranty_end (LIFETIME last), each with its claims. An import "
+        "replaces the purchase's coverages with this list as a set (a new purchase gets them all; an updated one "
+        "loses the coverages and claims it had unless they are the same). Version 1 has only `warranty`.",
+    )
+
+
 class ExportDocumentSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=[transfer.EXPORT_FORMAT])
-    version = serializers.IntegerField(help_text=f"Always {transfer.EXPORT_VERSION}.")
+    version = serializers.IntegerField(
+        help_text=f"The export writes {transfer.EXPORT_VERSION}; an import reads 1 (each purchase's `warranty` is its "
+        "only coverage) and 2 (`warranties` with their claims)."
+    )
     exported_at = serializers.DateTimeField()
     retailers = CatalogObjectSerializer(many=True, help_text="The retailers the caller's purchases use.")
     brands = CatalogObjectSerializer(many=True, help_text="The brands the caller's purchases use.")
-    purchases = PurchaseSerializer(many=True)
+    purchases = ExportPurchaseSerializer(many=True)
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -109,7 +136,10 @@ class ImportWarningSerializer(serializers.Serializer):
 
 class ImportReportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
-    total_rows = serializers.IntegerField()
+    total_rows = serializers.IntegerField(
+        help_text="Purchases read: in a version-2 CSV the rows that share an id are one purchase (errors still name "
+        "the file's data row)."
+    )
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     skipped = serializers.IntegerField()
@@ -176,7 +206,9 @@ class ExportJsonView(ScopedViewMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="Export all the caller's household's data as JSON (download)",
-        description="The document of API.md § Export and import, streamed. " + DOWNLOAD_HEADER.format("json"),
+        description="The document of API.md § Export and import, version 2, streamed: each purchase object holds "
+        "`warranty` (the chosen coverage) and `warranties` (every coverage, each with its `claims`). "
+        + DOWNLOAD_HEADER.format("json"),
         responses={200: ExportDocumentSerializer},
     )
     def get(self, request):
@@ -200,9 +232,12 @@ class ExportCsvView(ScopedViewMixin, GenericAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Export the caller's household's purchases as CSV (download)",
-        description="Streamed, UTF-8 with BOM, one row per purchase, the header of API.md. Takes the filters and "
-        "ordering of GET /api/purchases. Cells starting with = + - @ tab or CR get a leading '. "
-        + DOWNLOAD_HEADER.format("csv"),
+        description="Streamed, UTF-8 with BOM, the header of API.md followed (version 2) by return_by, returned_on, "
+        "warranty_cost, warranty_reference. One row per coverage: a purchase with several warranties is written as "
+        "several rows repeating the purchase's columns and id, its chosen warranty's row first, the others by "
+        "warranty_end (LIFETIME last); a purchase without warranty is one row with empty warranty columns. Claims are "
+        "in the JSON export only. Takes the filters and ordering of GET /api/purchases. Cells starting with = + - @ "
+        "tab or CR get a leading '. " + DOWNLOAD_HEADER.format("csv"),
         filters=True,
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file.")},
     )
@@ -294,8 +329,12 @@ def _import_schema(summary: str, description: str, body_type: str, body_schema):
     "Import purchases from CSV",
     "Multipart field `file` (or a text/csv body): the CSV export's columns; product_name, price and purchase_date are "
     "required, unknown columns are a warning. Retailers and brands are matched by name case-insensitively and "
-    "created when missing. Warranty columns create or update the purchase's warranty; when the file has warranty "
-    "columns and a row leaves them all empty, an updated purchase loses its warranty.",
+    "created when missing. Version 2 (a header with return_by): rows with the same id are one purchase, each row one "
+    "of its coverages (warranty columns all empty: none), and they replace an updated purchase's coverages as a set "
+    "(claims are JSON-only: an updated purchase whose coverages change loses its claims). Version 1 (no return_by "
+    "column, one row per purchase): the warranty columns create or update the purchase's chosen warranty, and its "
+    "other coverages stay (and its stored cost and reference, unless the row gives them); a row with them all "
+    "empty deletes it. warranty_cost and warranty_reference are read in both.",
     "text/csv",
     OpenApiTypes.STR,
 )
@@ -309,8 +348,12 @@ class ImportCsvView(ImportView):
 @_import_schema(
     "Import purchases from a JSON export document",
     "Multipart field `file`, or the document as the request body. Accepts what GET /api/export/json produces "
-    '("format": "spends-tracker", "version": 1). Purchases are matched to catalog entries by retailer_name/brand_name; '
-    "ids, timestamps, attachment_count and days_remaining are not imported.",
+    '("format": "spends-tracker", "version": 2) and version 1. Version 2: a purchase\'s `warranties` (each with its '
+    "`claims`) replace its coverages as a set: a new purchase gets them all, an updated one (on_duplicate=update) "
+    "loses the coverages and claims it had unless they are the same; its `warranty` is ignored. Version 1: "
+    "`warranty` is a new purchase's only coverage, and an update changes only the purchase's chosen warranty. "
+    "Purchases are matched to catalog entries by retailer_name/brand_name; ids, timestamps, attachment_count, "
+    "claim_count and days_remaining are not imported (new ids are made); a claim's previous_warranty_end is.",
     "application/json",
     ExportDocumentSerializer,
 )
