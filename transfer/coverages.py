@@ -12,22 +12,15 @@ from rest_framework import fields
 from rest_framework.exceptions import ValidationError
 
 from spends.fields import ObjectField
+from warranties import services as warranty_services
 from warranties import validation as warranty_validation
 from warranties.choices import ClaimStatus, EffectiveStatus, WarrantyStatus
 from warranties.models import Claim, Warranty
 from warranties.selectors import CLAIM_ORDER, COVERAGE_ORDER
 
-# The values an import sets on a coverage, in the order it keeps them (writing.WARRANTY_FIELDS is this tuple).
-WARRANTY_FIELDS = (
-    "warranty_start",
-    "warranty_end",
-    "warranty_type",
-    "status",
-    "provider",
-    "notes",
-    "cost",
-    "reference",
-)
+# The values an import sets on a coverage, in the order it keeps them (writing.WARRANTY_FIELDS is this tuple): the
+# warranty services' own list.
+WARRANTY_FIELDS = warranty_services.WARRANTY_FIELDS
 CLAIM_FIELDS = (
     "opened_on",
     "closed_on",

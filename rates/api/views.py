@@ -16,25 +16,11 @@ from rates.ecb import SOURCE
 from spends import clock
 from spends.api.permissions import IsSuperuser
 from spends.api.serializers import ErrorSerializer
+from spends.api.uploads import multipart_file, refuse_a_long_body
 
 from .serializers import RateQuerySerializer, RateSerializer, RatesImportReportSerializer, RatesImportUploadSerializer
 
 TAGS = ["rates"]
-DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
-MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
-
-
-def import_max_upload_size() -> int:
-    return getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", DEFAULT_IMPORT_MAX_UPLOAD_SIZE)
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = 413
-    default_code = "payload_too_large"
-
-    def __init__(self):
-        limit = import_max_upload_size()
-        super().__init__(f"The file is larger than the import limit of {limit} bytes ({limit / 1048576:.0f} MB).")
 
 
 class IsSuperuserForRates(IsSuperuser):
@@ -100,18 +86,8 @@ class RatesImportView(APIView):
         },
     )
     def post(self, request):
-        limit = import_max_upload_size()
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit + MULTIPART_OVERHEAD:
-            raise PayloadTooLarge()  # refused before the body is read
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise exceptions.ValidationError({"file": ['Send the file as the multipart form field "file".']})
-        if upload.size > limit:
-            raise PayloadTooLarge()
+        refuse_a_long_body(request)
+        upload = multipart_file(request)
         try:
             report = services.rates_import(upload)
         except DjangoValidationError as exc:

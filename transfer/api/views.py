@@ -1,7 +1,6 @@
 """Export and import of the caller's purchases (API.md § Export and import). Thin: parse the request, call
 `transfer.services`, answer. Exports stream; imports answer the report."""
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
@@ -26,27 +25,13 @@ from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.exceptions import error_body
 from spends.api.serializers import ErrorSerializer
+from spends.api.uploads import PayloadTooLarge, import_max_upload_size, multipart_file, refuse_a_long_body
 from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
 from transfer import services as transfer
 from warranties.api.claims import ClaimSerializer
 from warranties.api.serializers import CoverageSerializer
 
 TAGS = ["export and import"]
-DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
-MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
-
-
-def import_max_upload_size() -> int:
-    return getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", DEFAULT_IMPORT_MAX_UPLOAD_SIZE)
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = 413
-    default_code = "payload_too_large"
-
-    def __init__(self):
-        limit = import_max_upload_size()
-        super().__init__(f"The file is larger than the import limit of {limit} bytes ({limit / 1048576:.0f} MB).")
 
 
 class JsonErrorsNegotiation(DefaultContentNegotiation):
@@ -264,24 +249,13 @@ class ImportView(ScopedViewMixin, APIView):
     def read_upload(self, request):
         """The uploaded file (read by the parsers in chunks; a large upload is a temporary file on disk), or the
         request body's bytes."""
-        limit = import_max_upload_size()
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit + MULTIPART_OVERHEAD:
-            raise PayloadTooLarge()
+        refuse_a_long_body(request)
         data = request.data
         if isinstance(data, bytes):
             return data
         if not request.content_type.startswith("multipart/"):
             return b""  # an empty body: DRF skips the parser, and the file checks say "empty"
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise exceptions.ValidationError({"file": ['Send the file as the multipart form field "file".']})
-        if upload.size > limit:
-            raise PayloadTooLarge()
-        return upload
+        return multipart_file(request)
 
     def post(self, request):
         query = ImportQuerySerializer(data=request.query_params)
