@@ -62,7 +62,20 @@ class ReminderSettings(models.Model):
         return self.email or self.user.email
 
 
-class SentReminder(models.Model):
+class SentLog(models.Model):
+    """What every sent-reminder log row holds: when, where, and how many days were left then."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    days_left = models.PositiveSmallIntegerField(help_text="Days left when it was sent.")
+    email = models.EmailField(help_text="Where it was sent.")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["-sent_at"]
+
+
+class SentReminder(SentLog):
     """The log of reminders sent: one row per (member, warranty, end date, lead day), written only after the email
     went out. Each member of a household gets their own reminder of the household's warranties; the household is
     the warranty's purchase's (not stored here, so it can never disagree with it).
@@ -71,17 +84,12 @@ class SentReminder(models.Model):
     for its new end; for one end date the unique constraint makes a second send impossible.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_reminders")
     warranty = models.ForeignKey("warranties.Warranty", on_delete=models.CASCADE, related_name="sent_reminders")
     warranty_end = models.DateField(help_text="The warranty's end date the reminder was about.")
     lead_day = models.PositiveSmallIntegerField(help_text="The lead day (days before the end) this reminder is for.")
-    days_left = models.PositiveSmallIntegerField(help_text="Days left when it was sent.")
-    email = models.EmailField(help_text="Where it was sent.")
-    sent_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["-sent_at"]
+    class Meta(SentLog.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "warranty", "warranty_end", "lead_day"], name="reminders_sent_once_per_member"
@@ -99,23 +107,18 @@ class SentReminder(models.Model):
         return f"{self.lead_day}-day reminder for {self.warranty_id} ({self.sent_at:%Y-%m-%d})"
 
 
-class SentReturnReminder(models.Model):
+class SentReturnReminder(SentLog):
     """The log of return-window reminders sent, as SentReminder is for warranty ends: one row per (member, purchase,
     return-by date, lead day), written only after the email went out. The return-by date is part of the key, so a
     window that is moved is reminded again for its new date; for one date the unique constraint makes a second send
     impossible."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_return_reminders")
     purchase = models.ForeignKey("purchases.Purchase", on_delete=models.CASCADE, related_name="sent_return_reminders")
     return_by = models.DateField(help_text="The purchase's return-by date the reminder was about.")
     lead_day = models.PositiveSmallIntegerField(help_text="The lead day (days before return_by) it is for.")
-    days_left = models.PositiveSmallIntegerField(help_text="Days left when it was sent.")
-    email = models.EmailField(help_text="Where it was sent.")
-    sent_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["-sent_at"]
+    class Meta(SentLog.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "purchase", "return_by", "lead_day"], name="reminders_return_sent_once_per_member"
