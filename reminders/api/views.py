@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from reminders import selectors, services
 from reminders.calendar import warranty_calendar
+from reminders.emails import site_url
 from spends.api.scope import scope_for
 from spends.api.serializers import ErrorSerializer
 from spends.api.throttling import ScopedClientThrottle
@@ -112,6 +113,7 @@ class CalendarFeedView(APIView):
         body = warranty_calendar(
             selectors.calendar_warranties(household_id=household_id),
             selectors.calendar_returns(household_id=household_id),
+            base=site_url(request),
         )
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="warranties.ics"'
