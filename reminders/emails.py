@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-
 # Where links point when SITE_URL is unset and there is no request to take the address from (`make dev`'s server).
 DEFAULT_SITE_URL = "http://localhost:8000"
 
