@@ -198,10 +198,11 @@ const pageActions = {
     this.openClaims(warranty);
     this.$nextTick(() => document.getElementById("claim-issue").focus());
   },
+  /** The claims dialog in its "change" mode for this claim at once (its list loads meanwhile). */
   async changeClaim(warranty, claim) {
-    await this.openClaims(warranty);
-    const fresh = this.claims.items.find((item) => item.id === claim.id);
-    this.editClaim(fresh || claim);
+    const opening = this.openClaims(warranty);
+    this.editClaim(claim);
+    await opening;
   },
 };
 

@@ -133,6 +133,8 @@ def test_from_a_dashboard_item_to_the_purchase_page_to_a_claim(app_page):
     assert (claim.issue, claim.status) == ("Pump is loud", "OPEN")
 
     coverage.locator(".claim-list button", has_text="Change").click()
+    expect(page.locator("#claim-form h3")).to_have_text("Change the claim")
+    expect(page.locator("#claim-issue")).to_have_value("Pump is loud")
     new_end = today + datetime.timedelta(days=100)
     page.select_option("#claim-status", "APPROVED")
     page.fill("#claim-closed", today.isoformat())
