@@ -93,7 +93,9 @@ class CalendarFeedView(APIView):
         "(iCalendar)",
         description="One all-day event per ACTIVE warranty end (voided, expired and LIFETIME warranties are left "
         'out), and one per open return window ("Return by: <product>" on return_by, for a purchase that is not '
-        "RETURNED and whose return_by is today or later), with stable UIDs. Needs no session or API token: the "
+        "RETURNED and whose return_by is today or later), with stable UIDs. Each event's URL is the purchase's page "
+        "in the web app, `{SITE_URL}/#/purchases/{id}` (SITE_URL unset: the address the feed was fetched from). "
+        "Needs no session or API token: the "
         "`token` from POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
         operation_id="reminders_calendar_feed",
         auth=[],
