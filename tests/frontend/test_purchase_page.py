@@ -16,7 +16,7 @@ from attachments.models import Attachment
 from households.models import Membership
 from purchases.models import Purchase
 from tests.conftest import ARTIFACTS
-from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory
+from tests.factories import PASSWORD, PurchaseFactory, UserFactory, WarrantyFactory
 from tests.frontend.helpers import sign_in
 from warranties.models import Claim
 
@@ -225,3 +225,15 @@ def test_the_purchase_page_of_a_viewer_has_no_write_button(page, transactional_d
     )
     expect(page.locator("#attachment-thumbs a", has_text="Download")).to_have_count(2)
     save_artifact(page, "purchase-page-viewer.png")
+
+
+def test_a_reminders_link_opens_the_purchase_page_after_signing_in(page, transactional_db):
+    owner = UserFactory(username="alice")
+    purchase, _ = shared_purchase(owner, datetime.date.today())
+    page.goto(f"{page.base_url}/#/purchases/{purchase.pk}")  # what a reminder email or a calendar event links to
+    page.wait_for_url(re.compile(r"/sign-in"))
+    page.fill("#sign-in-username", "alice")
+    page.fill("#sign-in-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{page.base_url}/#/purchases/{purchase.pk}")
+    expect(page.locator("#purchase-title")).to_have_text("Espresso machine")
