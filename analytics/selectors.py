@@ -11,6 +11,7 @@ callers and tests decide which day it is.
 import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value, Window
 from django.db.models.functions import Coalesce, Lower, RowNumber, Trim, TruncDay, TruncMonth, TruncWeek
 
@@ -18,6 +19,7 @@ from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from purchases.selectors import purchase_list
 from spends import clock
+from spends.money_sql import EXACT, ProductSum, half_even_cents
 from warranties.choices import WarrantyStatus
 from warranties.models import Warranty
 from warranties.selectors import warranty_expiring, warranty_list
@@ -91,11 +93,14 @@ def _money_sum(field: str = "price", *, where: Q | None = None):
     return Coalesce(Sum(field, filter=where), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
 
 
-def _average(total: Decimal, count: int) -> Decimal | None:
+def _average(total: Decimal | None, count: int, currency: str = "") -> Decimal | None:
     # Exact Decimal division of the two database aggregates: AVG() would be a float on SQLite and could
-    # round a half cent differently than PostgreSQL's numeric AVG().
+    # round a half cent differently than PostgreSQL's numeric AVG(). HOME: the exact converted sum, divided, then
+    # rounded half-even once (API.md § Currencies).
     if not count:
         return None
+    if currency == HOME:
+        return half_even_cents(EXACT.divide(total, count))
     return (total / count).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -117,37 +122,87 @@ def _percentages(counts: list[int]) -> list[float]:
     return [float(value / 100) for value in floors]
 
 
+# --- the currency of an answer ---------------------------------------------------------------------------------
+# API.md § Currencies: `currency=HOME` converts. Its totals are SUM(price × exchange_rate) over every purchase with a
+# rate (any currency), exact in the database and rounded half-even to cents once, at the end (spends.money_sql); the
+# purchases without a rate are left out and counted in `unconverted_count`. A currency code sums the prices of that
+# currency's purchases, as before (every one of them counts: `unconverted_count` is 0).
+HOME = "HOME"
+_CONVERTED = Q(exchange_rate__isnull=False)
+
+
+def _money_total(currency: str, field: str = "price", *, where: Q | None = None, rate: str = "exchange_rate"):
+    """The SUM of `field` in the answer's currency: the plain sum, or (HOME) the exact sum of `field` × `rate`,
+    unrounded (finish it with _finished)."""
+    if currency == HOME:
+        return ProductSum(field, rate, filter=where)
+    return _money_sum(field, where=where)
+
+
+def _finished(currency: str, value) -> Decimal:
+    """A _money_total's value as the answer's money: HOME's exact sum rounded half-even to cents (0.00 for none)."""
+    if currency == HOME:
+        return half_even_cents(value) if value is not None else ZERO
+    return value
+
+
+def _counted(currency: str) -> Q:
+    """The purchases an answer's money and counts cover: HOME, those with a rate."""
+    return _CONVERTED if currency == HOME else Q()
+
+
+def _unconverted(currency: str) -> dict:
+    """The aggregate `unconverted_count`: the purchases a HOME answer leaves out (no rate known). A currency code
+    leaves none out: no aggregate (the caller's `.get("unconverted_count", 0)`)."""
+    return {"unconverted_count": Count("id", filter=~_CONVERTED)} if currency == HOME else {}
+
+
 def _purchases(household_id, currency: str):
-    """The household's purchases in `currency`: what every money total, spending series and top list adds up. A
-    RETURNED purchase is in none of them (API.md § Version 2, return windows); only `by_status` counts it."""
+    """The household's purchases in `currency` (HOME: every purchase, any currency): what every money total,
+    spending series and top list adds up. A RETURNED purchase is in none of them (API.md § Version 2, return
+    windows); only `by_status` counts it."""
     return _all_purchases(household_id, currency).exclude(status=PurchaseStatus.RETURNED)
 
 
 def _all_purchases(household_id, currency: str):
-    return Purchase.objects.in_household(household_id).filter(currency_code=currency)
+    purchases = Purchase.objects.in_household(household_id)
+    return purchases if currency == HOME else purchases.filter(currency_code=currency)
 
 
 # --- spending -------------------------------------------------------------------------------------------------
 
 
-def _grouped_spending(queryset, group_by: str) -> dict[datetime.date, dict]:
-    """One GROUP BY query: {first day of period: {"total_amount", "item_count"}}."""
+def _grouped_spending(queryset, group_by: str, currency: str) -> dict[datetime.date, dict]:
+    """One GROUP BY query: {first day of period: {"total_amount", "item_count", "unconverted_count"}}."""
+    counted = _counted(currency)
     rows = (
         queryset.annotate(period_start=_TRUNC[group_by]("purchase_date"))
         .values("period_start")
-        .annotate(total_amount=_money_sum(), item_count=Count("id"))
+        .annotate(
+            total_amount=_money_total(currency),
+            item_count=Count("id", filter=counted),
+            **_unconverted(currency),
+        )
         .order_by("period_start")
     )
-    return {_as_date(row["period_start"]): row for row in rows}
+    return {
+        _as_date(row["period_start"]): {
+            **row,
+            "total_amount": _finished(currency, row["total_amount"]),
+            "unconverted_count": row.get("unconverted_count", 0),
+        }
+        for row in rows
+    }
 
 
 def _zero_filled(starts: list[datetime.date], found: dict, group_by: str, key_name: str) -> list[dict]:
-    empty = {"total_amount": ZERO, "item_count": 0}
+    empty = {"total_amount": ZERO, "item_count": 0, "unconverted_count": 0}
     return [
         {
             key_name: period_key(start, group_by),
             "total_amount": found.get(start, empty)["total_amount"],
             "item_count": found.get(start, empty)["item_count"],
+            "unconverted_count": found.get(start, empty)["unconverted_count"],
         }
         for start in starts
     ]
@@ -167,12 +222,18 @@ def spending_by_month(
     queryset = _purchases(household_id, currency).filter(
         purchase_date__gte=first, purchase_date__lt=add_months(last, 1)
     )
-    found = _grouped_spending(queryset, "month")
+    found = _grouped_spending(queryset, "month", currency)
     return _zero_filled(period_starts(first, last, "month"), found, "month", "month")
 
 
 def spending_by_period(
-    *, household_id, currency: str, start: datetime.date, end: datetime.date, group_by: str = "month"
+    *,
+    household_id,
+    currency: str,
+    start: datetime.date,
+    end: datetime.date,
+    group_by: str = "month",
+    home_currency: str = "",
 ) -> dict:
     """Spending in `currency` between `start` and `end` (inclusive) grouped by day, ISO week or month.
 
@@ -181,20 +242,28 @@ def spending_by_period(
     inside [start, end] count, also in the first and last (partial) week or month. Two queries.
     """
     queryset = _purchases(household_id, currency).filter(purchase_date__gte=start, purchase_date__lte=end)
-    totals = queryset.aggregate(total_amount=_money_sum(), item_count=Count("id"))
-    found = _grouped_spending(queryset, group_by)
+    totals = queryset.aggregate(
+        total_amount=_money_total(currency),
+        item_count=Count("id", filter=_counted(currency)),
+        **_unconverted(currency),
+    )
+    found = _grouped_spending(queryset, group_by, currency)
     return {
         "start": start,
         "end": end,
         "currency": currency,
+        "home_currency": home_currency or None,
         "group_by": group_by,
-        "total_amount": totals["total_amount"],
+        "total_amount": _finished(currency, totals["total_amount"]),
         "item_count": totals["item_count"],
+        "unconverted_count": totals.get("unconverted_count", 0),
         "series": _zero_filled(period_starts(start, end, group_by), found, group_by, "period"),
     }
 
 
-def spending_summary(*, household_id, currency: str, today: datetime.date | None = None) -> dict:
+def spending_summary(
+    *, household_id, currency: str, home_currency: str = "", today: datetime.date | None = None
+) -> dict:
     """Totals of the household's purchases in `currency`, and the list of every currency the household has used.
 
     Returns `{"currency", "total_spent", "item_count", "average_price", "min_price", "max_price",
@@ -208,41 +277,42 @@ def spending_summary(*, household_id, currency: str, today: datetime.date | None
     this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
     by_status = {f"status_{status}": Count("id", filter=Q(status=status)) for status in PurchaseStatus.values}
     # One query over every purchase in `currency` for by_status, which counts RETURNED ones; everything else leaves
-    # them out (`kept`), as _purchases does.
+    # them out (`kept`), as _purchases does, and (HOME) the purchases without a rate (`counted`).
     kept = ~Q(status=PurchaseStatus.RETURNED)
+    counted = kept & _counted(currency)
+    price = "home_price" if currency == HOME else "price"
     row = _all_purchases(household_id, currency).aggregate(
-        total_spent=_money_sum(where=kept),
-        item_count=Count("id", filter=kept),
-        min_price=Min("price", filter=kept),
-        max_price=Max("price", filter=kept),
-        first_purchase_date=Min("purchase_date", filter=kept),
-        last_purchase_date=Max("purchase_date", filter=kept),
-        this_month_spent=_money_sum(where=this_month & kept),
+        total_spent=_money_total(currency, where=kept),
+        item_count=Count("id", filter=counted),
+        min_price=Min(price, filter=counted),
+        max_price=Max(price, filter=counted),
+        first_purchase_date=Min("purchase_date", filter=counted),
+        last_purchase_date=Max("purchase_date", filter=counted),
+        this_month_spent=_money_total(currency, where=this_month & kept),
         **by_status,
+        **({"unconverted_count": Count("id", filter=kept & ~_CONVERTED)} if currency == HOME else {}),
     )
-    # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage.
+    # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage. HOME:
+    # each cost at its purchase's rate.
     warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
-        total=_money_sum("cost")
+        total=_money_total(currency, "cost", rate="purchase__exchange_rate")
     )
-    currencies = list(
-        Purchase.objects.in_household(household_id)
-        .order_by("currency_code")
-        .values_list("currency_code", flat=True)
-        .distinct()
-    )
+    currencies = household_currencies(household_id)
     return {
         "currency": currency,
-        "total_spent": row["total_spent"],
+        "home_currency": home_currency or None,
+        "total_spent": _finished(currency, row["total_spent"]),
         "item_count": row["item_count"],
-        "average_price": _average(row["total_spent"], row["item_count"]),
+        "unconverted_count": row.get("unconverted_count", 0),
+        "average_price": _average(row["total_spent"], row["item_count"], currency),
         "min_price": row["min_price"],
         "max_price": row["max_price"],
         "first_purchase_date": row["first_purchase_date"],
         "last_purchase_date": row["last_purchase_date"],
-        "this_month_spent": row["this_month_spent"],
+        "this_month_spent": _finished(currency, row["this_month_spent"]),
         "by_status": {status: row[f"status_{status}"] for status in PurchaseStatus.values},
         "currencies": currencies,
-        "warranty_cost_total": warranty_cost["total"],
+        "warranty_cost_total": _finished(currency, warranty_cost["total"]),
     }
 
 
@@ -303,7 +373,9 @@ def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
     rows = list(
         _purchases(household_id, currency)
         .values(entry_id=F(f"{relation}_id"), entry_name=Coalesce(F(f"{relation}__name"), Value(UNKNOWN_NAME)))
-        .annotate(count=Count("id"), total_spent=_money_sum())
+        .annotate(
+            count=Count("id", filter=_counted(currency)), total_spent=_money_total(currency), **_unconverted(currency)
+        )
         .order_by("-count", Lower("entry_name"), "entry_id")
     )
     # The shares need the grand total of a list with one row per retailer/brand: no extra query for it.
@@ -314,7 +386,8 @@ def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
             f"{relation}_name": row["entry_name"],
             "count": row["count"],
             "percentage": share,
-            "total_spent": row["total_spent"],
+            "total_spent": _finished(currency, row["total_spent"]),
+            "unconverted_count": row.get("unconverted_count", 0),
         }
         for row, share in zip(rows, shares, strict=True)
     ]
@@ -338,10 +411,18 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
     then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
     Two queries: the top groups, then the newest spelling of just those groups."""
     purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
+    # HOME ranks by the converted total as the engine sums it (a float on SQLite, only for the order; the answer's
+    # totals are the exact ones).
+    rank_total = Sum(F("price") * F("exchange_rate"), output_field=AMOUNT) if currency == HOME else _money_sum()
     rows = list(
         purchases.values("name_key")
-        .annotate(count=Count("id"), total_spent=_money_sum())
-        .order_by("-count", "-total_spent", "name_key")[:limit]
+        .annotate(
+            count=Count("id", filter=_counted(currency)),
+            total_spent=_money_total(currency),
+            rank_total=rank_total,
+            **_unconverted(currency),
+        )
+        .order_by("-count", F("rank_total").desc(nulls_last=True), "name_key")[:limit]
     )
     # A correlated "newest spelling" subquery in the GROUP BY query lands in GROUP BY and runs once per row,
     # each scanning the household's purchases: quadratic (a statement timeout at 10^6 rows; bench/RESULTS.md).
@@ -361,8 +442,9 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
         {
             "product_name": spellings[row["name_key"]],
             "count": row["count"],
-            "total_spent": row["total_spent"],
-            "avg_price": _average(row["total_spent"], row["count"]),
+            "total_spent": _finished(currency, row["total_spent"]),
+            "avg_price": _average(row["total_spent"], row["count"], currency) or ZERO,
+            "unconverted_count": row.get("unconverted_count", 0),
         }
         for row in rows
     ]
@@ -389,12 +471,34 @@ def expiring_warranties(
     return warranty_expiring(household_id=household_id, days=days, today=today)[:limit]
 
 
-def dashboard(*, household_id, currency: str, today: datetime.date | None = None) -> dict:
-    """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (12)."""
+def household_currencies(household_id) -> list[str]:
+    """Every currency the household has purchases in, sorted. One query."""
+    return list(
+        Purchase.objects.in_household(household_id)
+        .order_by("currency_code")
+        .values_list("currency_code", flat=True)
+        .distinct()
+    )
+
+
+def dashboard_currency(*, household_id) -> str:
+    """The dashboard's currency when none is asked for (API.md § Currencies): HOME when the household has purchases
+    in more than one currency, else DEFAULT_CURRENCY. One query."""
+    return HOME if len(household_currencies(household_id)) > 1 else settings.DEFAULT_CURRENCY
+
+
+def dashboard(
+    *, household_id, currency: str | None = None, home_currency: str = "", today: datetime.date | None = None
+) -> dict:
+    """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (12; one more
+    without `currency`: dashboard_currency)."""
     today = today or clock.today()
+    currency = currency or dashboard_currency(household_id=household_id)
     return {
         "spending": spending_by_month(household_id=household_id, currency=currency, today=today),
-        "summary": spending_summary(household_id=household_id, currency=currency, today=today),
+        "summary": spending_summary(
+            household_id=household_id, currency=currency, home_currency=home_currency, today=today
+        ),
         "warranty_timeline": warranty_timeline(household_id=household_id, today=today),
         "warranty_summary": warranty_summary(household_id=household_id, today=today),
         "retailers": retailer_distribution(household_id=household_id, currency=currency),

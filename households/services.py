@@ -20,6 +20,7 @@ from django.utils import timezone
 from households import registry
 from households.choices import Role
 from households.models import HOUSEHOLD_NAME_MAX_LENGTH, Household, Invite, Membership
+from spends import data_versions
 from spends.exceptions import Conflict
 
 INVITE_PREFIX_LENGTH = 8
@@ -79,6 +80,8 @@ def home_currency_set(*, household_id: UUID, home_currency: str) -> Household:
         household.home_currency = home_currency
         household.save(update_fields=["home_currency"])
         registry.home_currency_changed(household_id=household_id, home_currency=home_currency)
+        # Every converted total changes: the household's cached answers go (in this transaction).
+        data_versions.bump(data_versions.household_scope(household_id))
     return household
 
 

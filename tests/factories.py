@@ -14,7 +14,8 @@ from catalog.models import Brand, Retailer
 from catalog.services import CATALOG_SCOPE
 from households.choices import Role
 from households.models import Household, Membership
-from purchases.choices import PurchaseStatus
+from purchases import conversion
+from purchases.choices import PurchaseStatus, RateSource
 from purchases.models import Purchase
 from spends import data_versions
 from warranties.choices import WarrantyStatus, WarrantyType
@@ -91,6 +92,17 @@ class PurchaseFactory(_BumpingFactory):
         # release called its owner). Without owner or household: a new user's. Pass `household=` with
         # `created_by=` for another member's.
         owner = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Converted as the write services convert (purchases.conversion): the rate of its day unless given."""
+        purchase = model_class(*args, **kwargs)
+        if purchase.exchange_rate is not None and purchase.rate_source is None:
+            purchase.rate_source = RateSource.MANUAL
+        conversion.complete(purchase)
+        purchase.save(force_insert=True)
+        data_versions.bump(cls._scope(purchase))
+        return purchase
 
     household = factory.LazyAttribute(lambda o: Household.objects.get(memberships__user=o.owner))
     created_by = factory.SelfAttribute("owner")

@@ -9,7 +9,7 @@ import datetime
 from django.conf import settings
 from rest_framework import serializers
 
-from analytics.selectors import GROUP_BY_CHOICES
+from analytics.selectors import GROUP_BY_CHOICES, HOME
 from purchases.api.serializers import PurchaseSerializer
 from spends import clock
 from spends.fields import CurrencyCodeField, MoneyField
@@ -35,9 +35,38 @@ class AmountField(serializers.DecimalField):
 # --- query parameters -----------------------------------------------------------------------------------------
 
 
-def _currency_field():
-    return CurrencyCodeField(
-        default=default_currency, help_text="ISO 4217 code of the purchases that count; default DEFAULT_CURRENCY."
+class AnswerCurrencyField(CurrencyCodeField):
+    """An ISO 4217 code, or HOME (API.md § Currencies): every currency converted to the caller's home currency."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().upper() == HOME:
+            return HOME
+        return super().to_internal_value(data)
+
+
+CURRENCY_HELP = (
+    "ISO 4217 code of the purchases that count, or HOME: every purchase, converted to your home currency at the rate "
+    "of its day (price × exchange_rate summed exactly, rounded half-even to cents once, at the end); purchases without "
+    "a rate are left out and counted in `unconverted_count`."
+)
+
+
+def _currency_field(**kwargs):
+    kwargs.setdefault("default", default_currency)
+    kwargs.setdefault("help_text", CURRENCY_HELP + " Default DEFAULT_CURRENCY.")
+    return AnswerCurrencyField(**kwargs)
+
+
+def _unconverted_field():
+    return serializers.IntegerField(
+        help_text="With currency=HOME: purchases left out of these figures because no exchange rate is known for "
+        "them (a currency the ECB does not publish, a day before 1999). 0 for a currency code."
+    )
+
+
+def _home_currency_field():
+    return serializers.CharField(
+        allow_null=True, help_text="Your home currency: the unit of the money figures when currency is HOME."
     )
 
 
@@ -53,6 +82,14 @@ def _limit_field():
 
 class CurrencyQuerySerializer(serializers.Serializer):
     currency = _currency_field()
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    currency = _currency_field(
+        default=None,
+        help_text=CURRENCY_HELP + " Default: HOME when your household has purchases in more than one currency, else "
+        "DEFAULT_CURRENCY.",
+    )
 
 
 class SpendingQuerySerializer(serializers.Serializer):
@@ -96,21 +133,25 @@ class SpendingMonthSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     total_amount = AmountField()
     item_count = serializers.IntegerField()
+    unconverted_count = _unconverted_field()
 
 
 class SpendingPeriodSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="YYYY-MM-DD (day), YYYY-Www (ISO week) or YYYY-MM (month).")
     total_amount = AmountField()
     item_count = serializers.IntegerField()
+    unconverted_count = _unconverted_field()
 
 
 class SpendingByPeriodSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     currency = serializers.CharField()
+    home_currency = _home_currency_field()
     group_by = serializers.ChoiceField(choices=GROUP_BY_CHOICES)
     total_amount = AmountField()
     item_count = serializers.IntegerField()
+    unconverted_count = _unconverted_field()
     series = SpendingPeriodSerializer(many=True)
 
 
@@ -121,9 +162,11 @@ class PurchaseStatusCountsSerializer(serializers.Serializer):
 
 
 class SpendingSummarySerializer(serializers.Serializer):
-    currency = serializers.CharField()
+    currency = serializers.CharField(help_text="The currency asked for: an ISO 4217 code or HOME.")
+    home_currency = _home_currency_field()
     total_spent = AmountField()
     item_count = serializers.IntegerField()
+    unconverted_count = _unconverted_field()
     average_price = AmountField(allow_null=True)
     min_price = MoneyField(allow_null=True)
     max_price = MoneyField(allow_null=True)
@@ -158,6 +201,7 @@ class RetailerShareSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     percentage = serializers.FloatField(help_text="Share of the purchase count, 2 decimals; the rows add up to 100.")
     total_spent = AmountField()
+    unconverted_count = _unconverted_field()
 
 
 class BrandShareSerializer(serializers.Serializer):
@@ -166,6 +210,7 @@ class BrandShareSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     percentage = serializers.FloatField(help_text="Share of the purchase count, 2 decimals; the rows add up to 100.")
     total_spent = AmountField()
+    unconverted_count = _unconverted_field()
 
 
 class TopProductSerializer(serializers.Serializer):
@@ -173,6 +218,7 @@ class TopProductSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     total_spent = AmountField()
     avg_price = AmountField()
+    unconverted_count = _unconverted_field()
 
 
 class DashboardSerializer(serializers.Serializer):

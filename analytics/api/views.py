@@ -22,6 +22,7 @@ from warranties.api.serializers import WarrantyReadSerializer
 from .serializers import (
     BrandShareSerializer,
     CurrencyQuerySerializer,
+    DashboardQuerySerializer,
     DashboardSerializer,
     LimitQuerySerializer,
     MonthsQuerySerializer,
@@ -56,15 +57,21 @@ def _schema(summary: str, query: type[serializers.Serializer] | None, response, 
     )
 
 
-def _endpoint(name: str, selector, query, output, *, summary: str, description="", many=False, dated=True, path=""):
+def _endpoint(
+    name: str, selector, query, output, *, summary: str, description="", many=False, dated=True, homed=False, path=""
+):
     """The GET action `name` at /api/analytics/<`path`, default: name with dashes>, cached under the name with dashes:
-    validate the `query` serializer, call `selector(household_id=…, **query values)` (and `today=` when `dated`),
-    serialize with `output`."""
+    validate the `query` serializer, call `selector(household_id=…, **query values)` (and `today=` when `dated`,
+    `home_currency=` the caller's when `homed`), serialize with `output`."""
     cache_name = name.replace("_", "-")
 
     def read(request, today, **params):
+        scope = request_scope(request)
         rows = selector(
-            household_id=request_scope(request).household_id, **params, **({"today": today} if dated else {})
+            household_id=scope.household_id,
+            **params,
+            **({"today": today} if dated else {}),
+            **({"home_currency": scope.home_currency} if homed else {}),
         )
         return output(rows, many=many, context={"request": request}).data
 
@@ -121,6 +128,7 @@ class AnalyticsViewSet(ScopedViewMixin, viewsets.ViewSet):
         SpendingByPeriodQuerySerializer,
         SpendingByPeriodSerializer,
         dated=False,
+        homed=True,
         summary="Spending per day, ISO week or month over a date range",
         description="`start` ≤ `end`, at most 3660 days apart. Every period touching the range is listed "
         "(zero-filled); only purchases inside the range count.",
@@ -131,7 +139,8 @@ class AnalyticsViewSet(ScopedViewMixin, viewsets.ViewSet):
         selectors.spending_summary,
         CurrencyQuerySerializer,
         SpendingSummarySerializer,
-        summary="Spending summary in one currency",
+        homed=True,
+        summary="Spending summary in one currency, or converted to your home currency (HOME)",
     )
     warranty_timeline = _endpoint(
         "warranty_timeline",
@@ -196,8 +205,10 @@ class AnalyticsViewSet(ScopedViewMixin, viewsets.ViewSet):
     dashboard = _endpoint(
         "dashboard",
         selectors.dashboard,
-        CurrencyQuerySerializer,
+        DashboardQuerySerializer,
         DashboardSerializer,
+        homed=True,
         summary="Everything the dashboard shows, in one request",
-        description="Every analytics answer at its default parameters; `currency` applies to the money parts.",
+        description="Every analytics answer at its default parameters; `currency` applies to the money parts "
+        "(default: HOME when your household has purchases in more than one currency).",
     )

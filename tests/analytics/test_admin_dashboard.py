@@ -25,8 +25,8 @@ def test_money_is_grouped_with_two_decimals_and_the_code():
 
 def test_spending_chart_is_valid_svg_with_one_bar_per_month_and_escaped_labels():
     series = [
-        {"month": "2025-05", "total_amount": Decimal("10.00"), "item_count": 1},
-        {"month": "2025-06", "total_amount": Decimal("30.00"), "item_count": 2},
+        {"month": "2025-05", "total_amount": Decimal("10.00"), "item_count": 1, "unconverted_count": 0},
+        {"month": "2025-06", "total_amount": Decimal("30.00"), "item_count": 2, "unconverted_count": 0},
     ]
     svg = ET.fromstring(charts.spending_bar_chart(series, "USD"))
     ns = "{http://www.w3.org/2000/svg}"
@@ -40,7 +40,9 @@ def test_spending_chart_is_valid_svg_with_one_bar_per_month_and_escaped_labels()
 
 def test_empty_series_render_without_dividing_by_zero():
     ET.fromstring(
-        charts.spending_bar_chart([{"month": "2025-06", "total_amount": Decimal("0"), "item_count": 0}], "USD")
+        charts.spending_bar_chart(
+            [{"month": "2025-06", "total_amount": Decimal("0"), "item_count": 0, "unconverted_count": 0}], "USD"
+        )
     )
     ET.fromstring(charts.warranty_timeline_chart([]))
 

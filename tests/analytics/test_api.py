@@ -135,9 +135,9 @@ def test_spending_renders_money_as_strings(owner_client, spending_data, leap_tod
     response = owner_client.get("/api/analytics/spending?months=3")
     assert response.status_code == 200
     assert response.json() == [
-        {"month": "2024-01", "total_amount": "9.99", "item_count": 1},
-        {"month": "2024-02", "total_amount": "120.50", "item_count": 2},
-        {"month": "2024-03", "total_amount": "6.01", "item_count": 2},
+        {"month": "2024-01", "total_amount": "9.99", "item_count": 1, "unconverted_count": 0},
+        {"month": "2024-02", "total_amount": "120.50", "item_count": 2, "unconverted_count": 0},
+        {"month": "2024-03", "total_amount": "6.01", "item_count": 2, "unconverted_count": 0},
     ]
 
 
@@ -147,13 +147,15 @@ def test_by_period_defaults_to_this_year_by_month(owner_client, spending_data, l
         "start": "2024-01-01",
         "end": "2024-03-15",
         "currency": "USD",
+        "home_currency": "USD",
         "group_by": "month",
         "total_amount": "135.50",  # 9.99 + 20.50 + 100.00 + 5.01 (03-31 is after the end)
         "item_count": 4,
+        "unconverted_count": 0,
         "series": [
-            {"period": "2024-01", "total_amount": "9.99", "item_count": 1},
-            {"period": "2024-02", "total_amount": "120.50", "item_count": 2},
-            {"period": "2024-03", "total_amount": "5.01", "item_count": 1},
+            {"period": "2024-01", "total_amount": "9.99", "item_count": 1, "unconverted_count": 0},
+            {"period": "2024-02", "total_amount": "120.50", "item_count": 2, "unconverted_count": 0},
+            {"period": "2024-03", "total_amount": "5.01", "item_count": 1, "unconverted_count": 0},
         ],
     }
 
@@ -166,12 +168,14 @@ def test_by_period_weeks_in_eur(owner_client, spending_data, leap_today):
         "start": "2024-02-26",
         "end": "2024-03-04",
         "currency": "EUR",
+        "home_currency": "USD",
         "group_by": "week",
         "total_amount": "999.00",
         "item_count": 1,
+        "unconverted_count": 0,
         "series": [
-            {"period": "2024-W09", "total_amount": "999.00", "item_count": 1},
-            {"period": "2024-W10", "total_amount": "0.00", "item_count": 0},
+            {"period": "2024-W09", "total_amount": "999.00", "item_count": 1, "unconverted_count": 0},
+            {"period": "2024-W10", "total_amount": "0.00", "item_count": 0, "unconverted_count": 0},
         ],
     }
 
@@ -180,8 +184,10 @@ def test_summary_currency_is_case_insensitive(owner_client, spending_data, leap_
     body = owner_client.get("/api/analytics/summary?currency=eur").json()
     assert body == {
         "currency": "EUR",
+        "home_currency": "USD",
         "total_spent": "999.00",
         "item_count": 1,
+        "unconverted_count": 0,
         "average_price": "999.00",
         "min_price": "999.00",
         "max_price": "999.00",
@@ -216,12 +222,14 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
         "expiring_warranties",
     }
     assert len(body["spending"]) == 12
-    assert body["spending"][-1] == {"month": "2025-03", "total_amount": "0.00", "item_count": 0}
+    assert body["spending"][-1] == {"month": "2025-03", "total_amount": "0.00", "item_count": 0, "unconverted_count": 0}
     assert body["spending"][0]["month"] == "2024-04"
     assert body["summary"] == {
         "currency": "USD",
+        "home_currency": "USD",
         "total_spent": "0.00",
         "item_count": 0,
+        "unconverted_count": 0,
         "average_price": None,
         "min_price": None,
         "max_price": None,
@@ -240,7 +248,9 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
 
 
 def test_dashboard_holds_every_part_at_its_defaults(owner_client, warranty_data, catalog_data, timeline_today):
-    body = owner_client.get("/api/analytics/dashboard").json()
+    # The household has purchases in several currencies: without `currency` the dashboard would be HOME
+    # (tests/analytics/test_home_currency.py); USD is the one these figures are in.
+    body = owner_client.get("/api/analytics/dashboard?currency=USD").json()
     assert body["warranty_summary"] == {"total": 8, "active": 4, "expired": 3, "voided": 1, "expiring_soon": 2}
     assert body["warranty_timeline"][-3:] == [
         {"month": "2025-01", "active": 6, "expired": 1, "expiring_soon": 2},
@@ -251,9 +261,14 @@ def test_dashboard_holds_every_part_at_its_defaults(owner_client, warranty_data,
     assert body["summary"]["total_spent"] == "83.50"
     assert body["summary"]["item_count"] == 15
     assert body["spending"][-3:] == [
-        {"month": "2025-01", "total_amount": "79.50", "item_count": 11},  # catalog 75.50 + w2 w6 w8 w9
-        {"month": "2025-02", "total_amount": "1.00", "item_count": 1},  # w3
-        {"month": "2025-03", "total_amount": "0.00", "item_count": 0},
+        {
+            "month": "2025-01",
+            "total_amount": "79.50",
+            "item_count": 11,
+            "unconverted_count": 0,
+        },  # catalog 75.50 + w2 w6 w8 w9
+        {"month": "2025-02", "total_amount": "1.00", "item_count": 1, "unconverted_count": 0},  # w3
+        {"month": "2025-03", "total_amount": "0.00", "item_count": 0, "unconverted_count": 0},
     ]
     assert body["retailers"][0]["retailer_name"] == "Unknown"  # 2 + 8 warranty purchases without a retailer
     assert body["retailers"][0]["count"] == 10
@@ -268,6 +283,7 @@ def test_dashboard_holds_every_part_at_its_defaults(owner_client, warranty_data,
         "count": 8,
         "total_spent": "8.00",
         "avg_price": "1.00",
+        "unconverted_count": 0,
     }
 
 
@@ -413,11 +429,11 @@ def test_month_rollover_changes_the_spending_window(owner_client):
     buy(owner_client.user, D(2025, 1, 31), "4.00")
     with at(2025, 1, 31, 23, 0):
         assert owner_client.get("/api/analytics/spending?months=1").json() == [
-            {"month": "2025-01", "total_amount": "4.00", "item_count": 1}
+            {"month": "2025-01", "total_amount": "4.00", "item_count": 1, "unconverted_count": 0}
         ]
     with at(2025, 2, 1, 0, 30):
         assert owner_client.get("/api/analytics/spending?months=1").json() == [
-            {"month": "2025-02", "total_amount": "0.00", "item_count": 0}
+            {"month": "2025-02", "total_amount": "0.00", "item_count": 0, "unconverted_count": 0}
         ]
 
 
@@ -434,8 +450,9 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 
 # 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1
 # + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1 + top products 1 + recent purchases 1
-# + recent warranties 1; #21: + the coverages' cost in the summary 1 + the recent purchases' coverages 1.
-DASHBOARD_QUERIES = 17
+# + recent warranties 1; #21: + the coverages' cost in the summary 1 + the recent purchases' coverages 1; #22: + the
+# household's currencies, which decide the default currency (HOME with more than one) 1.
+DASHBOARD_QUERIES = 18
 
 
 def _add_rows(owner, count):

@@ -64,7 +64,12 @@ def test_a_returned_purchase_leaves_every_total_and_counts_in_by_status(owner_cl
     # The unchanged answers are the real ones, not empty ones.
     assert after["summary"]["item_count"] == 2
     assert after["summary"]["max_price"] == "40.00"
-    assert after["spending"][-1] == {"month": "2025-06", "total_amount": "40.00", "item_count": 1}
+    assert after["spending"][-1] == {
+        "month": "2025-06",
+        "total_amount": "40.00",
+        "item_count": 1,
+        "unconverted_count": 0,
+    }
     assert after["spending/by-period"]["total_amount"] == "50.00"
     assert [(row["retailer_name"], row["count"], row["total_spent"]) for row in after["retailers"]] == [
         ("Shop", 2, "50.00")

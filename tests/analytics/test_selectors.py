@@ -31,19 +31,19 @@ def test_spending_by_month_zero_fills_twelve_months_with_leap_day_and_month_boun
         "2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09",
         "2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03",
     ]  # fmt: skip
-    assert rows[0] == {"month": "2023-04", "total_amount": Decimal("7.00"), "item_count": 1}
-    assert rows[1] == {"month": "2023-05", "total_amount": Decimal("0.00"), "item_count": 0}
-    assert rows[9] == {"month": "2024-01", "total_amount": Decimal("9.99"), "item_count": 1}
-    assert rows[10] == {"month": "2024-02", "total_amount": Decimal("120.50"), "item_count": 2}
+    assert rows[0] == {"month": "2023-04", "total_amount": Decimal("7.00"), "item_count": 1, "unconverted_count": 0}
+    assert rows[1] == {"month": "2023-05", "total_amount": Decimal("0.00"), "item_count": 0, "unconverted_count": 0}
+    assert rows[9] == {"month": "2024-01", "total_amount": Decimal("9.99"), "item_count": 1, "unconverted_count": 0}
+    assert rows[10] == {"month": "2024-02", "total_amount": Decimal("120.50"), "item_count": 2, "unconverted_count": 0}
     # March counts the purchase dated later this month (03-31) too.
-    assert rows[11] == {"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}
+    assert rows[11] == {"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2, "unconverted_count": 0}
     assert sum(row["item_count"] for row in rows) == 6  # 2023-03-31 lies outside the window
 
 
 def test_spending_by_month_one_month_and_other_currency(owner, spending_data):
     assert selectors.spending_by_month(
         household_id=household_of(owner), currency="USD", months=1, today=LEAP_TODAY
-    ) == [{"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2}]
+    ) == [{"month": "2024-03", "total_amount": Decimal("6.01"), "item_count": 2, "unconverted_count": 0}]
     eur = _months(
         selectors.spending_by_month(household_id=household_of(owner), currency="EUR", months=2, today=LEAP_TODAY)
     )
@@ -78,9 +78,9 @@ def test_spending_by_day_around_the_leap_day(owner, spending_data):
     assert result["total_amount"] == Decimal("105.01")
     assert result["item_count"] == 2
     assert result["series"] == [
-        {"period": "2024-02-28", "total_amount": Decimal("0.00"), "item_count": 0},
-        {"period": "2024-02-29", "total_amount": Decimal("100.00"), "item_count": 1},
-        {"period": "2024-03-01", "total_amount": Decimal("5.01"), "item_count": 1},
+        {"period": "2024-02-28", "total_amount": Decimal("0.00"), "item_count": 0, "unconverted_count": 0},
+        {"period": "2024-02-29", "total_amount": Decimal("100.00"), "item_count": 1, "unconverted_count": 0},
+        {"period": "2024-03-01", "total_amount": Decimal("5.01"), "item_count": 1, "unconverted_count": 0},
     ]
 
 
@@ -120,7 +120,9 @@ def test_week_of_late_december_belongs_to_next_iso_year(owner):
     result = selectors.spending_by_period(
         household_id=household_of(owner), currency="USD", start=D(2024, 12, 30), end=D(2025, 1, 1), group_by="week"
     )
-    assert result["series"] == [{"period": "2025-W01", "total_amount": Decimal("3.00"), "item_count": 1}]
+    assert result["series"] == [
+        {"period": "2025-W01", "total_amount": Decimal("3.00"), "item_count": 1, "unconverted_count": 0}
+    ]
 
 
 def test_week_range_starting_midweek_excludes_days_before_start(owner):
@@ -129,7 +131,9 @@ def test_week_range_starting_midweek_excludes_days_before_start(owner):
     result = selectors.spending_by_period(
         household_id=household_of(owner), currency="USD", start=D(2024, 2, 28), end=D(2024, 3, 1), group_by="week"
     )
-    assert result["series"] == [{"period": "2024-W09", "total_amount": Decimal("100.00"), "item_count": 1}]
+    assert result["series"] == [
+        {"period": "2024-W09", "total_amount": Decimal("100.00"), "item_count": 1, "unconverted_count": 0}
+    ]
 
 
 # --- summary --------------------------------------------------------------------------------------------------
@@ -138,8 +142,10 @@ def test_week_range_starting_midweek_excludes_days_before_start(owner):
 def test_summary_in_usd(owner, spending_data):
     assert selectors.spending_summary(household_id=household_of(owner), currency="USD", today=LEAP_TODAY) == {
         "currency": "USD",
+        "home_currency": None,
         "total_spent": Decimal("193.50"),
         "item_count": 7,
+        "unconverted_count": 0,
         "average_price": Decimal("27.64"),  # 193.50 / 7 = 27.642857...
         "min_price": Decimal("1.00"),
         "max_price": Decimal("100.00"),
@@ -165,8 +171,10 @@ def test_summary_in_eur_counts_only_eur(owner, spending_data):
 def test_summary_in_a_currency_without_purchases_has_zeros_and_nulls(owner, spending_data):
     assert selectors.spending_summary(household_id=household_of(owner), currency="GBP", today=LEAP_TODAY) == {
         "currency": "GBP",
+        "home_currency": None,
         "total_spent": Decimal("0.00"),
         "item_count": 0,
+        "unconverted_count": 0,
         "average_price": None,
         "min_price": None,
         "max_price": None,
@@ -245,6 +253,7 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
             "count": 3,
             "percentage": 42.86,
             "total_spent": Decimal("60.00"),
+            "unconverted_count": 0,
         },
         {
             "retailer_id": None,
@@ -252,6 +261,7 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
             "count": 2,
             "percentage": 28.57,
             "total_spent": Decimal("3.00"),
+            "unconverted_count": 0,
         },
         # 1/7 each = 14.2857...: the last hundredth goes to the first of the tied rows (ties sort by name).
         {
@@ -260,6 +270,7 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
             "count": 1,
             "percentage": 14.29,
             "total_spent": Decimal("5.00"),
+            "unconverted_count": 0,
         },
         {
             "retailer_id": catalog_data["gamma"].id,
@@ -267,6 +278,7 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
             "count": 1,
             "percentage": 14.28,
             "total_spent": Decimal("7.50"),
+            "unconverted_count": 0,
         },
     ]
     assert sum(row["percentage"] for row in rows) == pytest.approx(100, abs=0.0001)
@@ -274,13 +286,21 @@ def test_retailer_distribution_with_unknown_row_and_exact_percentages(owner, cat
 
 def test_brand_distribution_and_currency_filter(owner, catalog_data):
     assert selectors.brand_distribution(household_id=household_of(owner), currency="USD") == [
-        {"brand_id": None, "brand_name": "Unknown", "count": 5, "percentage": 71.43, "total_spent": Decimal("45.50")},
+        {
+            "brand_id": None,
+            "brand_name": "Unknown",
+            "count": 5,
+            "percentage": 71.43,
+            "total_spent": Decimal("45.50"),
+            "unconverted_count": 0,
+        },
         {
             "brand_id": catalog_data["xeno"].id,
             "brand_name": "Xeno Brand",
             "count": 2,
             "percentage": 28.57,
             "total_spent": Decimal("30.00"),
+            "unconverted_count": 0,
         },
     ]
     assert selectors.retailer_distribution(household_id=household_of(owner), currency="EUR") == [
@@ -290,6 +310,7 @@ def test_brand_distribution_and_currency_filter(owner, catalog_data):
             "count": 1,
             "percentage": 100.0,
             "total_spent": Decimal("80.00"),
+            "unconverted_count": 0,
         }
     ]
     assert selectors.retailer_distribution(household_id=household_of(owner), currency="GBP") == []
@@ -312,12 +333,42 @@ def test_percentages_of_many_rows_add_up_to_100(owner):
 
 def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner, product_data):
     assert selectors.top_products(household_id=household_of(owner), currency="USD") == [
-        {"product_name": "coffee beans", "count": 3, "total_spent": Decimal("36.00"), "avg_price": Decimal("12.00")},
-        {"product_name": "cable", "count": 2, "total_spent": Decimal("0.03"), "avg_price": Decimal("0.02")},
-        {"product_name": "Mouse", "count": 1, "total_spent": Decimal("40.00"), "avg_price": Decimal("40.00")},
+        {
+            "product_name": "coffee beans",
+            "count": 3,
+            "total_spent": Decimal("36.00"),
+            "avg_price": Decimal("12.00"),
+            "unconverted_count": 0,
+        },
+        {
+            "product_name": "cable",
+            "count": 2,
+            "total_spent": Decimal("0.03"),
+            "avg_price": Decimal("0.02"),
+            "unconverted_count": 0,
+        },
+        {
+            "product_name": "Mouse",
+            "count": 1,
+            "total_spent": Decimal("40.00"),
+            "avg_price": Decimal("40.00"),
+            "unconverted_count": 0,
+        },
         # Same count and total: by name.
-        {"product_name": "Alpha", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
-        {"product_name": "Zeta", "count": 1, "total_spent": Decimal("5.00"), "avg_price": Decimal("5.00")},
+        {
+            "product_name": "Alpha",
+            "count": 1,
+            "total_spent": Decimal("5.00"),
+            "avg_price": Decimal("5.00"),
+            "unconverted_count": 0,
+        },
+        {
+            "product_name": "Zeta",
+            "count": 1,
+            "total_spent": Decimal("5.00"),
+            "avg_price": Decimal("5.00"),
+            "unconverted_count": 0,
+        },
     ]
     assert [
         row["product_name"] for row in selectors.top_products(household_id=household_of(owner), currency="USD", limit=2)
@@ -326,7 +377,13 @@ def test_top_products_grouped_case_insensitively_named_by_latest_spelling(owner,
         "cable",
     ]
     assert selectors.top_products(household_id=household_of(owner), currency="EUR") == [
-        {"product_name": "Mouse", "count": 1, "total_spent": Decimal("99.00"), "avg_price": Decimal("99.00")}
+        {
+            "product_name": "Mouse",
+            "count": 1,
+            "total_spent": Decimal("99.00"),
+            "avg_price": Decimal("99.00"),
+            "unconverted_count": 0,
+        }
     ]
 
 
