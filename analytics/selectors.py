@@ -9,25 +9,32 @@ callers and tests decide which day it is.
 """
 
 import datetime
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value, Window
+from django.db.models import Count, F, Max, Min, Q, Sum, Value, Window
 from django.db.models.functions import Coalesce, Lower, RowNumber, Trim, TruncDay, TruncMonth, TruncWeek
 
+from analytics.money import (
+    AMOUNT,
+    CONVERTED,
+    HOME,
+    ZERO,
+    average,
+    counted,
+    finished,
+    money_sum,
+    money_total,
+    percentages,
+    unconverted,
+)
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from purchases.selectors import purchase_list
 from spends import clock
-from spends.money_sql import EXACT, ProductSum, half_even_cents
 from warranties.choices import WarrantyStatus
 from warranties.models import Warranty
 from warranties.selectors import warranty_expiring, warranty_list
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-# Sums of many Decimal(10,2) prices need more digits than one price.
-AMOUNT = DecimalField(max_digits=20, decimal_places=2)
 EXPIRING_SOON_DAYS = 30
 UNKNOWN_NAME = "Unknown"
 GROUP_BY_CHOICES = ("day", "week", "month")
@@ -88,75 +95,6 @@ def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _money_sum(field: str = "price", *, where: Q | None = None):
-    """SUM as Decimal(20,2), "0.00" instead of NULL when nothing matches."""
-    return Coalesce(Sum(field, filter=where), Value(ZERO, output_field=AMOUNT), output_field=AMOUNT)
-
-
-def _average(total: Decimal | None, count: int, currency: str = "") -> Decimal | None:
-    # Exact Decimal division of the two database aggregates: AVG() would be a float on SQLite and could
-    # round a half cent differently than PostgreSQL's numeric AVG(). HOME: the exact converted sum, divided, then
-    # rounded half-even once (API.md § Currencies).
-    if not count:
-        return None
-    if currency == HOME:
-        return half_even_cents(EXACT.divide(total, count))
-    return (total / count).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _percentages(counts: list[int]) -> list[float]:
-    """Each count's share of the sum, in percent with 2 decimals, adding up to exactly 100.
-
-    Largest-remainder rounding: plain rounding of many rows could drift beyond the contract's ±0.05.
-    """
-    total = sum(counts)
-    if not total:
-        return [0.0 for _ in counts]
-    exact = [Decimal(count) * 10000 / total for count in counts]  # in hundredths of a percent
-    floors = [value.to_integral_value(rounding=ROUND_DOWN) for value in exact]
-    missing = int(10000 - sum(floors))
-    # Stable: equal remainders favour the earlier (larger, then alphabetical) row.
-    by_remainder = sorted(range(len(counts)), key=lambda i: exact[i] - floors[i], reverse=True)
-    for i in by_remainder[:missing]:
-        floors[i] += 1
-    return [float(value / 100) for value in floors]
-
-
-# --- the currency of an answer ---------------------------------------------------------------------------------
-# API.md § Currencies: `currency=HOME` converts. Its totals are SUM(price × exchange_rate) over every purchase with a
-# rate (any currency), exact in the database and rounded half-even to cents once, at the end (spends.money_sql); the
-# purchases without a rate are left out and counted in `unconverted_count`. A currency code sums the prices of that
-# currency's purchases, as before (every one of them counts: `unconverted_count` is 0).
-HOME = "HOME"
-_CONVERTED = Q(exchange_rate__isnull=False)
-
-
-def _money_total(currency: str, field: str = "price", *, where: Q | None = None, rate: str = "exchange_rate"):
-    """The SUM of `field` in the answer's currency: the plain sum, or (HOME) the exact sum of `field` × `rate`,
-    unrounded (finish it with _finished)."""
-    if currency == HOME:
-        return ProductSum(field, rate, filter=where)
-    return _money_sum(field, where=where)
-
-
-def _finished(currency: str, value) -> Decimal:
-    """A _money_total's value as the answer's money: HOME's exact sum rounded half-even to cents (0.00 for none)."""
-    if currency == HOME:
-        return half_even_cents(value) if value is not None else ZERO
-    return value
-
-
-def _counted(currency: str) -> Q:
-    """The purchases an answer's money and counts cover: HOME, those with a rate."""
-    return _CONVERTED if currency == HOME else Q()
-
-
-def _unconverted(currency: str) -> dict:
-    """The aggregate `unconverted_count`: the purchases a HOME answer leaves out (no rate known). A currency code
-    leaves none out: no aggregate (the caller's `.get("unconverted_count", 0)`)."""
-    return {"unconverted_count": Count("id", filter=~_CONVERTED)} if currency == HOME else {}
-
-
 def _purchases(household_id, currency: str):
     """The household's purchases in `currency` (HOME: every purchase, any currency): what every money total,
     spending series and top list adds up. A RETURNED purchase is in none of them (API.md § Version 2, return
@@ -174,21 +112,21 @@ def _all_purchases(household_id, currency: str):
 
 def _grouped_spending(queryset, group_by: str, currency: str) -> dict[datetime.date, dict]:
     """One GROUP BY query: {first day of period: {"total_amount", "item_count", "unconverted_count"}}."""
-    counted = _counted(currency)
+    covered = counted(currency)
     rows = (
         queryset.annotate(period_start=_TRUNC[group_by]("purchase_date"))
         .values("period_start")
         .annotate(
-            total_amount=_money_total(currency),
-            item_count=Count("id", filter=counted),
-            **_unconverted(currency),
+            total_amount=money_total(currency),
+            item_count=Count("id", filter=covered),
+            **unconverted(currency),
         )
         .order_by("period_start")
     )
     return {
         _as_date(row["period_start"]): {
             **row,
-            "total_amount": _finished(currency, row["total_amount"]),
+            "total_amount": finished(currency, row["total_amount"]),
             "unconverted_count": row.get("unconverted_count", 0),
         }
         for row in rows
@@ -243,9 +181,9 @@ def spending_by_period(
     """
     queryset = _purchases(household_id, currency).filter(purchase_date__gte=start, purchase_date__lte=end)
     totals = queryset.aggregate(
-        total_amount=_money_total(currency),
-        item_count=Count("id", filter=_counted(currency)),
-        **_unconverted(currency),
+        total_amount=money_total(currency),
+        item_count=Count("id", filter=counted(currency)),
+        **unconverted(currency),
     )
     found = _grouped_spending(queryset, group_by, currency)
     return {
@@ -254,7 +192,7 @@ def spending_by_period(
         "currency": currency,
         "home_currency": home_currency or None,
         "group_by": group_by,
-        "total_amount": _finished(currency, totals["total_amount"]),
+        "total_amount": finished(currency, totals["total_amount"]),
         "item_count": totals["item_count"],
         "unconverted_count": totals.get("unconverted_count", 0),
         "series": _zero_filled(period_starts(start, end, group_by), found, group_by, "period"),
@@ -277,42 +215,42 @@ def spending_summary(
     this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
     by_status = {f"status_{status}": Count("id", filter=Q(status=status)) for status in PurchaseStatus.values}
     # One query over every purchase in `currency` for by_status, which counts RETURNED ones; everything else leaves
-    # them out (`kept`), as _purchases does, and (HOME) the purchases without a rate (`counted`).
+    # them out (`kept`), as _purchases does, and (HOME) the purchases without a rate (`covered`).
     kept = ~Q(status=PurchaseStatus.RETURNED)
-    counted = kept & _counted(currency)
+    covered = kept & counted(currency)
     price = "home_price" if currency == HOME else "price"
     row = _all_purchases(household_id, currency).aggregate(
-        total_spent=_money_total(currency, where=kept),
-        item_count=Count("id", filter=counted),
-        min_price=Min(price, filter=counted),
-        max_price=Max(price, filter=counted),
-        first_purchase_date=Min("purchase_date", filter=counted),
-        last_purchase_date=Max("purchase_date", filter=counted),
-        this_month_spent=_money_total(currency, where=this_month & kept),
+        total_spent=money_total(currency, where=kept),
+        item_count=Count("id", filter=covered),
+        min_price=Min(price, filter=covered),
+        max_price=Max(price, filter=covered),
+        first_purchase_date=Min("purchase_date", filter=covered),
+        last_purchase_date=Max("purchase_date", filter=covered),
+        this_month_spent=money_total(currency, where=this_month & kept),
         **by_status,
-        **({"unconverted_count": Count("id", filter=kept & ~_CONVERTED)} if currency == HOME else {}),
+        **({"unconverted_count": Count("id", filter=kept & ~CONVERTED)} if currency == HOME else {}),
     )
     # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage. HOME:
     # each cost at its purchase's rate.
     warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
-        total=_money_total(currency, "cost", rate="purchase__exchange_rate")
+        total=money_total(currency, "cost", rate="purchase__exchange_rate")
     )
     currencies = household_currencies(household_id)
     return {
         "currency": currency,
         "home_currency": home_currency or None,
-        "total_spent": _finished(currency, row["total_spent"]),
+        "total_spent": finished(currency, row["total_spent"]),
         "item_count": row["item_count"],
         "unconverted_count": row.get("unconverted_count", 0),
-        "average_price": _average(row["total_spent"], row["item_count"], currency),
+        "average_price": average(row["total_spent"], row["item_count"], currency),
         "min_price": row["min_price"],
         "max_price": row["max_price"],
         "first_purchase_date": row["first_purchase_date"],
         "last_purchase_date": row["last_purchase_date"],
-        "this_month_spent": _finished(currency, row["this_month_spent"]),
+        "this_month_spent": finished(currency, row["this_month_spent"]),
         "by_status": {status: row[f"status_{status}"] for status in PurchaseStatus.values},
         "currencies": currencies,
-        "warranty_cost_total": _finished(currency, warranty_cost["total"]),
+        "warranty_cost_total": finished(currency, warranty_cost["total"]),
     }
 
 
@@ -374,19 +312,19 @@ def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
         _purchases(household_id, currency)
         .values(entry_id=F(f"{relation}_id"), entry_name=Coalesce(F(f"{relation}__name"), Value(UNKNOWN_NAME)))
         .annotate(
-            count=Count("id", filter=_counted(currency)), total_spent=_money_total(currency), **_unconverted(currency)
+            count=Count("id", filter=counted(currency)), total_spent=money_total(currency), **unconverted(currency)
         )
         .order_by("-count", Lower("entry_name"), "entry_id")
     )
     # The shares need the grand total of a list with one row per retailer/brand: no extra query for it.
-    shares = _percentages([row["count"] for row in rows])
+    shares = percentages([row["count"] for row in rows])
     return [
         {
             f"{relation}_id": row["entry_id"],
             f"{relation}_name": row["entry_name"],
             "count": row["count"],
             "percentage": share,
-            "total_spent": _finished(currency, row["total_spent"]),
+            "total_spent": finished(currency, row["total_spent"]),
             "unconverted_count": row.get("unconverted_count", 0),
         }
         for row, share in zip(rows, shares, strict=True)
@@ -413,14 +351,14 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
     purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
     # HOME ranks by the converted total as the engine sums it (a float on SQLite, only for the order; the answer's
     # totals are the exact ones).
-    rank_total = Sum(F("price") * F("exchange_rate"), output_field=AMOUNT) if currency == HOME else _money_sum()
+    rank_total = Sum(F("price") * F("exchange_rate"), output_field=AMOUNT) if currency == HOME else money_sum()
     rows = list(
         purchases.values("name_key")
         .annotate(
-            count=Count("id", filter=_counted(currency)),
-            total_spent=_money_total(currency),
+            count=Count("id", filter=counted(currency)),
+            total_spent=money_total(currency),
             rank_total=rank_total,
-            **_unconverted(currency),
+            **unconverted(currency),
         )
         .order_by("-count", F("rank_total").desc(nulls_last=True), "name_key")[:limit]
     )
@@ -442,8 +380,8 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
         {
             "product_name": spellings[row["name_key"]],
             "count": row["count"],
-            "total_spent": _finished(currency, row["total_spent"]),
-            "avg_price": _average(row["total_spent"], row["count"], currency) or ZERO,
+            "total_spent": finished(currency, row["total_spent"]),
+            "avg_price": average(row["total_spent"], row["count"], currency) or ZERO,
             "unconverted_count": row.get("unconverted_count", 0),
         }
         for row in rows

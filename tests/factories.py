@@ -97,6 +97,8 @@ class PurchaseFactory(_BumpingFactory):
     def _create(cls, model_class, *args, **kwargs):
         """Converted as the write services convert (purchases.conversion): the rate of its day unless given."""
         purchase = model_class(*args, **kwargs)
+        for name in ("price", "exchange_rate", "purchase_date"):  # tests may give text ("12.50", "2025-01-15")
+            setattr(purchase, name, model_class._meta.get_field(name).to_python(getattr(purchase, name)))
         if purchase.exchange_rate is not None and purchase.rate_source is None:
             purchase.rate_source = RateSource.MANUAL
         conversion.complete(purchase)

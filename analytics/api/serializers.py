@@ -38,6 +38,10 @@ class AmountField(serializers.DecimalField):
 class AnswerCurrencyField(CurrencyCodeField):
     """An ISO 4217 code, or HOME (API.md § Currencies): every currency converted to the caller's home currency."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", len(HOME))
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         if isinstance(data, str) and data.strip().upper() == HOME:
             return HOME
