@@ -132,9 +132,9 @@ class Warranty(models.Model):
     def clean(self):
         errors = {}
         if self.warranty_end is None and self.warranty_type != WarrantyType.LIFETIME:
-            errors["warranty_end"] = ["Required unless the warranty type is LIFETIME."]
+            errors["warranty_end"] = ["Warranty end is required unless the warranty is lifetime."]
         if self.warranty_start and self.warranty_end and self.warranty_end < self.warranty_start:
-            errors["warranty_end"] = ["Must be on or after warranty_start."]
+            errors["warranty_end"] = ["Warranty end must be on or after the warranty start."]
         if errors:
             raise ValidationError(errors)
 
@@ -184,6 +184,6 @@ class Claim(models.Model):
 
     def clean(self):
         if self.status != ClaimStatus.OPEN and self.closed_on is None:
-            raise ValidationError({"closed_on": ["Required unless the claim is OPEN."]})
+            raise ValidationError({"closed_on": ["Closed on is required unless the claim is open."]})
         if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
-            raise ValidationError({"closed_on": ["Must be on or after opened_on."]})
+            raise ValidationError({"closed_on": ["Closed on must be on or after the opened on date."]})
