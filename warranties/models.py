@@ -127,7 +127,11 @@ class Warranty(models.Model):
         ]
 
     def __str__(self):
-        return f"Warranty for {self.purchase_id}"
+        # The purchase is cached where admin pages show warranties (its inline's related manager, select_related).
+        product = self.purchase.product_name
+        if self.warranty_end is None:
+            return f"Lifetime warranty of {product}"
+        return f"Warranty of {product} until {self.warranty_end.isoformat()}"
 
     def clean(self):
         errors = {}
@@ -180,7 +184,8 @@ class Claim(models.Model):
         ]
 
     def __str__(self):
-        return f"Claim {self.status} opened {self.opened_on}"
+        issue = self.issue if len(self.issue) <= 60 else self.issue[:59] + "…"
+        return f"Claim opened {self.opened_on.isoformat()}: {issue} ({self.get_status_display().lower()})"
 
     def clean(self):
         if self.status != ClaimStatus.OPEN and self.closed_on is None:
