@@ -409,6 +409,23 @@ def expiring_warranties(
     return warranty_expiring(household_id=household_id, days=days, today=today)[:limit]
 
 
+def returns_closing(
+    *, household_id, days: int = EXPIRING_SOON_DAYS, limit: int = 10, today: datetime.date | None = None
+) -> list[dict]:
+    """The household's open return windows closing from today to today+days (not RETURNED), soonest first, at most
+    `limit`: `[{"id", "product_name", "return_by", "days_left", "price", "currency_code"}]`. One query; `days_left`
+    is worked out on the (at most `limit`) rows read, a date difference being different SQL in SQLite and PostgreSQL."""
+    today = today or clock.today()
+    rows = (
+        Purchase.objects.in_household(household_id)
+        .exclude(status=PurchaseStatus.RETURNED)
+        .filter(return_by__gte=today, return_by__lte=today + datetime.timedelta(days=days))
+        .order_by("return_by", Lower("product_name"), "id")
+        .values("id", "product_name", "return_by", "price", "currency_code")[:limit]
+    )
+    return [{**row, "days_left": (row["return_by"] - today).days} for row in rows]
+
+
 def household_currencies(household_id) -> list[str]:
     """Every currency the household has purchases in, sorted. One query."""
     return list(
@@ -446,4 +463,5 @@ def dashboard(
         "recent_warranties": recent_warranties(household_id=household_id, today=today),
         # Not in API.md's list: the dashboard's "expiring in 30 days" panel needs the warranties themselves.
         "expiring_warranties": expiring_warranties(household_id=household_id, today=today),
+        "returns_closing": returns_closing(household_id=household_id, today=today),  # also not in API.md's list
     }

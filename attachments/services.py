@@ -20,6 +20,7 @@ from attachments.choices import AttachmentKind
 from attachments.models import FILENAME_MAX_LENGTH, UPLOADS_DIR, Attachment, upload_name
 from purchases.models import Purchase
 from spends import data_versions
+from spends.sizes import readable_size
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def _scan(uploaded_file) -> _Scanned:
     """One streamed pass over the upload: SHA-256, size (refused past the limit) and the detected type."""
     limit = max_upload_size()
     if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise FileTooLarge(f"The file is larger than the upload limit of {limit} bytes.")
+        raise FileTooLarge(f"The file is larger than the upload limit of {readable_size(limit)}.")
     hasher = hashlib.sha256()
     text = _TextCheck()
     head = b""
@@ -154,7 +155,7 @@ def _scan(uploaded_file) -> _Scanned:
     for chunk in uploaded_file.chunks():
         size += len(chunk)
         if size > limit:
-            raise FileTooLarge(f"The file is larger than the upload limit of {limit} bytes.")
+            raise FileTooLarge(f"The file is larger than the upload limit of {readable_size(limit)}.")
         hasher.update(chunk)
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]

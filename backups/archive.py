@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from spends.sizes import readable_size
+
 FORMAT = "spends-tracker-backup"
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -214,8 +216,8 @@ def _check_structure(archive: zipfile.ZipFile, free_bytes: int | None) -> dict:
     declared = sum(entry["size"] for entry in listed.values())
     if free_bytes is not None and declared > free_bytes:
         raise ArchiveError(
-            f"The backup declares {declared:,} bytes of content, more than the free disk space "
-            f"({free_bytes:,} bytes): it cannot be restored here (or its manifest lies)."
+            f"The backup declares {readable_size(declared)} of content, more than the free disk space "
+            f"({readable_size(free_bytes)}): it cannot be restored here (or its manifest lies)."
         )
     for name, entry in listed.items():
         if name not in infos:

@@ -71,7 +71,7 @@ class RestoreJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"restore from {self.restored_from} ({self.status})"
+        return f"Restore from {self.restored_from} ({self.get_status_display().lower()})"
 
 
 class BackupSettings(models.Model):
@@ -91,7 +91,7 @@ class BackupSettings(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.frequency} backups, keep {self.keep_last}"
+        return f"{self.get_frequency_display()} backups, keeping the last {self.keep_last}"
 
     @classmethod
     def load(cls) -> "BackupSettings":

@@ -49,7 +49,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["household", "joined_at"], name="membership_household_joined")]
 
     def __str__(self):
-        return f"{self.user} in {self.household} ({self.role})"
+        return f"{self.user} in {self.household} ({self.get_role_display().lower()})"
 
 
 class Invite(models.Model):
@@ -83,7 +83,7 @@ class Invite(models.Model):
         indexes = [models.Index(fields=["household", "used_at", "expires_at"], name="invite_household_pending")]
 
     def __str__(self):
-        return f"{self.prefix}… ({self.role})"
+        return f"Invite {self.prefix}… as {self.get_role_display().lower()}"
 
     @property
     def is_used(self) -> bool:

@@ -104,7 +104,7 @@ class SentReminder(SentLog):
         ]
 
     def __str__(self):
-        return f"{self.lead_day}-day reminder for {self.warranty_id} ({self.sent_at:%Y-%m-%d})"
+        return f"{self.lead_day}-day warranty reminder to {self.email}, sent {self.sent_at:%Y-%m-%d}"
 
 
 class SentReturnReminder(SentLog):
@@ -133,4 +133,4 @@ class SentReturnReminder(SentLog):
         ]
 
     def __str__(self):
-        return f"{self.lead_day}-day return reminder for {self.purchase_id} ({self.sent_at:%Y-%m-%d})"
+        return f"{self.lead_day}-day return reminder to {self.email}, sent {self.sent_at:%Y-%m-%d}"

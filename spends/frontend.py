@@ -5,10 +5,12 @@ Both are plain templates. Everything they show and change goes through the REST 
 The sign-in page also checks where to go afterwards (`?next=`): only a path on this site, never another origin.
 """
 
+from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
@@ -53,6 +55,39 @@ class SignInView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "next": safe_next(self.request)}
+
+
+MANIFEST_TYPE = "application/manifest+json"
+THEME_COLOR = "#2f5d8a"
+
+
+@cache_control(max_age=86400, public=True)
+def manifest(request):
+    """The web app manifest (installing the app on a phone or desktop): name, start page, colours and icons."""
+    icons = [
+        {"src": static("app/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        *({"src": static(f"app/icons/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"} for n in (192, 512)),
+        {"src": static("app/icons/maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+    ]
+    body = {
+        "name": "Spends Tracker",
+        "short_name": "Spends",
+        "description": "Purchases, warranties, receipts and reminders.",
+        "id": "/",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": THEME_COLOR,
+        "icons": icons,
+    }
+    return JsonResponse(body, content_type=MANIFEST_TYPE)
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: the icon, not a 404 in the console."""
+    return redirect(static("app/icons/favicon.ico"), permanent=True)
 
 
 app = AppView.as_view()

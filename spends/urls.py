@@ -57,6 +57,8 @@ urlpatterns = [
     # The web dashboard (issue #12): the app shell and its sign-in page; all data come from the API above.
     path("", frontend.app, name="app"),
     path("sign-in", frontend.sign_in, name="sign-in"),
+    path("manifest.webmanifest", frontend.manifest, name="manifest"),
+    path("favicon.ico", frontend.favicon, name="favicon"),
 ]
 
 admin.site.site_header = "Spends Tracker"

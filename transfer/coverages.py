@@ -51,9 +51,9 @@ def _check_claim(values: dict) -> None:
     """The claim's rules across fields (warranties.models.Claim.clean and its constraints)."""
     opened, closed = values.get("opened_on"), values.get("closed_on")
     if values.get("status") != ClaimStatus.OPEN and closed is None:
-        raise ValidationError({"closed_on": ["Required unless the claim is OPEN."]})
+        raise ValidationError({"closed_on": ["Closed on is required unless the claim is open."]})
     if opened and closed and closed < opened:
-        raise ValidationError({"closed_on": ["Must be on or after opened_on."]})
+        raise ValidationError({"closed_on": ["Closed on must be on or after the opened on date."]})
 
 
 def claim_object() -> ObjectField:

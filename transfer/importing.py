@@ -21,7 +21,7 @@ from households.selectors import member_ids_by_username
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer import coverages
-from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
+from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Lines, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import Item, RowValidator
 from transfer.writing import (
@@ -110,6 +110,7 @@ class _Importer:
         partial: bool,
         progress: Progress | None,
         group_by_id: bool = False,
+        lines: Lines | None = None,
     ):
         if on_duplicate not in ("skip", "update"):
             raise ValueError(f"on_duplicate must be skip or update, not {on_duplicate!r}")
@@ -119,6 +120,7 @@ class _Importer:
         self.dry_run = dry_run
         self.partial = partial
         self.group_by_id = group_by_id  # a version-2 CSV: rows with the same id are one purchase
+        self.lines = lines or Lines(csv=False)
         self.progress = progress or (lambda stage, done, total: None)
         self.warnings: list[dict] = []
         self.catalog_ids: dict[str, dict] = {}  # kind → {reference: entry id}
@@ -179,7 +181,7 @@ class _Importer:
         for item in items:
             if item.pid is not None and not item.errors:
                 if item.pid in first_row:
-                    item.errors = [("id", f"The same id as row {first_row[item.pid]}.")]
+                    item.errors = [("id", f"The same id as {self.lines.place(first_row[item.pid])}.")]
                 else:
                     first_row[item.pid] = item.number
 
@@ -397,8 +399,9 @@ class _Importer:
     def outcome(self, items: list[Item], refused: bool, file_warnings: list, field_name, keep_rows: bool):
         def errors(item):
             return [
-                {"row": row[0] if row else item.number, "field": field_name(path), "message": message}
+                {"row": number, "line": self.lines.line(number), "field": field_name(path), "message": message}
                 for path, message, *row in item.errors
+                for number in [row[0] if row else item.number]
             ]
 
         counts = {"new": 0, "update": 0, "skip": 0, "invalid": 0}
@@ -412,7 +415,16 @@ class _Importer:
             "updated": counts["update"],
             "skipped": counts["skip"],
             "errors": [error for item in items if item.errors for error in errors(item)],
-            "warnings": [*file_warnings, *sorted(self.warnings, key=lambda w: w["row"])],
+            "warnings": [
+                {**warning, "line": self.lines.line(warning["row"])}
+                for warning in [*file_warnings, *sorted(self.warnings, key=lambda w: w["row"])]
+            ],
+            "skipped_rows": [
+                {"row": n, "line": self.lines.line(n), "reason": self.lines.skip_reason(item, self.on_duplicate)}
+                for item in items
+                for n in [item.number]
+                if not refused and not item.errors and item.action == "skip"
+            ],
         }
         rows = []
         if keep_rows:
@@ -465,6 +477,7 @@ def purchases_import_detailed(
         partial=partial,
         progress=progress,
         group_by_id=grouped,
+        lines=Lines(csv=table is not None),
     )
     items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
     return importer.outcome(items, refused, list(source.warnings), field_name, keep_rows)
@@ -479,6 +492,7 @@ def _csv_column_of_coverage(path: str | None) -> str | None:
 
 def purchases_import(**kwargs) -> dict:
     """`purchases_import_detailed` (same keyword arguments), returning only the report:
-    {"dry_run", "total_rows", "created", "updated", "skipped", "errors": [{"row", "field", "message"}],
-    "warnings": [{"row", "message"}]} (rows count data rows from 1; file-level warnings have "row": null)."""
+    {"dry_run", "total_rows", "created", "updated", "skipped", "errors": [{"row", "line", "field", "message"}],
+    "warnings": [{"row", "line", "message"}], "skipped_rows": [{"row", "line", "reason"}]} (rows count data rows from
+    1, `line` is a CSV's spreadsheet line, row + 1, else null; file-level warnings have "row": null)."""
     return purchases_import_detailed(keep_rows=False, **kwargs).report

@@ -227,6 +227,26 @@ def _checked_document(document) -> dict:
     return document
 
 
+@dataclass(frozen=True)
+class Lines:
+    """Where a data row is, for people: a CSV's spreadsheet line (data row + 1, the header being line 1, as a
+    spreadsheet program numbers it), else (JSON) the purchase's position in the document."""
+
+    csv: bool
+
+    def line(self, row: int | None) -> int | None:
+        return row + 1 if self.csv and row is not None else None
+
+    def place(self, row: int) -> str:
+        return f"line {row + 1}" if self.csv else f"purchase {row} of the file"
+
+    @staticmethod
+    def skip_reason(item, on_duplicate: str) -> str:
+        if on_duplicate == "skip":
+            return f"Duplicate of {item.duplicate_of} (duplicates are skipped)."
+        return f"Duplicate of {item.duplicate_of}, which it would not change."
+
+
 # --- the rows of a file --------------------------------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
     inlines = [ClaimInline]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        qs = super().get_queryset(request).select_related("purchase")  # its title names the product
         return qs if request.user.is_superuser else qs.in_household(request_scope(request).household_id)
 
     def save_formset(self, request, form, formset, change):

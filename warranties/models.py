@@ -127,14 +127,18 @@ class Warranty(models.Model):
         ]
 
     def __str__(self):
-        return f"Warranty for {self.purchase_id}"
+        # The purchase is cached where admin pages show warranties (its inline's related manager, select_related).
+        product = self.purchase.product_name
+        if self.warranty_end is None:
+            return f"Lifetime warranty of {product}"
+        return f"Warranty of {product} until {self.warranty_end.isoformat()}"
 
     def clean(self):
         errors = {}
         if self.warranty_end is None and self.warranty_type != WarrantyType.LIFETIME:
-            errors["warranty_end"] = ["Required unless the warranty type is LIFETIME."]
+            errors["warranty_end"] = ["Warranty end is required unless the warranty is lifetime."]
         if self.warranty_start and self.warranty_end and self.warranty_end < self.warranty_start:
-            errors["warranty_end"] = ["Must be on or after warranty_start."]
+            errors["warranty_end"] = ["Warranty end must be on or after the warranty start."]
         if errors:
             raise ValidationError(errors)
 
@@ -180,10 +184,11 @@ class Claim(models.Model):
         ]
 
     def __str__(self):
-        return f"Claim {self.status} opened {self.opened_on}"
+        issue = self.issue if len(self.issue) <= 60 else self.issue[:59] + "…"
+        return f"Claim opened {self.opened_on.isoformat()}: {issue} ({self.get_status_display().lower()})"
 
     def clean(self):
         if self.status != ClaimStatus.OPEN and self.closed_on is None:
-            raise ValidationError({"closed_on": ["Required unless the claim is OPEN."]})
+            raise ValidationError({"closed_on": ["Closed on is required unless the claim is open."]})
         if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
-            raise ValidationError({"closed_on": ["Must be on or after opened_on."]})
+            raise ValidationError({"closed_on": ["Closed on must be on or after the opened on date."]})

@@ -101,9 +101,9 @@ def check_warranty(
     """The rules across a warranty's fields; `end_given`: the input sets warranty_end. A partial write leaves the
     LIFETIME rule to the model's clean() (the stored type is the service's to see)."""
     if start and end and end < start:
-        raise ValidationError({"warranty_end": ["Must be on or after warranty_start."]})
+        raise ValidationError({"warranty_end": ["Warranty end must be on or after the warranty start."]})
     if end_given and end is None and kind != WarrantyType.LIFETIME and not partial:
-        raise ValidationError({"warranty_end": ["Required unless the warranty type is LIFETIME."]})
+        raise ValidationError({"warranty_end": ["Warranty end is required unless the warranty is lifetime."]})
 
 
 def validate_warranty(values: dict) -> None:

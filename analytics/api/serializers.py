@@ -225,6 +225,15 @@ class TopProductSerializer(serializers.Serializer):
     unconverted_count = _unconverted_field()
 
 
+class ReturnClosingSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    product_name = serializers.CharField()
+    return_by = serializers.DateField(help_text="The last day it may be returned.")
+    days_left = serializers.IntegerField(help_text="Days from today (UTC) to return_by; 0 on the last day.")
+    price = MoneyField()
+    currency_code = CurrencyCodeField()
+
+
 class DashboardSerializer(serializers.Serializer):
     spending = SpendingMonthSerializer(many=True)
     summary = SpendingSummarySerializer()
@@ -240,4 +249,9 @@ class DashboardSerializer(serializers.Serializer):
         read_only=True,
         help_text="Addition to API.md: ACTIVE warranties ending within 30 days (today included), soonest first, "
         "at most 10.",
+    )
+    returns_closing = ReturnClosingSerializer(
+        many=True,
+        help_text="Addition to API.md: open return windows (not RETURNED) whose return_by is within 30 days (today "
+        "included), soonest first, at most 10.",
     )

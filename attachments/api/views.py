@@ -19,6 +19,7 @@ from attachments.responses import file_response
 from spends.api.pagination import SkipLimitPagination
 from spends.api.serializers import ErrorSerializer
 from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
+from spends.sizes import readable_size
 
 from .serializers import AttachmentSerializer, AttachmentUploadSerializer
 
@@ -47,7 +48,7 @@ class FileErrorsNegotiation(DefaultContentNegotiation):
 
 def _too_large() -> PayloadTooLarge:
     limit = services.max_upload_size()
-    return PayloadTooLarge(f"The file is larger than the upload limit of {limit} bytes ({limit / 1048576:.0f} MB).")
+    return PayloadTooLarge(f"The file is larger than the upload limit of {readable_size(limit)}.")
 
 
 ERROR_413 = OpenApiResponse(ErrorSerializer, description="The file is larger than MAX_UPLOAD_SIZE (payload_too_large).")

@@ -4,6 +4,8 @@ the 413, and the checks before and after the body is read."""
 from django.conf import settings
 from rest_framework import exceptions
 
+from spends.sizes import readable_size
+
 DEFAULT_IMPORT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 
@@ -18,7 +20,7 @@ class PayloadTooLarge(exceptions.APIException):
 
     def __init__(self):
         limit = import_max_upload_size()
-        super().__init__(f"The file is larger than the import limit of {limit} bytes ({limit / 1048576:.0f} MB).")
+        super().__init__(f"The file is larger than the import limit of {readable_size(limit)}.")
 
 
 def refuse_a_long_body(request) -> None:

@@ -58,11 +58,30 @@ const dashboardCharts = {
   drawWarranties(el) {
     if (this.data && this.width) charts.warranties(el, this.data.warranty_timeline);
   },
-  /** Bar length for a top-retailer/brand row, relative to the largest row (the number shown is the share).
-   * An object, so Alpine sets it through el.style (a style attribute would need 'unsafe-inline' styles). */
+  /** A top list (retailers or brands; `key` "retailer" or "brand") ranked by money spent in the shown currency, then
+   * by count and name, with "Unknown" (no retailer/brand) last; each row gains `share`, its part of the money. */
+  ranked(rows, key) {
+    const total = rows.reduce((sum, row) => sum + Number(row.total_spent), 0);
+    const unknown = (row) => (row[`${key}_id`] === null ? 1 : 0);
+    return rows
+      .map((row) => ({ ...row, name: row[`${key}_name`], share: total > 0 ? (Number(row.total_spent) / total) * 100 : 0 }))
+      .sort((a, b) => unknown(a) - unknown(b) || Number(b.total_spent) - Number(a.total_spent)
+        || b.count - a.count || a.name.localeCompare(b.name))
+      .slice(0, 6);
+  },
+  /** Bar length for a top-list row: its money relative to the largest row's. An object, so Alpine sets it through
+   * el.style (a style attribute would need 'unsafe-inline' styles). */
   barWidth(rows, row) {
-    const max = Math.max(...rows.map((item) => Number(item.percentage)), 0);
-    return { width: max > 0 ? `${(Number(row.percentage) / max) * 100}%` : "0" };
+    const max = Math.max(...rows.map((item) => Number(item.total_spent)), 0);
+    return { width: max > 0 ? `${(Number(row.total_spent) / max) * 100}%` : "0" };
+  },
+  /** "3 purchases · 42% of spending" beside a top-list row's money. */
+  shareNote(row) {
+    const count = `${row.count} ${row.count === 1 ? "purchase" : "purchases"}`;
+    return `${count} · ${fmt.percent(row.share.toFixed(1))} of spending`;
+  },
+  daysLeft(days) {
+    return days === 0 ? "last day" : `${days} ${days === 1 ? "day" : "days"} left`;
   },
 };
 

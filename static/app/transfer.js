@@ -18,9 +18,17 @@ const transferMethods = {
     this.error = "";
     this.errors = {};
   },
-  /** A report line's row number, or "File" for a problem with the whole file. */
+  /** Where a report entry is: the spreadsheet line (CSV), the purchase's number (JSON), or "File". */
   rowLabel(item) {
-    return item.row ?? "File";
+    if (item.row == null) return "File";
+    return item.line != null ? `Line ${item.line}` : `Purchase ${item.row}`;
+  },
+  /** A report's field in words: "warranty_end" → "Warranty end", "warranties.0.claims.0.closed_on" → "Closed on". */
+  fieldLabel(field) {
+    if (!field) return "—";
+    const last = field.split(".").filter((part) => !/^\d+$/.test(part)).pop();
+    const words = last.replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
   },
   get format() {
     return this.file && /\.json$/i.test(this.file.name) ? "json" : "csv";

@@ -220,6 +220,7 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
         "recent_purchases",
         "recent_warranties",
         "expiring_warranties",
+        "returns_closing",
     }
     assert len(body["spending"]) == 12
     assert body["spending"][-1] == {"month": "2025-03", "total_amount": "0.00", "item_count": 0, "unconverted_count": 0}
@@ -245,6 +246,7 @@ def test_empty_account_dashboard_has_zeros_and_nulls(owner_client, timeline_toda
     assert body["warranty_summary"] == {"total": 0, "active": 0, "expired": 0, "voided": 0, "expiring_soon": 0}
     assert body["retailers"] == body["brands"] == body["top_products"] == []
     assert body["recent_purchases"] == body["recent_warranties"] == body["expiring_warranties"] == []
+    assert body["returns_closing"] == []
 
 
 def test_dashboard_holds_every_part_at_its_defaults(owner_client, warranty_data, catalog_data, timeline_today):
@@ -451,8 +453,8 @@ def test_catalog_rename_invalidates_cached_names(owner_client, staff_client, lea
 # 1 token lookup + 1 the caller's household and role (the scope) + 1 data versions (the cache key) + spending 1
 # + summary 2 + timeline 1 + warranty summary 1 + retailers 1 + brands 1 + top products 1 + recent purchases 1
 # + recent warranties 1; #21: + the coverages' cost in the summary 1 + the recent purchases' coverages 1; #22: + the
-# household's currencies, which decide the default currency (HOME with more than one) 1.
-DASHBOARD_QUERIES = 18
+# household's currencies, which decide the default currency (HOME with more than one) 1; #23: + the returns closing 1.
+DASHBOARD_QUERIES = 19
 
 
 def _add_rows(owner, count):

@@ -238,7 +238,8 @@ def test_import_a_csv_with_a_dry_run_first_then_for_real(app_page, tmp_path):
     report = page.locator("#import-report")
     report.wait_for()
     table = page.inner_text("#report-table")
-    assert re.search(r"2\s+Error\s+price\s+Ensure this value is greater than or equal to 0", table)
+    # The spreadsheet's line (the header is line 1) and the field's label, not "Row 2" and "price".
+    assert re.search(r"Line 3\s+Error\s+Price\s+Ensure this value is greater than or equal to 0", table)
     assert "colour" in table  # the unknown column is a warning
     assert page.is_disabled("#import-run")
 
@@ -252,6 +253,11 @@ def test_import_a_csv_with_a_dry_run_first_then_for_real(app_page, tmp_path):
     page.locator("#report-title", has_text="Import report").wait_for()
     assert page.inner_text("#report-created") == "2"
     assert sorted(Purchase.objects.values_list("product_name", flat=True)) == ["Blender", "Toaster"]
+
+    page.click("#import-check")  # the same file again: both rows are skipped, each with its reason
+    page.locator("#report-table", has_text="Duplicate of").first.wait_for()
+    toaster = Purchase.objects.get(product_name="Toaster")
+    assert re.search(rf"Line 2\s+Skipped\s+—\s+Duplicate of {toaster.pk}", page.inner_text("#report-table"))
 
     with page.expect_download() as download_info:
         page.click("#export-csv")

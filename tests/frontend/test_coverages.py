@@ -142,7 +142,7 @@ def test_file_a_claim_that_extends_the_end_then_delete_it(app_page):
     page.select_option("#claim-status", "APPROVED")
     page.fill("#claim-extends", new_end.isoformat())
     page.click("#save-claim")
-    expect(page.locator("#claim-closed-error")).to_contain_text("Required")
+    expect(page.locator("#claim-closed-error")).to_contain_text("Closed on is required unless the claim is open.")
     expect(page.locator("#claims-error")).to_have_text("Please correct: Closed on.")
     assert not Claim.objects.exists()
 

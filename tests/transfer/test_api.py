@@ -155,6 +155,7 @@ def test_json_round_trip_into_an_empty_account_gives_the_same_document(owner_cli
         "skipped": 0,
         "errors": [],
         "warnings": [],
+        "skipped_rows": [],
     }
     copy = export_json(other_client)
     assert {p["created_by"] for p in original["purchases"]} == {"owner"}
@@ -224,6 +225,7 @@ def test_minimal_csv_import_creates_purchases_with_defaults(owner_client, owner)
         "skipped": 0,
         "errors": [],
         "warnings": [],
+        "skipped_rows": [],
     }
     purchase = Purchase.objects.get(household__memberships__user=owner)
     assert (purchase.product_name, purchase.price, purchase.currency_code, purchase.status, purchase.notes) == (
@@ -243,7 +245,7 @@ def test_an_error_in_row_500_of_1000_writes_nothing(owner_client, owner):
     assert report["code"] == "validation_error"
     assert "nothing was imported" in report["detail"]
     assert report["errors"] == [
-        {"row": 500, "field": "price", "message": "Ensure this value is greater than or equal to 0."}
+        {"row": 500, "line": 501, "field": "price", "message": "Ensure this value is greater than or equal to 0."}
     ]
     assert (report["total_rows"], report["created"], report["updated"], report["skipped"]) == (1000, 0, 0, 0)
     assert not Purchase.objects.filter(household__memberships__user=owner).exists()
@@ -273,7 +275,7 @@ def test_dry_run_reports_catalog_entries_without_creating_them(owner_client):
     report = import_file(owner_client, "csv", text, dry_run="true").json()
     assert report["created"] == 1
     assert report["warnings"] == [
-        {"row": 1, "message": 'Retailer "Brand New Shop" is not in the catalog and would be created.'}
+        {"row": 1, "line": 2, "message": 'Retailer "Brand New Shop" is not in the catalog and would be created.'}
     ]
     assert not Retailer.objects.filter(name="Brand New Shop").exists()
     assert not Purchase.objects.exists()
@@ -291,8 +293,8 @@ def test_catalog_names_match_case_insensitively_and_missing_ones_are_created_onc
     report = import_file(owner_client, "csv", text).json()
     assert report["created"] == 4
     assert report["warnings"] == [
-        {"row": 2, "message": 'Brand "Neue Marke" was not in the catalog and was created.'},
-        {"row": 3, "message": 'Retailer "Fresh Store" was not in the catalog and was created.'},
+        {"row": 2, "line": 3, "message": 'Brand "Neue Marke" was not in the catalog and was created.'},
+        {"row": 3, "line": 4, "message": 'Retailer "Fresh Store" was not in the catalog and was created.'},
     ]
     assert Retailer.objects.filter(name__iexact="corner shop").count() == 1
     assert Brand.objects.filter(name="Neue Marke").count() == 1
@@ -318,6 +320,12 @@ def test_duplicates_are_skipped_by_default(owner_client, owner):
     )
     report = import_file(owner_client, "csv", text).json()
     assert (report["created"], report["updated"], report["skipped"]) == (1, 0, 2)
+    second = report["skipped_rows"][1]["reason"].removeprefix("Duplicate of ").split(" ")[0]
+    assert report["skipped_rows"] == [  # every skipped row says why, and where it is in the spreadsheet
+        {"row": 1, "line": 2, "reason": f"Duplicate of {existing.pk} (duplicates are skipped)."},
+        {"row": 2, "line": 3, "reason": f"Duplicate of {second} (duplicates are skipped)."},
+    ]
+    assert second != str(existing.pk) and Purchase.objects.filter(pk=second, product_name="Kettle").exists()
     existing.refresh_from_db()
     assert existing.product_name == "Kettle"
     assert Purchase.objects.filter(household__memberships__user=owner).count() == 3
@@ -347,6 +355,9 @@ def test_duplicates_are_updated_with_on_duplicate_update(owner_client, owner):
     report = response.json()
     assert response.status_code == 200, report
     assert (report["created"], report["updated"], report["skipped"]) == (0, 2, 1)
+    assert report["skipped_rows"] == [
+        {"row": 3, "line": 4, "reason": f"Duplicate of {unchanged.pk}, which it would not change."}
+    ]
     existing.refresh_from_db()
     assert (existing.product_name, existing.notes, existing.status) == ("Electric kettle", "new notes", "RECEIVED")
     assert existing.warranties.get().warranty_end == datetime.date(2027, 2, 1)
@@ -400,7 +411,14 @@ def test_row_errors_name_the_row_and_the_column(owner_client):
         header="id,product_name,price,purchase_date,warranty_start,warranty_end",
     )
     errors = import_file(owner_client, "csv", text).json()["errors"]
-    assert errors == [{"row": 1, "field": "warranty_end", "message": "Must be on or after warranty_start."}]
+    assert errors == [
+        {
+            "row": 1,
+            "line": 2,
+            "field": "warranty_end",
+            "message": "Warranty end must be on or after the warranty start.",
+        }
+    ]
 
 
 def test_json_row_errors_use_dotted_paths(owner_client):
@@ -462,8 +480,8 @@ def test_unknown_columns_are_file_level_warnings(owner_client):
     response = import_file(owner_client, "csv", text)
     assert response.status_code == 200
     assert response.json()["warnings"] == [
-        {"row": None, "message": 'Unknown column "colour" is ignored.'},
-        {"row": None, "message": 'Unknown column "size" is ignored.'},
+        {"row": None, "line": None, "message": 'Unknown column "colour" is ignored.'},
+        {"row": None, "line": None, "message": 'Unknown column "size" is ignored.'},
     ]
 
 
@@ -478,7 +496,7 @@ def test_a_row_with_the_wrong_number_of_cells_is_a_row_error(owner_client):
     response = import_file(owner_client, "csv", text)
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"row": 2, "field": None, "message": "The row has 2 cells but the header has 3 columns."}
+        {"row": 2, "line": 3, "field": None, "message": "The row has 2 cells but the header has 3 columns."}
     ]
 
 

@@ -213,7 +213,12 @@ def test_a_bad_claim_refuses_the_whole_file(owner_client, coverages):
     response = import_file(owner_client, "json", _v2(coverages.pk, warranties), on_duplicate="update")
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"row": 1, "field": "warranties.0.claims.0.closed_on", "message": "Required unless the claim is OPEN."}
+        {
+            "row": 1,
+            "line": None,
+            "field": "warranties.0.claims.0.closed_on",
+            "message": "Closed on is required unless the claim is open.",
+        }
     ]
     assert list(Warranty.objects.order_by("id").values_list("id", "warranty_end")) == before
     assert Claim.objects.count() == 2
@@ -231,7 +236,12 @@ def test_csv_rows_are_grouped_by_id_and_an_error_names_its_row(owner_client, own
     response = import_file(owner_client, "csv", csv_text(*rows, header=header))
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"row": 4, "field": "warranty_end", "message": "Must be on or after warranty_start."}
+        {
+            "row": 4,
+            "line": 5,
+            "field": "warranty_end",
+            "message": "Warranty end must be on or after the warranty start.",
+        }
     ]
     assert not Purchase.objects.filter(product_name__in=("Laptop", "Mouse")).exists()
     response = import_file(owner_client, "csv", csv_text(*rows[:3], header=header))

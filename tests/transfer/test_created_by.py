@@ -84,6 +84,7 @@ def test_an_unknown_or_another_households_username_records_the_importer_alike(ho
             "skipped": 0,
             "errors": [],
             "warnings": [],
+            "skipped_rows": [],
         }
     )
     _import(owner, table=_csv("Lamp,5.00,2025-02-01,other,,"))

@@ -263,7 +263,11 @@ def test_json_import_creates_catalog_entries_with_the_documents_url(owner):
     assert report["created"] == 1
     assert Retailer.objects.get(name="Kiosk Zwei").url == "https://kiosk.example.com"
     assert Brand.objects.get(name="Marke Drei").url == ""
-    assert {"row": None, "message": '"brands"[0] is not a valid {"name", "url"} object; ignored.'} in report["warnings"]
+    assert {
+        "row": None,
+        "line": None,
+        "message": '"brands"[0] is not a valid {"name", "url"} object; ignored.',
+    } in report["warnings"]
 
 
 def test_json_import_falls_back_to_catalog_ids(owner):
@@ -278,7 +282,12 @@ def test_json_import_falls_back_to_catalog_ids(owner):
     )
     assert report["created"] == 1
     assert report["errors"] == [
-        {"row": 2, "field": "retailer_id", "message": "No retailer with this id; give retailer_name instead."}
+        {
+            "row": 2,
+            "line": None,
+            "field": "retailer_id",
+            "message": "No retailer with this id; give retailer_name instead.",
+        }
     ]
     assert Purchase.objects.get(household__memberships__user=owner).retailer == shop
 
@@ -288,8 +297,8 @@ def test_json_unknown_keys_are_warnings(owner):
                 "extra": 1}  # fmt: skip
     report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, document=document)
     assert report["warnings"] == [
-        {"row": None, "message": 'Unknown key "extra" in the document is ignored.'},
-        {"row": None, "message": 'Unknown field "colour" in purchase objects is ignored.'},
+        {"row": None, "line": None, "message": 'Unknown key "extra" in the document is ignored.'},
+        {"row": None, "line": None, "message": 'Unknown field "colour" in purchase objects is ignored.'},
     ]
 
 
@@ -299,7 +308,7 @@ def test_a_repeated_id_in_one_file_is_an_error(owner):
         [f"{mine.pk},A,1,2025-01-01", f"{mine.pk},B,1,2025-01-01"], header="id,product_name,price,purchase_date"
     )
     report = transfer.purchases_import(household_id=household_of(owner), created_by=owner, table=table)
-    assert report["errors"] == [{"row": 2, "field": "id", "message": "The same id as row 1."}]
+    assert report["errors"] == [{"row": 2, "line": 3, "field": "id", "message": "The same id as line 2."}]
 
 
 def test_json_export_streams_one_piece_per_purchase(owner):

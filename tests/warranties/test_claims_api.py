@@ -140,10 +140,10 @@ def test_an_extension_earlier_than_the_end_does_not_shorten_it(owner_client, war
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"status": "RESOLVED"}, "Required unless the claim is OPEN."),
-        ({"status": "APPROVED", "closed_on": None}, "Required unless the claim is OPEN."),
-        ({"status": "RESOLVED", "closed_on": "2025-05-31"}, "Must be on or after opened_on."),
-        ({"closed_on": "2025-05-31"}, "Must be on or after opened_on."),
+        ({"status": "RESOLVED"}, "Closed on is required unless the claim is open."),
+        ({"status": "APPROVED", "closed_on": None}, "Closed on is required unless the claim is open."),
+        ({"status": "RESOLVED", "closed_on": "2025-05-31"}, "Closed on must be on or after the opened on date."),
+        ({"closed_on": "2025-05-31"}, "Closed on must be on or after the opened on date."),
     ],
 )
 def test_closed_on_rules_answer_400_and_change_nothing(owner_client, warranty, body, message):
@@ -158,7 +158,7 @@ def test_a_patch_is_checked_against_the_stored_claim(owner_client, warranty):
     claim = Claim.objects.create(warranty=warranty, opened_on=START, issue="Hum", extends_warranty_to=LATER)
     response = owner_client.patch(claim_url(claim.pk), {"status": "RESOLVED"}, format="json")
     assert assert_error(response, 400, "validation_error", {"closed_on"})["errors"] == {
-        "closed_on": ["Required unless the claim is OPEN."]
+        "closed_on": ["Closed on is required unless the claim is open."]
     }
     claim.refresh_from_db()
     assert (claim.status, claim.previous_warranty_end) == ("OPEN", None)

@@ -211,7 +211,7 @@ def test_the_admin_inline_refuses_a_decided_claim_without_closed_on(admin_client
     claim = {"opened_on": "2025-02-01", "status": "RESOLVED", "issue": "x", "extends_warranty_to": SECOND.isoformat()}
     response = admin_client.post(f"/admin/warranties/warranty/{warranty.pk}/change/", _inline_form(warranty, [claim]))
     assert response.status_code == 200  # the form again, with the error
-    assert b"Required unless the claim is OPEN." in response.content
+    assert b"Closed on is required unless the claim is open." in response.content
     assert not Claim.objects.exists()
     assert end_of(warranty) == END
 

@@ -108,15 +108,29 @@ class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="UTF-8 (with or without BOM). At most IMPORT_MAX_UPLOAD_SIZE (20 MB).")
 
 
+LINE_HELP = (
+    "A CSV's spreadsheet line: `row` + 1 (the header is line 1), the row number a spreadsheet program shows; null in "
+    "a JSON import and for file-level warnings."
+)
+
+
 class ImportRowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(allow_null=True, help_text="Data row, counted from 1.")
+    row = serializers.IntegerField(allow_null=True, help_text="Data row, counted from 1 (a JSON file's purchase).")
+    line = serializers.IntegerField(allow_null=True, help_text=LINE_HELP)
     field = serializers.CharField(allow_null=True, help_text="CSV column, or dotted path in the purchase object.")
     message = serializers.CharField()
 
 
 class ImportWarningSerializer(serializers.Serializer):
     row = serializers.IntegerField(allow_null=True, help_text="null for file-level warnings.")
+    line = serializers.IntegerField(allow_null=True, help_text=LINE_HELP)
     message = serializers.CharField()
+
+
+class ImportSkippedRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Data row, counted from 1 (a JSON file's purchase).")
+    line = serializers.IntegerField(allow_null=True, help_text=LINE_HELP)
+    reason = serializers.CharField(help_text='Why it was skipped, e.g. "Duplicate of <id> (duplicates are skipped)."')
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -130,6 +144,9 @@ class ImportReportSerializer(serializers.Serializer):
     skipped = serializers.IntegerField()
     errors = ImportRowErrorSerializer(many=True)
     warnings = ImportWarningSerializer(many=True)
+    skipped_rows = ImportSkippedRowSerializer(
+        many=True, help_text="One per skipped row (`skipped` of them), with the reason; empty when refused."
+    )
 
 
 class ImportRefusedSerializer(ImportReportSerializer):

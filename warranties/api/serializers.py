@@ -78,11 +78,11 @@ class WarrantyFieldsSerializer(serializers.ModelSerializer):
         if "duration_months" in values:
             if "warranty_end" in data:
                 raise serializers.ValidationError(
-                    {"duration_months": ["Give either duration_months or warranty_end, not both."]}
+                    {"duration_months": ["Give either the duration in months or the warranty end, not both."]}
                 )
             start = values.get("warranty_start", getattr(self.instance, "warranty_start", None))
             if start is None:  # a partial nested warranty: the stored start is the service's to see
-                raise serializers.ValidationError({"duration_months": ["Needs warranty_start."]})
+                raise serializers.ValidationError({"duration_months": ["Duration in months needs a warranty start."]})
             try:
                 values["warranty_end"] = validation.end_after_months(start, values.pop("duration_months"))
             except ValueError:
