@@ -83,7 +83,7 @@ function today() {
 
 /* ------------------------------------------------------------------ hash routing: #/screen?key=value */
 
-const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups", "household"];
+const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups", "household", "settings"];
 
 function parseHash() {
   const raw = window.location.hash.replace(/^#\/?/, "");

@@ -11,6 +11,7 @@ const TITLES = {
   transfer: "Import and export",
   backups: "Backups",
   household: "Household",
+  settings: "Settings",
 };
 
 function shell() {
