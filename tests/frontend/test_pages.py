@@ -28,8 +28,10 @@ SCREEN_SCRIPTS = [
     "claims",
     "warranties",
     "transfer",
+    "backup_restore",
     "backups",
     "household",
+    "settings",
 ]
 SHELL_SCRIPTS = [
     "app/api.js",
