@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from households.models import Membership
 from reminders.models import ReminderSettings
+from spends.api.views import MeView
 from spends.models import ApiToken
 from tests.conftest import ARTIFACTS
 from tests.factories import UserFactory
@@ -177,3 +178,26 @@ def test_a_viewer_sees_settings_without_household_write_buttons(page, transactio
     expect(section.get_by_role("button", name="Leave the household")).to_be_visible()
     expect(page.locator("#reminders-save")).to_be_visible()
     screenshot(page, "viewer")
+
+
+@pytest.mark.skipif(not hasattr(MeView, "patch"), reason="PATCH /api/auth/me (the lead's currencies work) not merged")
+def test_the_profile_is_saved_and_read_back(app_page):
+    page = app_page
+    open_settings(page)
+    expect(page.locator("#profile-email")).to_have_value(page.user.email)
+    page.fill("#profile-email", "new-address@example.org")
+    page.fill("#profile-currency", "eur")
+    page.click("#profile-save")
+    page.get_by_text("Profile saved.").wait_for()
+    page.user.refresh_from_db()
+    assert page.user.email == "new-address@example.org"
+    assert page.request.get(f"{page.base_url}/api/auth/me").json()["home_currency"] == "EUR"
+    expect(page.locator("#reminders-email")).to_have_value("new-address@example.org")  # reminders follow the account
+
+    page.fill("#profile-currency", "XYZ")
+    page.click("#profile-save")
+    expect(page.locator("#profile-currency-error")).to_be_visible()
+    page.reload()
+    expect(page.locator("#profile-email")).to_have_value("new-address@example.org")
+    expect(page.locator("#profile-currency")).to_have_value("EUR")
+    screenshot(page, "profile")
