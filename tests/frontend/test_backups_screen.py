@@ -84,6 +84,9 @@ def test_a_restore_from_the_list_shows_its_progress_until_it_has_ended(root_page
     expect(page.locator("#restore-undo")).to_be_visible()
     expect(page.locator("#backup-table tbody .badge:visible", has_text="restore point")).to_have_count(1)
     screenshot(page, "restore-done")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    screenshot(page, "phone")
 
 
 def test_an_uploaded_foreign_archive_needs_a_second_confirmation(root_page, settings, tmp_path):

@@ -105,6 +105,10 @@ def test_an_api_token_is_shown_once_and_revoked(app_page):
     expect(row).to_have_count(1)
     expect(row).to_contain_text("never")
     screenshot(page, "token-created")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the long key must not widen the page
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    screenshot(page, "phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     headers = {"Authorization": f"Token {key}"}
     assert page.request.get(f"{page.base_url}/api/purchases", headers=headers).status == 200
 
