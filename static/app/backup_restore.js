@@ -103,8 +103,8 @@ const restoreMethods = {
         this.restoreError = err.detail;
         return;
       }
-      this.restoreJob = job;
-      if (!["pending", "running"].includes(job.status)) return this.restoreEnded(job);
+      this.restoreJob = { ...job, restored_from: this.sourceName(job.restored_from) };
+      if (!["pending", "running"].includes(job.status)) return this.restoreEnded(this.restoreJob);
       await new Promise((resolve) => window.setTimeout(resolve, POLL_MS));
     }
   },
@@ -142,11 +142,14 @@ const restoreMethods = {
     return "/sign-in?next=" + encodeURIComponent(id ? `/#/backups?restore=${id}` : "/#/backups");
   },
   /** restored_from is a backup's id or an uploaded file's name: the backup's file name reads better. */
+  sourceName(restoredFrom) {
+    const backup = this.items.find((b) => b.id === restoredFrom);
+    return backup ? `${backup.filename} (${this.when(backup)})` : restoredFrom;
+  },
   get restoredFromText() {
     const result = this.restoreResult;
     if (!result) return "";
-    const backup = this.items.find((b) => b.id === result.restored_from);
-    const source = backup ? `${backup.filename} (${this.when(backup)})` : result.restored_from;
+    const source = this.sourceName(result.restored_from);
     return `Restored from ${source}: ${result.files_restored} file(s) restored, ${result.files_skipped} already present.`;
   },
   get restorePointText() {

@@ -63,6 +63,7 @@ def test_a_restore_from_the_list_shows_its_progress_until_it_has_ended(root_page
     screenshot(page, "restore-confirmation")
     page.click("#restore-confirm")
     expect(page.locator("#restore-status")).to_contain_text("Waiting for the task runner")
+    expect(page.locator("#restore-status")).to_contain_text(f"Restoring {backup.filename}")
     expect(page.locator("#restore-status progress")).to_be_visible()
     screenshot(page, "restore-progress")
     assert Purchase.objects.filter(product_name="After").exists()  # nothing replaced before the runner ran
