@@ -50,7 +50,8 @@ class MembershipInline(SuperuserOnlyAdminMixin, admin.TabularInline):
 class HouseholdAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name", "memberships__user__username"]
-    readonly_fields = ["id", "created_at"]
+    # The home currency re-converts every purchase: it is changed in the web app's Settings (PATCH /api/auth/me).
+    readonly_fields = ["id", "home_currency", "created_at"]
     inlines = [MembershipInline]
 
 

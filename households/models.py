@@ -11,9 +11,18 @@ from households.choices import Role
 HOUSEHOLD_NAME_MAX_LENGTH = 100
 
 
+def default_home_currency() -> str:
+    return settings.DEFAULT_CURRENCY
+
+
 class Household(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=HOUSEHOLD_NAME_MAX_LENGTH)
+    # API.md § Currencies: the currency every member's totals are converted to. The purchases' stored home prices are
+    # in it, so it is the household's (one total for everyone in it); each member sees it as their `home_currency`.
+    home_currency = models.CharField(
+        max_length=3, default=default_home_currency, help_text="ISO 4217 code the household's totals are converted to."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

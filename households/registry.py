@@ -22,6 +22,19 @@ RecordCounter = Callable[[UUID], int]
 
 _movers: dict[str, RecordMover] = {}
 _counters: dict[str, RecordCounter] = {}
+# Called inside the transaction that changes a household's home currency: `converter(*, household_id, home_currency)`.
+_home_currency_listeners: dict[str, Callable[..., None]] = {}
+
+
+def register_home_currency_listener(name: str, listener: Callable[..., None]) -> None:
+    """`listener(*, household_id, home_currency)` runs in the transaction that sets a household's home currency
+    (purchases re-converts its prices there)."""
+    _home_currency_listeners[name] = listener
+
+
+def home_currency_changed(*, household_id: UUID, home_currency: str) -> None:
+    for listener in list(_home_currency_listeners.values()):
+        listener(household_id=household_id, home_currency=home_currency)
 
 
 def register_record_mover(name: str, mover: RecordMover) -> None:

@@ -12,7 +12,14 @@ from spends.api.scope import Scope
 
 def scope_for(user) -> Scope:
     try:
-        membership = Membership.objects.only("household_id", "role").get(user=user)
+        membership = (
+            Membership.objects.select_related("household").only("household_id", "role", "household__home_currency")
+        ).get(user=user)
     except Membership.DoesNotExist:
         membership = personal_household_create(user=user)
-    return Scope(household_id=membership.household_id, role=membership.role, can_write=membership.role in WRITE_ROLES)
+    return Scope(
+        household_id=membership.household_id,
+        role=membership.role,
+        can_write=membership.role in WRITE_ROLES,
+        home_currency=membership.household.home_currency,
+    )

@@ -69,6 +69,30 @@ def household_rename(*, household_id: UUID, name: str) -> Household:
     return household
 
 
+@transaction.atomic
+def home_currency_set(*, household_id: UUID, home_currency: str) -> Household:
+    """Set the household's home currency (an ISO 4217 code, already checked) and re-convert its records to it in the
+    same transaction (households.registry: purchases recomputes every non-manual rate, one statement per currency).
+    Setting the same currency again changes nothing."""
+    household = _lock_household(household_id)
+    if household.home_currency != home_currency:
+        household.home_currency = home_currency
+        household.save(update_fields=["home_currency"])
+        registry.home_currency_changed(household_id=household_id, home_currency=home_currency)
+    return household
+
+
+@transaction.atomic
+def me_update(*, user, household_id: UUID, email: str | None = None, home_currency: str | None = None) -> None:
+    """`PATCH /api/auth/me`: the user's email and their household's home currency (the caller checked the role),
+    in one transaction."""
+    if email is not None and email != user.email:
+        user.email = email
+        user.save(update_fields=["email"])
+    if home_currency is not None:
+        home_currency_set(household_id=household_id, home_currency=home_currency)
+
+
 # --- invites ------------------------------------------------------------------------------------------------------
 def invite_code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()

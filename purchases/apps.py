@@ -16,11 +16,17 @@ class PurchasesConfig(AppConfig):
     verbose_name = "Purchases"
 
     def ready(self):
-        from households.registry import register_record_counter, register_record_mover
-        from purchases import services
+        from households.registry import (
+            register_home_currency_listener,
+            register_record_counter,
+            register_record_mover,
+        )
+        from purchases import conversion, services
         from spends.backup_registry import register_summary
 
         register_summary(backup_summary)
         # Joining a household with one's records moves the purchases (warranties and attachments follow them).
         register_record_mover(self.label, services.purchases_move)
         register_record_counter(self.label, services.purchases_count)
+        # A household's new home currency re-converts its purchases (one UPDATE per currency).
+        register_home_currency_listener(self.label, conversion.household_reconvert)

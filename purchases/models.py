@@ -8,9 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from purchases.choices import PurchaseStatus
+from purchases.choices import PurchaseStatus, RateSource
 
 PRODUCT_NAME_MAX_LENGTH = 255
+# Home units per unit of the purchase's currency: at most 10 significant digits (the reference rates' precision,
+# rates.selectors), from 10^11 down to 10^-18 (the old lira's cross rates are about 2E-7).
+EXCHANGE_RATE_MAX_DIGITS = 30
+EXCHANGE_RATE_DECIMAL_PLACES = 18
+HOME_PRICE_MAX_DIGITS = 24
 NOTES_MAX_LENGTH = 10_000
 
 
@@ -48,6 +53,30 @@ class Purchase(models.Model):
     returned_on = models.DateField(
         null=True, blank=True, help_text="The day it was returned: set exactly when the status is RETURNED."
     )
+    # API.md § Currencies: the conversion to the household's home currency, set on every write (purchases.conversion)
+    # and stored, so a converted total is a plain SUM. All three null: no rate known (left out of converted totals).
+    exchange_rate = models.DecimalField(
+        max_digits=EXCHANGE_RATE_MAX_DIGITS,
+        decimal_places=EXCHANGE_RATE_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="Home-currency units per 1 unit of the currency on the purchase date; null: no rate known.",
+    )
+    rate_source = models.CharField(
+        max_length=6,
+        choices=RateSource.choices,
+        null=True,
+        blank=True,
+        help_text="ECB: the reference rate of the day; MANUAL: set by hand, kept across edits; null: home currency "
+        "(rate 1) or no rate.",
+    )
+    home_price = models.DecimalField(
+        max_digits=HOME_PRICE_MAX_DIGITS,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="price × exchange_rate in the home currency, rounded half-even to cents.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +103,17 @@ class Purchase(models.Model):
             models.CheckConstraint(
                 condition=models.Q(return_by__isnull=True) | models.Q(return_by__gte=models.F("purchase_date")),
                 name="purchases_purchase_return_by_after_purchase",
+            ),
+            # Neither a home price nor a source without a rate (a rate without a home price exists only inside the
+            # bulk re-conversion's transaction: purchases.conversion.reconvert); rates are positive.
+            models.CheckConstraint(
+                condition=models.Q(home_price__isnull=True, exchange_rate__isnull=True) | models.Q(exchange_rate__gt=0),
+                name="purchases_purchase_home_price_needs_rate",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate_source__isnull=True)
+                | models.Q(rate_source__in=RateSource.values, exchange_rate__isnull=False),
+                name="purchases_purchase_rate_source_valid",
             ),
         ]
         indexes = [

@@ -80,7 +80,9 @@ def _apply_warranties(purchase: Purchase, warranties, created_by) -> bool:
 
 
 @transaction.atomic
-def purchase_create(*, household_id, created_by, warranty=None, warranties=UNSET, **fields) -> Purchase:
+def purchase_create(
+    *, household_id, created_by, warranty=None, warranties=UNSET, home_currency: str | None = None, **fields
+) -> Purchase:
     """Create a purchase of the household `household_id`, added by `created_by` (the caller, a user or None), and its
     warranty when `warranty` (a dict of warranty fields) is given, or its `warranties` (a list of such dicts).
 
@@ -88,7 +90,8 @@ def purchase_create(*, household_id, created_by, warranty=None, warranties=UNSET
     index) leaves no purchase.
     """
     purchase = services.purchase_save(
-        services.purchase_build(household_id=household_id, created_by=created_by, **fields)
+        services.purchase_build(household_id=household_id, created_by=created_by, **fields),
+        home_currency=home_currency,
     )
     wrote = _apply_warranty(purchase, UNSET if warranty is None else warranty, created_by)
     wrote = _apply_warranties(purchase, warranties, created_by) or wrote
@@ -98,11 +101,13 @@ def purchase_create(*, household_id, created_by, warranty=None, warranties=UNSET
 
 
 @transaction.atomic
-def purchase_update(*, purchase: Purchase, warranty=UNSET, warranties=UNSET, created_by=None, **fields) -> Purchase:
+def purchase_update(
+    *, purchase: Purchase, warranty=UNSET, warranties=UNSET, created_by=None, home_currency: str | None = None, **fields
+) -> Purchase:
     """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it (Conflict
     when the purchase has several warranties). `warranties`: UNSET leaves them, a list replaces them as a set. A
     warranty created here records `created_by` (the caller). The purchase's own `created_by` never changes. Atomic."""
-    previous_household_id = services.purchase_apply(purchase, fields)
+    previous_household_id = services.purchase_apply(purchase, fields, home_currency=home_currency)
     wrote = _apply_warranty(purchase, warranty, created_by)
     wrote = _apply_warranties(purchase, warranties, created_by) or wrote
     if not wrote:

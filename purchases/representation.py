@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from spends.fields import rate_text
+
 
 @dataclass(frozen=True)
 class Key:
@@ -20,7 +22,7 @@ class Key:
 
     `path`: dotted in the object ("warranty.provider"). `lookup`: its values_list() lookup in a purchase_list row, or
     None when another key gives it (the nested warranty's purchase_id and product_name). `kind`: how it is written
-    (uuid, text, money, money_or_null, date, datetime, count, days; object for the nested warranty, list for the
+    (uuid, text, money, money_or_null, rate, date, datetime, count, days; object for the nested warranty, list for the
     purchase's `warranties`: every coverage, each with its claims in the JSON export of version 2).
     `written`: an import validates and writes it (the serializer's writable fields that a file may set). `csv`: its
     CSV column, or None. `csv_read`: an import reads that column. `csv_last`: the column comes after every other
@@ -59,6 +61,11 @@ PURCHASE_KEYS: tuple[Key, ...] = (
     # Version 2's return window: last in the CSV too, so a version-1 reader's columns keep their places.
     Key("return_by", "return_by", "date", written=True, csv="return_by"),
     Key("returned_on", "returned_on", "date", written=True, csv="returned_on"),
+    # Version 2's conversion to the household's home currency (purchases.conversion). An import keeps a MANUAL rate
+    # and works the others out from the reference rates; the home price is always computed, never read.
+    Key("exchange_rate", "exchange_rate", "rate", written=True, csv="exchange_rate", csv_last=True),
+    Key("rate_source", "rate_source", "text", csv="rate_source", csv_last=True),
+    Key("home_price", "home_price", "money_or_null", csv="home_price", csv_last=True, csv_read=False),
 )
 # The nested warranty's keys (paths under "warranty."), in its order. `status` is the effective one (computed in SQL).
 WARRANTY_KEYS: tuple[Key, ...] = (
@@ -194,6 +201,7 @@ def _days(value) -> int | None:
 
 WRITERS: dict[str, Callable] = {
     "uuid": _text_or_uuid,
+    "rate": rate_text,
     "text": _as_is,
     "money": money,
     "money_or_null": money_or_null,

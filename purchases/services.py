@@ -8,19 +8,25 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from purchases.choices import PurchaseStatus
+from purchases import conversion
+from purchases.choices import PurchaseStatus, RateSource
 from purchases.models import Purchase
 from spends import clock, data_versions
 
+UNSET = object()  # `exchange_rate` absent from a write: a MANUAL rate stays, any other is looked up again
 
-def purchase_save(purchase: Purchase) -> Purchase:
-    """Normalise, validate and save `purchase`. Neither atomic nor bumping: the building block of the services here
-    and of purchases.nested, whose callers bump once per transaction. Raises ValidationError."""
+
+def purchase_save(purchase: Purchase, *, home_currency: str | None = None) -> Purchase:
+    """Normalise, validate, convert (purchases.conversion: the rate unless MANUAL, the home price) and save
+    `purchase`. Neither atomic nor bumping: the building block of the services here and of purchases.nested, whose
+    callers bump once per transaction. `home_currency`: its household's when the caller knows it (saves a query).
+    Raises ValidationError."""
     purchase.product_name = (purchase.product_name or "").strip()
     purchase.notes = (purchase.notes or "").strip()
     purchase.currency_code = (purchase.currency_code or "").strip().upper()
     # FKs were checked by the serializer (or the importer); constraints are enforced by the database.
     purchase.full_clean(exclude=["household", "created_by", "retailer", "brand"], validate_constraints=False)
+    conversion.complete(purchase, home_currency=home_currency)
     purchase.save()
     return purchase
 
@@ -46,25 +52,41 @@ def return_window_complete(purchase: Purchase, *, given, return_days: int | None
         purchase.returned_on = None
 
 
-def purchase_build(*, household_id, created_by, return_days: int | None = None, **fields) -> Purchase:
-    """A new, unsaved purchase of `fields` with its return window completed (return_window_complete)."""
+def purchase_build(
+    *, household_id, created_by, return_days: int | None = None, exchange_rate=UNSET, **fields
+) -> Purchase:
+    """A new, unsaved purchase of `fields` with its return window completed (return_window_complete) and the
+    client's `exchange_rate`, if any, as a MANUAL rate."""
     purchase = Purchase(household_id=household_id, created_by=created_by, **fields)
     return_window_complete(purchase, given=fields, return_days=return_days)
+    if exchange_rate is not UNSET:
+        conversion.manual_rate_set(purchase, exchange_rate)
     return purchase
 
 
-def purchase_apply(purchase: Purchase, fields: dict):
+def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | None = None):
     """Set `fields` on `purchase` (`return_days` too: return_window_complete) and save it (purchase_save); returns
     the household id it had before, which the caller bumps too when the household changed. The purchase's own
     `created_by` never changes."""
     previous_household_id = purchase.household_id
+    previous_currency = purchase.currency_code
     fields = dict(fields)
     return_days = fields.pop("return_days", None)
+    exchange_rate = fields.pop("exchange_rate", UNSET)
     returned_before = purchase.returned_on if purchase.status == PurchaseStatus.RETURNED else None
     for key, value in fields.items():
         setattr(purchase, key, value)
     return_window_complete(purchase, given=fields, return_days=return_days, returned_before=returned_before)
-    purchase_save(purchase)
+    if exchange_rate is not UNSET:
+        conversion.manual_rate_set(purchase, exchange_rate)
+    elif purchase.rate_source == RateSource.MANUAL and (
+        (purchase.currency_code or "").strip().upper() != previous_currency
+        or purchase.household_id != previous_household_id
+    ):
+        # A rate set by hand is between two currencies: another currency (or household) needs another rate.
+        conversion.manual_rate_set(purchase, None)
+    same_household = purchase.household_id == previous_household_id
+    purchase_save(purchase, home_currency=home_currency if same_household else None)
     return previous_household_id
 
 
@@ -73,18 +95,20 @@ def household_bump(household_id) -> None:
 
 
 @transaction.atomic
-def purchase_create(*, household_id, created_by, **fields) -> Purchase:
+def purchase_create(*, household_id, created_by, home_currency: str | None = None, **fields) -> Purchase:
     """Create a purchase of the household `household_id`, added by `created_by` (the caller, a user or None).
     Atomic; raises ValidationError and writes nothing on a bad value."""
-    purchase = purchase_save(purchase_build(household_id=household_id, created_by=created_by, **fields))
+    purchase = purchase_save(
+        purchase_build(household_id=household_id, created_by=created_by, **fields), home_currency=home_currency
+    )
     household_bump(purchase.household_id)
     return purchase
 
 
 @transaction.atomic
-def purchase_update(*, purchase: Purchase, **fields) -> Purchase:
+def purchase_update(*, purchase: Purchase, home_currency: str | None = None, **fields) -> Purchase:
     """Update the given fields. Atomic."""
-    previous_household_id = purchase_apply(purchase, fields)
+    previous_household_id = purchase_apply(purchase, fields, home_currency=home_currency)
     household_bump(purchase.household_id)
     if previous_household_id != purchase.household_id:
         household_bump(previous_household_id)
@@ -139,7 +163,14 @@ def purchases_move(*, from_household_id, to_household_id, user_id, move_all: boo
     counts = moving.aggregate(
         warranties=Count("warranties", distinct=True), attachments=Count("attachments", distinct=True)
     )
+    moved_ids = [row[0] for row in rows]
     moved = moving.update(household_id=to_household_id)
+    if moved and conversion.home_currency_of(from_household_id) != (
+        home := conversion.home_currency_of(to_household_id)
+    ):
+        # Their rates were to the other household's home currency: convert them to this one's, rates set by hand too.
+        Purchase.objects.filter(pk__in=moved_ids, rate_source=RateSource.MANUAL).update(rate_source=None)
+        conversion.reconvert(Purchase.objects.filter(pk__in=moved_ids), home_currency=home)
     if moved:
         household_bump(from_household_id)
         household_bump(to_household_id)

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from purchases.choices import PurchaseStatus
 from purchases.models import NOTES_MAX_LENGTH, PRODUCT_NAME_MAX_LENGTH, return_window_errors
 from spends import clock
-from spends.fields import CurrencyCodeField, MoneyField
+from spends.fields import CurrencyCodeField, ExchangeRateField, MoneyField
 
 
 def default_currency() -> str:
@@ -95,6 +95,17 @@ def return_window(values: dict) -> None:
 
 
 # Key of the purchase object → its field's factory, for the keys an import writes except "warranty".
+def exchange_rate() -> ExchangeRateField:
+    return ExchangeRateField(
+        required=False,
+        allow_null=True,
+        help_text="Home-currency units per 1 unit of `currency_code` on `purchase_date` (at most 10 significant "
+        "digits). Written: a value is a MANUAL rate, kept across later edits until the currency changes or null is "
+        "sent (then the ECB reference rate applies); absent, the rate is the ECB's. Read: null when no rate is known "
+        "(the purchase is left out of converted totals and counted in `unconverted_count`).",
+    )
+
+
 PURCHASE_FIELDS: dict[str, Callable[[], fields.Field]] = {
     "product_name": product_name,
     "price": price,
@@ -104,4 +115,5 @@ PURCHASE_FIELDS: dict[str, Callable[[], fields.Field]] = {
     "notes": notes,
     "return_by": return_by,
     "returned_on": returned_on,
+    "exchange_rate": exchange_rate,
 }

@@ -5,7 +5,7 @@ import datetime
 
 from icalendar import Calendar, Event
 
-from reminders.emails import purchase_url
+from reminders.emails import purchase_url, site_url
 
 PRODID = "-//Spends Tracker//Warranty ends//EN"
 
@@ -34,7 +34,7 @@ def _all_day(event: Event, *, uid: str, day, updated_at, summary: str, details: 
     return event
 
 
-def _return_event(purchase) -> Event:
+def _return_event(purchase, base: str) -> Event:
     details = [f"Last day to return {purchase.product_name}."]
     if purchase.retailer_id:
         details.append(f"Bought at {purchase.retailer.name} on {purchase.purchase_date.isoformat()}.")
@@ -45,13 +45,15 @@ def _return_event(purchase) -> Event:
         updated_at=purchase.updated_at,
         summary=f"Return by: {purchase.product_name}",
         details=details,
-        url=purchase_url(purchase.pk),
+        url=purchase_url(purchase.pk, base=base),
     )
 
 
-def warranty_calendar(warranties, returns=()) -> bytes:
+def warranty_calendar(warranties, returns=(), *, base: str | None = None) -> bytes:
     """The iCalendar document (RFC 5545) for `warranties` (with `purchase` and `purchase__retailer` joined) and the
-    open return windows of the purchases `returns` (with `retailer` joined)."""
+    open return windows of the purchases `returns` (with `retailer` joined). Events link to the purchase's page under
+    `base` (default: site_url())."""
+    base = base or site_url()
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -73,9 +75,9 @@ def warranty_calendar(warranties, returns=()) -> bytes:
             updated_at=warranty.updated_at,
             summary=f"Warranty ends: {purchase.product_name}",
             details=details,
-            url=purchase_url(purchase.pk),
+            url=purchase_url(purchase.pk, base=base),
         )
         calendar.add_component(event)
     for purchase in returns:
-        calendar.add_component(_return_event(purchase))
+        calendar.add_component(_return_event(purchase, base))
     return calendar.to_ical()

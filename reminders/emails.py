@@ -6,14 +6,24 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+# Where links point when SITE_URL is unset and there is no request to take the address from (`make dev`'s server).
+DEFAULT_SITE_URL = "http://localhost:8000"
 
-def site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
+
+def site_url(request=None) -> str:
+    """The site's public address without a trailing slash: SITE_URL; unset, the address `request` came to (the
+    calendar feed), else DEFAULT_SITE_URL (the reminder run has no request)."""
+    configured = getattr(settings, "SITE_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return DEFAULT_SITE_URL
 
 
-def purchase_url(purchase_id) -> str:
-    """Where a reminder links to: the purchase in the API (the browsable API for a signed-in browser)."""
-    return f"{site_url()}/api/purchases/{purchase_id}"
+def purchase_url(purchase_id, *, base: str | None = None) -> str:
+    """Where a reminder or calendar event links to: the purchase's page in the web app (`base`: site_url())."""
+    return f"{base or site_url()}/#/purchases/{purchase_id}"
 
 
 def reminder_items(warranties, *, today: datetime.date) -> list[dict]:

@@ -5,6 +5,7 @@ the value to store or raises `rest_framework.exceptions.ValidationError` with DR
 value is absent, not required and without a default)."""
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 
 import pycountry
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,40 @@ class MoneyField(fields.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+
+
+class ExchangeRateField(fields.DecimalField):
+    """A positive exchange rate of at most 10 significant digits (the reference rates' precision), rendered without
+    trailing zeros ("1.0873", "1", "0.0000002030432964")."""
+
+    default_error_messages = {
+        "not_positive": "An exchange rate must be greater than 0.",
+        "too_precise": "An exchange rate has at most 10 significant digits.",
+    }
+    SIGNIFICANT_DIGITS = 10
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 30)
+        kwargs.setdefault("decimal_places", 18)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value <= 0:
+            self.fail("not_positive")
+        if len(value.normalize().as_tuple().digits) > self.SIGNIFICANT_DIGITS:
+            self.fail("too_precise")
+        return value
+
+    def to_representation(self, value):
+        return rate_text(value)
+
+
+def rate_text(value) -> str | None:
+    """An exchange rate as the API writes it: plain digits, no exponent, no trailing zeros."""
+    if value is None:
+        return None
+    return format(Decimal(value).normalize(), "f")
 
 
 class HttpUrlField(fields.URLField):

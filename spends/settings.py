@@ -205,8 +205,9 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)  # STARTTLS, usually po
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)  # implicit TLS, usually port 465
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds; a hung SMTP server must not stall the reminder run
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Spends Tracker <noreply@localhost>")
-# The public address of this site, for links in emails (no trailing slash).
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# The public address of this site, for the links to a purchase's page in reminder emails and calendar events (no
+# trailing slash). Unset: the calendar feed uses the address it was fetched from, the reminder run http://localhost:8000.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 # Password `manage.py seed_data` gives the demo user; `make dev` writes a random one into .env on first set-up.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -21,7 +21,7 @@ api_patterns = [
     re_path(r"^auth/token/?$", views.TokenView.as_view(), name="auth-token"),
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
     re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
-    re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
+    # auth/me is households.api's (its PATCH sets the household's home currency).
     path("", include(token_router.urls)),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's set-up script is a second request (?script), not inline, so the page needs no 'unsafe-inline'.

@@ -160,3 +160,16 @@ def admin_page(page, transactional_db):
     page.wait_for_url(f"{page.base_url}/admin/")
     page.user = user
     return page
+
+
+@pytest.fixture
+def shipped_rates(db):
+    """The migration's rows. A TransactionTestCase-style test flushes every table when it ends, so a later test may
+    find the table empty: load the same rows again then (the migration's own code)."""
+    from django.db import connection
+
+    from rates.ecb import insert_rows, read_history, shipped_history_bytes
+    from rates.models import Rate
+
+    if not Rate.objects.exists():
+        insert_rows(connection, Rate._meta.db_table, read_history(shipped_history_bytes()).rows)

@@ -156,8 +156,11 @@ class AttachmentDownloadView(ScopedViewMixin, GenericAPIView):
         tags=TAGS,
         summary="Download an attachment's bytes",
         description="Content-Type is the detected type; `Content-Disposition` is `inline` for images and PDF and "
-        "`attachment` otherwise, with the original filename. 404 also when the file is missing from storage "
-        "(the attachment then shows `available: false`).",
+        "`attachment` otherwise, with the original filename. Every file is served with "
+        "`Content-Security-Policy: default-src 'none'; sandbox` and `X-Frame-Options: DENY`, except a PDF: "
+        "`default-src 'none'; frame-ancestors 'self'` and `X-Frame-Options: SAMEORIGIN`, so the web app can show it in "
+        "a preview frame (Chromium's PDF viewer does not run in a sandboxed document). 404 also when the file is "
+        "missing from storage (the attachment then shows `available: false`).",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file (served with its detected content type)."

@@ -1,10 +1,12 @@
-"""Household routes: /api/household/..., with or without a trailing slash."""
+"""Household routes: /api/household/... and /api/auth/me, with or without a trailing slash."""
 
 from django.urls import re_path
 
-from .views import HouseholdView, InviteDetailView, InviteListView, JoinView, MemberView
+from .views import HouseholdView, InviteDetailView, InviteListView, JoinView, MemberView, MeView
 
 urlpatterns = [
+    # GET is spends.api.views.MeView's; PATCH changes the email and the household's home currency.
+    re_path(r"^auth/me/?$", MeView.as_view(), name="auth-me"),
     re_path(r"^household/?$", HouseholdView.as_view(), name="household"),
     re_path(r"^household/invites/?$", InviteListView.as_view(), name="household-invites"),
     re_path(r"^household/invites/(?P<code>[^/]{1,200})/?$", InviteDetailView.as_view(), name="household-invite"),

@@ -4,7 +4,7 @@ services; the scope (household and role) comes from the scoped plumbing, once pe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +14,8 @@ from households.choices import Role
 from households.models import Invite, Membership
 from spends.api.pagination import SkipLimitPagination
 from spends.api.scope import request_scope
-from spends.api.serializers import ErrorSerializer
+from spends.api.serializers import ErrorSerializer, MeUpdateSerializer, UserSerializer
+from spends.api.views import MeView as BaseMeView
 from spends.api.viewsets import ScopedViewMixin
 
 from .serializers import (
@@ -205,3 +206,41 @@ class MemberView(HouseholdAPIView):
         except Membership.DoesNotExist:
             raise NotFound("This user is not a member of your household.") from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+HOME_CURRENCY_OWNER_ONLY = (
+    "Only an owner of the household may change its home currency: it converts every member's totals."
+)
+
+
+class MeView(BaseMeView):
+    """`GET /api/auth/me` (spends.api.views) and its PATCH: the caller's email and home currency, which is their
+    household's (API.md § Currencies): setting it re-converts the household's purchases (households.services)."""
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Change your email or your household's home currency",
+        description=(
+            "`email`: yours (blank clears it). `home_currency`: your household's, so every member's totals are "
+            "converted to it; only an owner may change it (403 otherwise). Every purchase whose rate is not MANUAL "
+            "gets the reference rate of its day in the new currency, in one transaction; MANUAL rates are kept. "
+            "Answers the user object, as GET does."
+        ),
+        request=MeUpdateSerializer,
+        responses={200: UserSerializer, 400: OpenApiResponse(ErrorSerializer), 403: ERROR_403},
+    )
+    def patch(self, request):
+        body = MeUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        scope = request_scope(request)
+        home_currency = body.validated_data.get("home_currency")
+        if home_currency is not None and home_currency != scope.home_currency and scope.role != Role.OWNER:
+            raise PermissionDenied(HOME_CURRENCY_OWNER_ONLY)
+        services.me_update(
+            user=request.user,
+            household_id=scope.household_id,
+            email=body.validated_data.get("email"),
+            home_currency=home_currency,
+        )
+        request._spends_scope = None  # the home currency may have changed: resolve the scope again
+        return Response(UserSerializer(request.user, context={"request": request}).data)

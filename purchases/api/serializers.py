@@ -2,8 +2,10 @@ from rest_framework import serializers
 
 from catalog.models import Brand, Retailer
 from purchases import validation
-from purchases.models import Purchase
+from purchases.choices import RateSource
+from purchases.models import HOME_PRICE_MAX_DIGITS, Purchase
 from purchases.representation import OBJECT_KEYS, purchase_read_representation
+from spends.fields import MoneyField
 from warranties.api.serializers import CoverageSerializer, NestedWarrantySerializer
 
 
@@ -52,6 +54,22 @@ class PurchaseSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="Version 2: the username of the member who added it (null when their account is gone).",
+    )
+
+    exchange_rate = validation.exchange_rate()
+    rate_source = serializers.ChoiceField(
+        choices=RateSource.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="ECB: the reference rate of the purchase day (or the nearest earlier publication day, at most 7 "
+        "days before); MANUAL: sent by the client; null: the home currency itself (rate 1) or no rate known.",
+    )
+    home_price = MoneyField(
+        read_only=True,
+        allow_null=True,
+        max_digits=HOME_PRICE_MAX_DIGITS,
+        help_text="price × exchange_rate in the household's home currency, rounded half-even to cents; null without "
+        "a rate. Converted totals sum price × rate and round once, at the end.",
     )
 
     class Meta:

@@ -44,7 +44,10 @@ class PurchaseViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         purchase = nested.purchase_create(
-            household_id=self.scope.household_id, created_by=self.request.user, **serializer.validated_data
+            household_id=self.scope.household_id,
+            created_by=self.request.user,
+            home_currency=self.scope.home_currency or None,
+            **serializer.validated_data,
         )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)  # re-read: same annotations as GET
 
@@ -57,6 +60,7 @@ class PurchaseViewSet(ScopedModelViewSet):
             warranty=warranty,
             warranties=warranties,
             created_by=self.request.user,
+            home_currency=self.scope.home_currency or None,
             **data,
         )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)

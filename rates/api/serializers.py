@@ -14,8 +14,7 @@ class RateQuerySerializer(serializers.Serializer):
     home = CurrencyCodeField(
         required=False,
         help_text=(
-            "The currency to convert into. Until users have a home currency (a later step of #22), this parameter "
-            "stands in for it; default: the DEFAULT_CURRENCY setting. Not in API.md yet."
+            "The currency to convert into; default: your home currency (GET /api/auth/me). An addition to API.md."
         ),
     )
 

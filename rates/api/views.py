@@ -1,7 +1,6 @@
 """Reference rates (API.md § Version 2 → Currencies): the rate between two currencies on a day, and the import of
 the ECB's history file (superusers)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,6 +14,7 @@ from rates import selectors, services
 from rates.ecb import SOURCE
 from spends import clock
 from spends.api.permissions import IsSuperuser
+from spends.api.scope import request_scope
 from spends.api.serializers import ErrorSerializer
 from spends.api.uploads import multipart_file, refuse_a_long_body
 
@@ -36,14 +36,14 @@ class RateView(APIView):
         description=(
             "Home-currency units per 1 unit of `currency` on `date`, from the ECB's reference rates: the latest "
             "publication day on or before `date` (at most 7 days before) on which both currencies are published. "
-            "`home_currency` is the `home` parameter, default DEFAULT_CURRENCY: users have no home currency yet "
-            "(#22's later step makes the caller's home currency the default)."
+            "`home_currency` is the caller's home currency (GET /api/auth/me), or the `home` parameter (an addition "
+            "to API.md: any other currency to convert into)."
         ),
         parameters=[
             OpenApiParameter("currency", OpenApiTypes.STR, required=True, description='ISO 4217 code ("GBP").'),
             OpenApiParameter("date", OpenApiTypes.DATE, description="YYYY-MM-DD; default: today (UTC)."),
             OpenApiParameter(
-                "home", OpenApiTypes.STR, description="ISO 4217 code to convert into; default: DEFAULT_CURRENCY."
+                "home", OpenApiTypes.STR, description="ISO 4217 code to convert into; default: your home currency."
             ),
         ],
         responses={200: RateSerializer, 400: OpenApiResponse(ErrorSerializer, description="A bad code or date.")},
@@ -52,7 +52,7 @@ class RateView(APIView):
         query = RateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         currency = query.validated_data["currency"]
-        home = query.validated_data.get("home") or settings.DEFAULT_CURRENCY
+        home = query.validated_data.get("home") or request_scope(request).home_currency
         rate, day = selectors.rate_on(
             currency=currency, home_currency=home, day=query.validated_data.get("date") or clock.today()
         )

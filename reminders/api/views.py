@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from reminders import selectors, services
 from reminders.calendar import warranty_calendar
+from reminders.emails import site_url
 from spends.api.scope import scope_for
 from spends.api.serializers import ErrorSerializer
 from spends.api.throttling import ScopedClientThrottle
@@ -107,7 +108,9 @@ class CalendarFeedView(APIView):
         "(iCalendar)",
         description="One all-day event per ACTIVE warranty end (voided, expired and LIFETIME warranties are left "
         'out), and one per open return window ("Return by: <product>" on return_by, for a purchase that is not '
-        "RETURNED and whose return_by is today or later), with stable UIDs. Needs no session or API token: the "
+        "RETURNED and whose return_by is today or later), with stable UIDs. Each event's URL is the purchase's page "
+        "in the web app, `{SITE_URL}/#/purchases/{id}` (SITE_URL unset: the address the feed was fetched from). "
+        "Needs no session or API token: the "
         "`token` from POST /api/reminders/calendar-token is the credential. A wrong, old or missing token → 404.",
         operation_id="reminders_calendar_feed",
         auth=[],
@@ -127,6 +130,7 @@ class CalendarFeedView(APIView):
         body = warranty_calendar(
             selectors.calendar_warranties(household_id=household_id),
             selectors.calendar_returns(household_id=household_id),
+            base=site_url(request),
         )
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="warranties.ics"'

@@ -17,6 +17,8 @@ class Scope:
     household_id: UUID
     role: str
     can_write: bool
+    # The household's home currency (API.md § Currencies), read by the same query: writes convert prices to it.
+    home_currency: str = ""
 
 
 @cache

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from spends.api.exceptions import CODES
+from spends.api.scope import request_scope, scope_for
+from spends.fields import CurrencyCodeField
 
 
 class TrimmedCharField(serializers.CharField):
@@ -50,9 +52,29 @@ class ApiTokenSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    home_currency = serializers.SerializerMethodField(
+        help_text="ISO 4217 code your totals are converted to (API.md § Currencies). It is your household's: every "
+        "member of a household has the same home currency, so one converted total holds for all of them."
+    )
+
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "is_staff", "is_superuser"]
+        fields = ["id", "username", "is_staff", "is_superuser", "email", "home_currency"]
+
+    def get_home_currency(self, user) -> str:
+        request = self.context.get("request")
+        if request is not None and request.user.pk == user.pk:
+            return request_scope(request).home_currency  # the request's scope: no query of its own
+        return scope_for(user).home_currency
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True, help_text="Where reminders are emailed.")
+    home_currency = CurrencyCodeField(
+        required=False,
+        help_text="Your household's home currency (owner only: it changes every member's totals). Every purchase "
+        "whose rate is not MANUAL is converted again at the reference rate of its day.",
+    )
 
 
 HEALTH_CHECK_CHOICES = ["ok", "error"]

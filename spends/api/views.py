@@ -86,7 +86,7 @@ class LoginView(CredentialsView):
     def post(self, request):
         user, _ = self.authenticated_user(request)
         login(request, user)
-        return Response(UserSerializer(user).data)
+        return Response(UserSerializer(user, context={"request": request}).data)
 
 
 class LogoutView(APIView):
@@ -110,7 +110,7 @@ class MeView(APIView):
         responses={200: UserSerializer, 401: ERROR_401},
     )
     def get(self, request):
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(request.user, context={"request": request}).data)
 
 
 @csrf_exempt  # a 404 must not turn into a CSRF 403 for unsafe methods: nothing here reads or writes anything

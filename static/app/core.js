@@ -85,11 +85,20 @@ function today() {
 
 const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups", "household", "settings"];
 
+/** The screen the hash names; `#/purchases/{id}` is the "purchase" screen (one purchase's page) with that `id`. */
 function parseHash() {
   const raw = window.location.hash.replace(/^#\/?/, "");
   const [path, search] = raw.split("?");
+  const params = new URLSearchParams(search || "");
+  const page = /^purchases\/([0-9a-fA-F-]{1,64})\/?$/.exec(path);
+  if (page) return { screen: "purchase", id: page[1], params };
   const screen = SCREENS.includes(path) ? path : "dashboard";
-  return { screen, params: new URLSearchParams(search || "") };
+  return { screen, params };
+}
+
+/** Where a purchase's page is: the target of every link to a purchase (lists, dashboard, emails, calendar). */
+function purchaseHref(id) {
+  return `#/purchases/${id}`;
 }
 
 /** Put a screen's state in the URL (a new history entry, so Back works) without re-routing. */
@@ -262,4 +271,4 @@ document.addEventListener("alpine:init", () => {
 });
 
 /** The shared pieces for the screen files; purchase_dialog.js and attachments.js add their mixins here. */
-window.SpendsApp = { fmt, today, parseHash, writeHash, compose, listState };
+window.SpendsApp = { fmt, today, parseHash, writeHash, compose, listState, purchaseHref };

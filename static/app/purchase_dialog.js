@@ -1,9 +1,11 @@
 /* Spends Tracker web dashboard: the add/edit purchase dialog (templates/app/screens/purchase_dialog.html), a mixin of
- * the Purchases screen (purchases.js): its form, the retailer and brand typed by name, saving and the field errors.
- * Its coverages (any number of warranties) are coverages.js's part of the form: `form.coverages`, sent as `warranties`.
+ * the Purchases screen (purchases.js) and of a purchase's page (purchase_page.js): its form, the retailer and brand
+ * typed by name, saving and the field errors. Its coverages (any number of warranties) are coverages.js's part of the
+ * form: `form.coverages`, sent as `warranties`. A new purchase may bring its receipt (dropped or chosen in the dialog):
+ * it is uploaded as soon as the purchase exists; if that fails the purchase stays and its page offers to try again.
  */
 const api = window.SpendsApi;
-const { today, compose } = window.SpendsApp;
+const { today, compose, purchaseHref } = window.SpendsApp;
 const { coveragesOf, coveragePayload, coverageGeneralErrors } = window.SpendsApp.coverageForms;
 
 function blankPurchase() {
@@ -47,12 +49,21 @@ const dialogMethods = {
   openNew() {
     this.editing = null;
     this.form = blankPurchase();
+    this.receipt = null;
     this.openForm();
   },
   openEdit(purchase) {
     this.editing = purchase;
     this.form = formOf(purchase);
+    this.receipt = null;
     this.openForm();
+  },
+  async loadCatalog() {
+    try {
+      [this.retailers, this.brands] = await Promise.all([api.all("/api/retailers"), api.all("/api/brands")]);
+    } catch (err) {
+      window.Alpine.store("ui").notify(`Retailers and brands could not be loaded: ${err.detail}`, "error");
+    }
   },
   openForm() {
     this.formErrors = {};
@@ -112,7 +123,8 @@ const dialogMethods = {
         ? await api.put(`/api/purchases/${this.editing.id}`, body)
         : await api.post("/api/purchases", body);
       this.closeForm();
-      window.Alpine.store("ui").notify(`${this.editing ? "Saved" : "Added"} “${saved.product_name}”.`);
+      if (!this.editing && this.receipt) await this.attachReceipt(saved, this.receipt);
+      else window.Alpine.store("ui").notify(`${this.editing ? "Saved" : "Added"} “${saved.product_name}”.`);
       this.load();
     } catch (err) {
       this.showFormErrors(err);
@@ -135,8 +147,46 @@ const dialogMethods = {
   },
 };
 
-/** Mixin for the Purchases screen: the dialog's state and methods. */
+/** The receipt of a new purchase: chosen or dropped in the add dialog, uploaded once the purchase is created. */
+const receiptMethods = {
+  chooseReceipt(list) {
+    const file = list && list[0];
+    if (!file) return;
+    this.receipt = file;
+    // The hook of a later receipt-suggestion feature: it may fill the form from the file (nothing is sent here).
+    if (typeof window.spendsReceiptSuggest === "function") window.spendsReceiptSuggest(file, this.form);
+  },
+  dropReceipt(event) {
+    this.receiptDragging = false;
+    if (!this.editing) this.chooseReceipt(event.dataTransfer.files); // an edit's files are on the purchase's page
+  },
+  clearReceipt() {
+    this.receipt = null;
+    if (this.$refs.receiptInput) this.$refs.receiptInput.value = "";
+  },
+  /** Uploads the receipt of the purchase just created; when that fails the purchase stays, and its page offers the
+   * same file again (window.SpendsApp.pendingReceipt). */
+  async attachReceipt(purchase, file) {
+    const ui = window.Alpine.store("ui");
+    const form = new FormData();
+    form.append("file", file);
+    form.append("kind", "RECEIPT");
+    try {
+      await api.upload(`/api/purchases/${purchase.id}/attachments`, form);
+      ui.notify(`Added “${purchase.product_name}” with its receipt.`);
+    } catch (err) {
+      const reason = api.fieldErrors(err.errors, "file") || err.detail;
+      window.SpendsApp.pendingReceipt = { purchaseId: purchase.id, file, reason };
+      ui.notify(`Added “${purchase.product_name}”, but its receipt ${file.name} could not be uploaded: ${reason}`, "error");
+      window.location.hash = purchaseHref(purchase.id);
+    }
+    this.receipt = null;
+  },
+};
+
+/** Mixin for the Purchases screen and a purchase's page: the dialog's state and methods (and the catalog it needs). */
 window.SpendsApp.purchaseDialog = function purchaseDialog() {
   const state = { form: blankPurchase(), editing: null, formErrors: {}, formError: "", saving: false };
-  return compose(state, dialogMethods, window.SpendsApp.coverages());
+  const receipt = { receipt: null, receiptDragging: false, retailers: [], brands: [] };
+  return compose(state, receipt, dialogMethods, receiptMethods, window.SpendsApp.coverages());
 };

@@ -24,13 +24,6 @@ const purchaseListMethods = {
   load() {
     return this.fetchPage("/api/purchases", this.filters);
   },
-  async loadCatalog() {
-    try {
-      [this.retailers, this.brands] = await Promise.all([api.all("/api/retailers"), api.all("/api/brands")]);
-    } catch (err) {
-      window.Alpine.store("ui").notify(`Retailers and brands could not be loaded: ${err.detail}`, "error");
-    }
-  },
   /** The "Returnable" checkbox: only the open return windows (?returnable=true), or no such filter. */
   toggleReturnable(checked) {
     this.filters.returnable = checked ? "true" : "";
@@ -56,8 +49,7 @@ const purchaseListMethods = {
 
 function purchases() {
   const app = window.SpendsApp;
-  const catalog = { retailers: [], brands: [] };
-  return compose(listState("purchases", PURCHASE_FILTERS), catalog, purchaseListMethods, app.purchaseDialog(), app.attachments());
+  return compose(listState("purchases", PURCHASE_FILTERS), purchaseListMethods, app.purchaseDialog(), app.attachments());
 }
 
 document.addEventListener("alpine:init", () => window.Alpine.data("purchases", purchases));

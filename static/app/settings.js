@@ -37,18 +37,32 @@ const profileSection = () => ({
   profile: { email: "", home_currency: "" },
   profileErrors: {},
   profileBusy: false,
+  savedCurrency: "",
 
   profileError(field) {
     return api.fieldErrors(this.profileErrors, field);
   },
   showProfile(user) {
     this.profile = { email: user.email || "", home_currency: user.home_currency || "" };
+    this.savedCurrency = user.home_currency || "";
+  },
+  get currencyHelp() {
+    return this.canChangeCurrency
+      ? "Your household's: a three-letter code such as EUR. Every member's totals over several currencies are converted to it."
+      : "Your household's: every member's totals are converted to it. Only an owner changes it.";
+  },
+  /** The home currency is the household's: only an owner changes it (API.md § Currencies). */
+  get canChangeCurrency() {
+    const household = window.Alpine.store("ui").household;
+    return !!household && household.my_role === "OWNER";
   },
   async saveProfile() {
     this.profileBusy = true;
     this.profileErrors = {};
     try {
-      const body = { email: this.profile.email.trim(), home_currency: this.profile.home_currency.trim().toUpperCase() };
+      const body = { email: this.profile.email.trim() };
+      const currency = this.profile.home_currency.trim().toUpperCase();
+      if (currency !== this.savedCurrency) body.home_currency = currency; // only an owner may send a change
       const user = await api.patch("/api/auth/me", body);
       Object.assign(window.Alpine.store("ui"), { user });
       this.showProfile(user);

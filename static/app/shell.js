@@ -7,6 +7,7 @@ const { parseHash } = window.SpendsApp;
 const TITLES = {
   dashboard: "Dashboard",
   purchases: "Purchases",
+  purchase: "Purchase",
   warranties: "Warranties",
   transfer: "Import and export",
   backups: "Backups",

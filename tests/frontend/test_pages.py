@@ -26,6 +26,7 @@ SCREEN_SCRIPTS = [
     "attachments",
     "purchases",
     "claims",
+    "purchase_page",
     "warranties",
     "transfer",
     "backup_restore",

@@ -106,7 +106,7 @@ def test_each_user_sees_exactly_what_they_owned_before_in_a_household_of_their_o
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_fills_every_row_with_one_statement_per_table():
+def test_the_migration_fills_every_row_with_one_statement_per_table(shipped_rates):
     """A bulk UPDATE with a subquery, not a loop per row: the number of statements does not grow with the rows."""
     from django.test.utils import CaptureQueriesContext
 
@@ -127,6 +127,13 @@ def test_the_migration_fills_every_row_with_one_statement_per_table():
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
     purchase_updates = [sql for sql in updates if '"purchases_purchase"' in sql.split("SET")[0]]
-    assert len(purchase_updates) == 1
+    household_updates = [
+        sql for sql in purchase_updates if sql.split("SET", 1)[1].lstrip().startswith('"household_id"')
+    ]
+    assert len(household_updates) == 1
+    # #22's conversion of the same rows (EUR into the default USD): one UPDATE for the currency, one for the home
+    # prices, whatever the number of rows.
+    assert len(purchase_updates) == 3
     household = Membership.objects.get(user__username="many").household_id
     assert Purchase.objects.filter(household_id=household, created_by__username="many").count() == 500
+    assert not Purchase.objects.filter(household_id=household, rate_source__isnull=True).exists()

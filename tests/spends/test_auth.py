@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from purchases.models import Purchase
@@ -55,7 +56,14 @@ def test_login_me_logout_with_a_session(owner):
     assert client.get("/api/auth/me").status_code == 401
     response = client.post("/api/auth/login", {"username": "owner", "password": PASSWORD}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"id": owner.id, "username": "owner", "is_staff": False, "is_superuser": False}
+    assert response.json() == {
+        "id": owner.id,
+        "username": "owner",
+        "is_staff": False,
+        "is_superuser": False,
+        "email": owner.email,
+        "home_currency": settings.DEFAULT_CURRENCY,
+    }
     assert "sessionid" in response.cookies
 
     me = client.get("/api/auth/me")
