@@ -39,6 +39,11 @@ def reminder_settings_get(*, user) -> ReminderSettings:
         return ReminderSettings(user=user)
 
 
+def calendar_token_get(*, user) -> str | None:
+    """The user's current calendar feed token, or None before they have settings (reading never makes one)."""
+    return ReminderSettings.objects.filter(user=user).values_list("calendar_token", flat=True).first()
+
+
 def reminder_settings_by_token(*, token: str) -> ReminderSettings | None:
     """The settings whose calendar feed token this is (an active user's only), or None."""
     if not token:

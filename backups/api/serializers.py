@@ -7,6 +7,9 @@ from spends.api.filters import TRUE_VALUES
 
 class BackupSerializer(serializers.ModelSerializer):
     parent_id = serializers.UUIDField(read_only=True, allow_null=True)
+    is_restore_point = serializers.BooleanField(
+        read_only=True, help_text="Made by a restore, of the data it replaced: restore it to undo that restore."
+    )
 
     class Meta:
         model = Backup
@@ -23,6 +26,7 @@ class BackupSerializer(serializers.ModelSerializer):
             "file_count",
             "parent_id",
             "error",
+            "is_restore_point",
         ]
         read_only_fields = fields
 

@@ -54,5 +54,7 @@ class ReminderSettingsReadSerializer(serializers.Serializer):
 
 class CalendarTokenSerializer(serializers.Serializer):
     calendar_url = serializers.URLField(
-        help_text="The private feed URL to subscribe to (holds the new token; the previous URL no longer works)."
+        allow_null=True,
+        help_text="The private feed URL to subscribe to. After POST it holds the new token (the previous URL no "
+        "longer works); GET answers null while you have none.",
     )

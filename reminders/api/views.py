@@ -63,8 +63,23 @@ class CalendarTokenView(APIView):
     )
     def post(self, request):
         prefs = services.calendar_token_regenerate(user=request.user)
-        url = request.build_absolute_uri(reverse("reminders-calendar-feed"))
-        return Response(CalendarTokenSerializer({"calendar_url": f"{url}?token={prefs.calendar_token}"}).data)
+        return Response(CalendarTokenSerializer({"calendar_url": feed_url(request, prefs.calendar_token)}).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Your current private calendar feed URL",
+        description="The feed URL holding your current token, or calendar_url null when you have none yet (POST makes "
+        "one). Reading changes nothing: the URL keeps working.",
+        responses=CalendarTokenSerializer,
+    )
+    def get(self, request):
+        token = selectors.calendar_token_get(user=request.user)
+        url = feed_url(request, token) if token else None
+        return Response(CalendarTokenSerializer({"calendar_url": url}).data)
+
+
+def feed_url(request, token: str) -> str:
+    return f"{request.build_absolute_uri(reverse('reminders-calendar-feed'))}?token={token}"
 
 
 class ICalendarRenderer(BaseRenderer):

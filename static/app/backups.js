@@ -1,5 +1,6 @@
 /* Spends Tracker web dashboard: the Backups screen (templates/app/screens/backups.html, superusers only): the list,
- * the last successful backup, and making a backup, which runs as a background task this screen polls.
+ * the last successful backup, making a backup (a background task this screen polls), deleting one, the schedule, and
+ * restoring (backup_restore.js).
  */
 const api = window.SpendsApi;
 
@@ -13,9 +14,38 @@ async function waitFor(backup) {
   return current;
 }
 
+const scheduleSection = () => ({
+  schedule: { enabled: false, frequency: "daily", keep_last: 7 },
+  nextRunAt: null,
+  scheduleErrors: {},
+  scheduleBusy: false,
+
+  scheduleError(field) {
+    return api.fieldErrors(this.scheduleErrors, field);
+  },
+  async loadSchedule() {
+    this.schedule = await api.get("/api/backup/settings");
+  },
+  async saveSchedule() {
+    this.scheduleBusy = true;
+    this.scheduleErrors = {};
+    try {
+      const body = { ...this.schedule, keep_last: Number(this.schedule.keep_last) };
+      this.schedule = await api.put("/api/backup/settings", body);
+      window.Alpine.store("ui").notify("Backup schedule saved.");
+      await this.load();
+    } catch (err) {
+      this.scheduleErrors = { non_field_errors: [err.detail], ...err.errors };
+    } finally {
+      this.scheduleBusy = false;
+    }
+  },
+});
+
 function backups() {
   const ui = () => window.Alpine.store("ui");
-  return {
+  const { compose, restoreState } = window.SpendsApp;
+  const state = {
     items: [],
     total: 0,
     loading: false,
@@ -27,6 +57,10 @@ function backups() {
     init() {
       if (ui().user && !ui().user.is_superuser) return;
       this.load();
+      this.loadSchedule().catch((err) => {
+        this.error = err.detail;
+      });
+      this.resumeRestore();
     },
     async load() {
       this.loading = true;
@@ -36,6 +70,7 @@ function backups() {
         this.items = list.items;
         this.total = list.total;
         this.lastSuccessful = status.last_successful;
+        this.nextRunAt = status.schedule ? status.schedule.next_run_at : null;
       } catch (err) {
         this.error = err.detail;
       } finally {
@@ -58,7 +93,20 @@ function backups() {
         this.load();
       }
     },
+    async remove(backup) {
+      const restorePoint = backup.is_restore_point ? " It is a restore point: without it that restore cannot be undone." : "";
+      const question = `Delete the ${backup.kind} backup of ${this.when(backup)} (${backup.filename})? Its archive is deleted.${restorePoint}`;
+      if (!(await ui().ask(question, "Delete backup"))) return;
+      try {
+        await api.del(`/api/backup/${backup.id}`);
+        ui().notify(`Backup ${backup.filename} deleted.`);
+      } catch (err) {
+        this.error = err.detail;
+      }
+      await this.load();
+    },
   };
+  return compose(state, scheduleSection(), restoreState());
 }
 
 document.addEventListener("alpine:init", () => window.Alpine.data("backups", backups));

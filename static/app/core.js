@@ -83,7 +83,7 @@ function today() {
 
 /* ------------------------------------------------------------------ hash routing: #/screen?key=value */
 
-const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups", "household"];
+const SCREENS = ["dashboard", "purchases", "warranties", "transfer", "backups", "household", "settings"];
 
 /** The screen the hash names; `#/purchases/{id}` is the "purchase" screen (one purchase's page) with that `id`. */
 function parseHash() {

@@ -12,6 +12,7 @@ const TITLES = {
   transfer: "Import and export",
   backups: "Backups",
   household: "Household",
+  settings: "Settings",
 };
 
 function shell() {

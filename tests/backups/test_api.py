@@ -83,7 +83,9 @@ def test_create_without_body_makes_a_full_backup_that_succeeds(superuser_client)
         "file_count",
         "parent_id",
         "error",
+        "is_restore_point",
     }
+    assert body["is_restore_point"] is False
 
 
 def test_unknown_kind_is_400(superuser_client):

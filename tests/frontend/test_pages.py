@@ -29,8 +29,10 @@ SCREEN_SCRIPTS = [
     "purchase_page",
     "warranties",
     "transfer",
+    "backup_restore",
     "backups",
     "household",
+    "settings",
 ]
 SHELL_SCRIPTS = [
     "app/api.js",

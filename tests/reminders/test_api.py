@@ -193,3 +193,12 @@ def test_feed_is_in_the_schema_without_auth(anon_client):
     assert {p["name"] for p in feed["parameters"]} == {"token"}
     assert "text/calendar" in feed["responses"]["200"]["content"]
     assert {"get", "put"} <= set(schema["paths"][SETTINGS]) and "post" in schema["paths"][TOKEN]
+
+
+def test_get_calendar_token_shows_the_current_url_without_changing_it(owner_client, anon_client, owner, warranties):
+    assert owner_client.get(TOKEN).json() == {"calendar_url": None}  # none yet, and reading makes none
+    assert not ReminderSettings.objects.filter(user=owner).exists()
+    made = owner_client.post(TOKEN).json()["calendar_url"]
+    assert owner_client.get(TOKEN + "/").json() == {"calendar_url": made}
+    assert owner_client.get(TOKEN).json() == {"calendar_url": made}
+    assert anon_client.get(FEED, {"token": parse_qs(urlparse(made).query)["token"][0]}).status_code == 200

@@ -176,3 +176,21 @@ def test_staff_who_are_not_superusers_do_not_see_tokens(client, anon_client, own
     _issue(anon_client)
     assert client.get("/admin/spends/apitoken/").status_code == 403
     assert b"apitoken" not in client.get("/admin/").content
+
+
+def test_a_signed_in_user_creates_a_named_token_shown_once(owner, client):
+    """POST /api/auth/tokens (the web app's Settings screen): no password needed, the key is in this answer only."""
+    client.force_login(owner)
+    response = client.post("/api/auth/tokens", {"name": "  backup script "}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {"id", "name", "created_at", "last_used_at", "token"}
+    assert body["name"] == "backup script" and body["last_used_at"] is None
+    stored = ApiToken.objects.get(pk=body["id"])
+    assert stored.user == owner and stored.digest == hashlib.sha256(body["token"].encode()).hexdigest()
+    assert _with_key(body["token"]).get("/api/purchases").status_code == 200
+    assert body["token"] not in client.get("/api/auth/tokens").content.decode()
+    too_long = client.post("/api/auth/tokens", {"name": "x" * 101}, content_type="application/json")
+    assert too_long.status_code == 400 and "name" in too_long.json()["errors"]
+    assert ApiToken.objects.filter(user=owner).count() == 1
+    assert APIClient().post("/api/auth/tokens", {}, format="json").status_code == 401
