@@ -181,8 +181,8 @@ class ChannelViewSet(
         body = ChannelCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         channel = channels.channel_create(user=request.user, **body.validated_data)
-        data = {**ChannelSerializer(channel).data, "secret": channel.secret or None}
-        return Response(ChannelCreatedSerializer(data).data, status=status.HTTP_201_CREATED)
+        data = {**ChannelSerializer(channel).data, "secret": channel.secret or None}  # ChannelCreatedSerializer
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         tags=CHANNEL_TAGS,
