@@ -167,3 +167,10 @@ def test_the_admin_lists_channels_masked(owner, settings, admin_client):
     page = admin_client.get("/admin/reminders/channel/").content.decode()
     assert "secretbottoken" not in page and "verysecretwebhookid" not in page and "whsec_x" not in page
     assert "tgram://" in page and "hooks.example.com" in page
+
+
+def test_the_channels_section_renders():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("app/screens/channels.html")
+    assert 'x-data="channels"' in html and 'id="channel-form"' in html
