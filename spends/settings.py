@@ -326,6 +326,9 @@ SPECTACULAR_SETTINGS = {
         "HealthCheckEnum": "spends.api.serializers.HEALTH_CHECK_CHOICES",  # database and cache: ok | error
         "BackupStatusEnum": "backups.choices.BackupStatus",
         "HouseholdRoleEnum": "households.choices.Role",
+        "KindEnum": "backups.choices.BackupKind",  # a backup's kind keeps its name beside the channels' kind
+        "ChannelKindEnum": "reminders.choices.ChannelKind",
+        "ChannelEventEnum": "reminders.choices.Event",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
