@@ -77,8 +77,9 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "kind", "masked_target", "last_sent_at", "last_error", "consecutive_failures"]
-    fields = [*readonly_fields[:3], "events", "enabled", *readonly_fields[3:]]
+    # Only `enabled` changes here; the target and events are checked by the API's rules (Settings → Channels).
+    readonly_fields = ["user", "kind", "masked_target", "events", "last_sent_at", "last_error", "consecutive_failures"]
+    fields = [*readonly_fields[:4], "enabled", *readonly_fields[4:]]
 
     @admin.display(description="target")
     def masked_target(self, obj):

@@ -5,7 +5,6 @@ import base64
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import apprise
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -29,6 +28,8 @@ def allow_private() -> bool:
 
 def apprise_plugin(url: str):
     """Apprise's notifier for `url`, or None when Apprise cannot use it (unknown scheme, missing parts)."""
+    import apprise  # loads every notifier (~1 s): only when a channel needs it, never at start-up
+
     return apprise.Apprise.instantiate(url, suppress_exceptions=True)
 
 

@@ -13,7 +13,6 @@ import json
 import logging
 import uuid
 
-import apprise
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -51,6 +50,8 @@ def sign(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
 
 
 def _send_apprise(target: str, title: str, text: str) -> None:
+    import apprise  # loads every notifier (~1 s): only when one is used, never at start-up
+
     notifier = apprise.Apprise()
     notifier.add(target)
     with apprise.LogCapture(level=apprise.logging.WARNING) as log:

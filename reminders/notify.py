@@ -3,6 +3,8 @@ signal, for superusers' channels) and the reminder run's digests, each turned in
 channels subscribed to the event (reminders.delivery sends them)."""
 
 import datetime
+import functools
+import logging
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -15,6 +17,8 @@ from reminders.choices import ChannelKind, Event
 from reminders.delivery import deliveries_create, new_keys, webhook_body
 from reminders.models import Channel
 from warranties import selectors as warranty_selectors
+
+logger = logging.getLogger(__name__)
 
 _TITLES = {
     Event.PURCHASE_CREATED: "Purchase added",
@@ -37,6 +41,21 @@ def _fan_out(channels, event: str, key: str, data, title: str, text: str) -> Non
         deliveries_create(channel, [(event, key)], message)
 
 
+def _never_raises(receiver):
+    """A receiver runs after the sender's work committed: its failure is logged, never the sender's error (a purchase
+    saved must not answer 500, a backup run must finish)."""
+
+    @functools.wraps(receiver)
+    def wrapper(*args, **kwargs):
+        try:
+            receiver(*args, **kwargs)
+        except Exception:
+            logger.exception("Queuing notifications in %s failed", receiver.__name__)
+
+    return wrapper
+
+
+@_never_raises
 def on_purchase_written(sender, *, event: str, household_id, data: dict, **kwargs) -> None:
     """purchases.signals.purchase_written: every member's subscribed channels get the event, once (each write is its
     own event, so its key is new)."""
@@ -51,6 +70,7 @@ def on_purchase_written(sender, *, event: str, household_id, data: dict, **kwarg
     _fan_out(channels, event, f"{event}:{data.get('id')}:{uuid.uuid4().hex}", data, f"{_TITLES[event]}: {name}", text)
 
 
+@_never_raises
 def on_backup_failed(sender, *, data: dict, **kwargs) -> None:
     """spends.events.backup_failed: superusers' subscribed channels only (a backup holds every user's data)."""
     superusers = get_user_model().objects.filter(is_superuser=True).values("pk")
