@@ -231,3 +231,12 @@ def test_signing_matches_the_standard_webhooks_example():
     signature = delivery.sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", body)
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     assert hashlib.sha256(body).hexdigest()  # (the body is signed as bytes, unchanged)
+
+
+def test_an_email_channel_gets_the_event_as_an_email(owner, owner_client, django_capture_on_commit_callbacks):
+    Channel.objects.create(user=owner, kind="EMAIL", target="alerts@example.com", events=["purchase.created"])
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_id = owner_client.post("/api/purchases", PURCHASE, format="json").json()["id"]
+    [message] = mail.outbox
+    assert message.to == ["alerts@example.com"] and message.subject == "Purchase added: Road bike"
+    assert "1299.99 USD" in message.body and f"/api/purchases/{purchase_id}" in message.body
