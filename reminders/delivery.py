@@ -54,7 +54,7 @@ def _send_apprise(target: str, title: str, text: str) -> None:
 
     notifier = apprise.Apprise()
     notifier.add(target)
-    with apprise.LogCapture(level=apprise.logging.WARNING) as log:
+    with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as log:
         delivered = notifier.notify(title=title, body=text)
     if not delivered:
         details = " ".join(line.strip() for line in log.getvalue().splitlines() if line.strip())[:500]

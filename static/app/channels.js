@@ -5,13 +5,14 @@
  */
 const api = window.SpendsApi;
 
+// The Alpine CSP build evaluates no arrow functions or destructuring in templates: plain objects and methods here.
 const EVENTS = [
-  ["warranty.expiring", "Warranty ends soon"],
-  ["return.closing", "Return window closes soon"],
-  ["purchase.created", "Purchase added"],
-  ["purchase.updated", "Purchase changed"],
-  ["purchase.deleted", "Purchase deleted"],
-  ["backup.failed", "Backup failed (superusers)"],
+  { value: "warranty.expiring", label: "Warranty ends soon" },
+  { value: "return.closing", label: "Return window closes soon" },
+  { value: "purchase.created", label: "Purchase added" },
+  { value: "purchase.updated", label: "Purchase changed" },
+  { value: "purchase.deleted", label: "Purchase deleted" },
+  { value: "backup.failed", label: "Backup failed (superusers)" },
 ];
 
 const PLACEHOLDERS = {
@@ -47,9 +48,8 @@ function channels() {
     placeholder() {
       return PLACEHOLDERS[this.form.kind];
     },
-    eventLabel(name) {
-      const found = EVENTS.find(([value]) => value === name);
-      return found ? found[1] : name;
+    eventsText(channel) {
+      return channel.events.map((name) => (EVENTS.find((e) => e.value === name) || { label: name }).label).join(", ");
     },
     async load() {
       this.loading = true;
