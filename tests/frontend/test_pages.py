@@ -30,6 +30,7 @@ SCREEN_SCRIPTS = [
     "transfer",
     "backups",
     "household",
+    "channels",  # Settings → Channels (#25)
 ]
 SHELL_SCRIPTS = [
     "app/api.js",
