@@ -190,6 +190,10 @@ DBBACKUP_TMP_DIR = str(BACKUP_DIR / "tmp")
 # process; production sets TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}
 
+# Notification webhooks may be sent to private and loopback addresses (a receiver on your LAN, e.g. Home Assistant).
+# Off by default (SSRF): link-local addresses such as 169.254.169.254 are refused even when this is on.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+
 # Email (warranty reminders): printed to the console with DEBUG, sent over SMTP otherwise.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -205,9 +209,6 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)  # STARTTLS, usually po
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)  # implicit TLS, usually port 465
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds; a hung SMTP server must not stall the reminder run
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Spends Tracker <noreply@localhost>")
-# Notification webhooks may be sent to private and loopback addresses (a receiver on your LAN, e.g. Home Assistant).
-# Off by default (SSRF): link-local addresses such as 169.254.169.254 are refused even when this is on.
-WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # The public address of this site, for links in emails (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 

@@ -4,7 +4,8 @@ from django.urls import re_path
 
 from spends.api.routers import OptionalSlashRouter
 
-from .views import CalendarFeedView, CalendarTokenView, ChannelViewSet, ReminderSettingsView
+from .channels import ChannelViewSet
+from .views import CalendarFeedView, CalendarTokenView, ReminderSettingsView
 
 router = OptionalSlashRouter()
 router.register("notifications/channels", ChannelViewSet, basename="notification-channel")
