@@ -35,6 +35,7 @@ from backups.common import (  # noqa: F401 (BackupError is part of this module's
 )
 from backups.integrity import integrity_problems  # noqa: F401 (re-exported for callers of the old location)
 from backups.models import Backup, BackupSettings
+from spends import events
 from spends.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,41 @@ def backup_run(backup_id, *, progress=None) -> Backup:
         )
     backup.finished_at = timezone.now()
     backup.save()
+    if backup.status == BackupStatus.FAILED:
+        # Listeners (notification channels) get the API's object; they never import backups, nor backups them.
+        transaction.on_commit(lambda: events.backup_failed.send(sender=Backup, data=backup_object(backup)))
     return backup
+
+
+# The backup object of the API (BackupSerializer's fields, in order).
+BACKUP_OBJECT_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "created_at",
+    "finished_at",
+    "filename",
+    "size_bytes",
+    "sha256",
+    "database_engine",
+    "file_count",
+    "parent_id",
+    "error",
+    "is_restore_point",
+)
+
+
+def backup_object(backup: Backup) -> dict:
+    """The API's backup object of `backup` as JSON-ready values (UUIDs as text, UTC time stamps with a Z)."""
+    obj = {}
+    for name in BACKUP_OBJECT_FIELDS:
+        value = getattr(backup, name)
+        if isinstance(value, datetime.datetime):
+            value = value.astimezone(datetime.UTC).strftime(settings.REST_FRAMEWORK["DATETIME_FORMAT"])
+        elif name in ("id", "parent_id") and value is not None:
+            value = str(value)
+        obj[name] = value
+    return obj
 
 
 class _LocalArchive(File):

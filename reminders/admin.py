@@ -1,9 +1,10 @@
-"""Admin: each user's reminder settings, and the read-only log of reminders sent."""
+"""Admin: each user's reminder settings, the read-only log of reminders sent, and notification channels (masked)."""
 
 from django.contrib import admin, messages
 
 from reminders import services
-from reminders.models import ReminderSettings, SentReminder, SentReturnReminder
+from reminders.channels import target_masked
+from reminders.models import Channel, ReminderSettings, SentReminder, SentReturnReminder
 
 
 @admin.register(ReminderSettings)
@@ -66,3 +67,23 @@ class SentReturnReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    """Channels with their secrets masked: the target as the API shows it, never the webhook signing secret."""
+
+    list_display = ["user", "kind", "masked_target", "enabled", "last_sent_at", "consecutive_failures", "last_error"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    # Only `enabled` changes here; the target and events are checked by the API's rules (Settings → Channels).
+    readonly_fields = ["user", "kind", "masked_target", "events", "last_sent_at", "last_error", "consecutive_failures"]
+    fields = [*readonly_fields[:4], "enabled", *readonly_fields[4:]]
+
+    @admin.display(description="target")
+    def masked_target(self, obj):
+        return target_masked(obj)
+
+    def has_add_permission(self, request):
+        return False  # the target's checks (Apprise syntax, SSRF) and the one-time secret live in the API

@@ -1,12 +1,15 @@
-"""Reminders: each user's reminder settings (with the calendar feed token) and the logs of sent reminders (warranty
-ends, return windows)."""
+"""Reminders: each user's reminder settings (with the calendar feed token), the logs of sent reminders (warranty
+ends, return windows), and the notification channels with their deliveries."""
 
 import secrets
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+from reminders.choices import ChannelKind, DeliveryStatus, Event
 
 DEFAULT_LEAD_DAYS = (30, 7, 1)
 MAX_LEAD_DAY = 365
@@ -134,3 +137,59 @@ class SentReturnReminder(SentLog):
 
     def __str__(self):
         return f"{self.lead_day}-day return reminder to {self.email}, sent {self.sent_at:%Y-%m-%d}"
+
+
+class Channel(models.Model):
+    """A user's place to be notified (API.md § Version 2 → Notification channels): an email address, an Apprise URL
+    or a signed webhook, with the events it receives. Per user, never shared with the household.
+
+    `target` is stored as given, secrets included: delivery needs them. The API and the admin show it masked.
+    `secret` signs webhooks (Standard Webhooks). It must stay recoverable, since the server computes each signature
+    with it, so it is stored as given (a hash could not sign) and is shown only once, in the 201 answer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_channels")
+    kind = models.CharField(max_length=16, choices=ChannelKind.choices)
+    target = models.TextField(max_length=2000, help_text="Email address, Apprise URL or webhook URL.")
+    events = models.JSONField(default=list, blank=True, help_text="The events this channel receives.")
+    enabled = models.BooleanField(default=True)
+    secret = models.CharField(max_length=100, blank=True, default="", editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="channel_user_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} channel of {self.user_id}"
+
+
+class Delivery(models.Model):
+    """One event for one channel: the log that makes it go out once. `key` is the event's idempotency key (for a
+    reminder, the same as its SentReminder/SentReturnReminder key: item, date, lead day), unique per channel. Rows
+    that share `group` go out as one message (an Apprise or email digest); a webhook's group is one item."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    key = models.CharField(max_length=200)
+    group = models.UUIDField(db_index=True)
+    event = models.CharField(max_length=32, choices=Event.choices)
+    message = models.JSONField(encoder=DjangoJSONEncoder, help_text="What is sent (webhook body, or title and text).")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="reminders_delivery_once_per_channel")]
+
+    def __str__(self):
+        return f"{self.event} to {self.channel_id} ({self.status})"

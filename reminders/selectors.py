@@ -25,7 +25,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, 
 
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
-from reminders.models import MAX_LEAD_DAY, ReminderSettings, SentReminder, SentReturnReminder
+from reminders.models import MAX_LEAD_DAY, Channel, ReminderSettings, SentReminder, SentReturnReminder
 from spends import clock
 from warranties.choices import WarrantyStatus, WarrantyType
 from warranties.models import Warranty
@@ -168,3 +168,8 @@ def calendar_returns(*, household_id, today: datetime.date | None = None):
         .select_related("retailer")
         .order_by("return_by", "id")
     )
+
+
+def channel_list(*, user):
+    """The user's own notification channels (never a household member's), oldest first."""
+    return Channel.objects.filter(user=user).select_related("user").order_by("created_at", "id")

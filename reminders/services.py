@@ -9,7 +9,7 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reminders import emails, selectors
+from reminders import emails, notify, selectors
 from reminders.models import ReminderSettings, SentReminder, SentReturnReminder, new_calendar_token
 from spends import clock
 
@@ -184,6 +184,10 @@ def _remind_user(user, *, today: datetime.date, dry_run: bool) -> UserOutcome:
         _due(outcome, user, household_id, prefs.lead_days, today)
         if not outcome.due and not outcome.returns_due:
             return outcome
+        # The member's notification channels get what is due too (each item once per channel), queued on commit.
+        notify.reminder_digest(
+            user=user, household_id=household_id, warranties=outcome.due, returns=outcome.returns_due, today=today
+        )
         if not outcome.email:
             outcome.skipped = "no email address"
             logger.warning("Reminders for user %s skipped: no email address", user.pk)

@@ -190,6 +190,10 @@ DBBACKUP_TMP_DIR = str(BACKUP_DIR / "tmp")
 # process; production sets TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}
 
+# Notification webhooks may be sent to private and loopback addresses (a receiver on your LAN, e.g. Home Assistant).
+# Off by default (SSRF): link-local addresses such as 169.254.169.254 are refused even when this is on.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+
 # Email (warranty reminders): printed to the console with DEBUG, sent over SMTP otherwise.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -324,6 +328,9 @@ SPECTACULAR_SETTINGS = {
         "HealthCheckEnum": "spends.api.serializers.HEALTH_CHECK_CHOICES",  # database and cache: ok | error
         "BackupStatusEnum": "backups.choices.BackupStatus",
         "HouseholdRoleEnum": "households.choices.Role",
+        "KindEnum": "backups.choices.BackupKind",  # a backup's kind keeps its name beside the channels' kind
+        "ChannelKindEnum": "reminders.choices.ChannelKind",
+        "ChannelEventEnum": "reminders.choices.Event",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

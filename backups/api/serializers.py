@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from backups.choices import BackupFrequency, BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
+from backups.services import BACKUP_OBJECT_FIELDS
 from spends.api.filters import TRUE_VALUES
 
 
@@ -13,21 +14,7 @@ class BackupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Backup
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "created_at",
-            "finished_at",
-            "filename",
-            "size_bytes",
-            "sha256",
-            "database_engine",
-            "file_count",
-            "parent_id",
-            "error",
-            "is_restore_point",
-        ]
+        fields = list(BACKUP_OBJECT_FIELDS)
         read_only_fields = fields
 
 

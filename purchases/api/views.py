@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from purchases import nested, selectors, services
+from purchases import nested, selectors, services, signals
 from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.viewsets import ScopedModelViewSet
@@ -50,6 +50,7 @@ class PurchaseViewSet(ScopedModelViewSet):
             **serializer.validated_data,
         )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)  # re-read: same annotations as GET
+        self._written(signals.CREATED, serializer)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -64,6 +65,15 @@ class PurchaseViewSet(ScopedModelViewSet):
             **data,
         )
         serializer.instance = self.get_queryset().get(pk=purchase.pk)
+        self._written(signals.UPDATED, serializer)
 
     def perform_destroy(self, instance):
+        data = self.get_serializer(instance).data  # the object as it was, for the purchase.deleted event
         services.purchase_delete(purchase=instance)
+        signals.purchase_written_on_commit(event=signals.DELETED, household_id=instance.household_id, data=data)
+
+    def _written(self, event, serializer):
+        # serializer.data is the response's body (DRF keeps it), so the event costs no second rendering.
+        signals.purchase_written_on_commit(
+            event=event, household_id=serializer.instance.household_id, data=serializer.data
+        )

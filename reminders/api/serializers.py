@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from reminders.channels import target_masked
+from reminders.choices import ChannelKind, Event
 from reminders.models import MAX_LEAD_DAY, default_lead_days
 
 LEAD_DAYS_HELP = (
@@ -58,3 +60,74 @@ class CalendarTokenSerializer(serializers.Serializer):
         help_text="The private feed URL to subscribe to. After POST it holds the new token (the previous URL no "
         "longer works); GET answers null while you have none.",
     )
+
+
+# --- notification channels (API.md § Version 2 → Notification channels and webhooks) ---------------------------------
+EVENTS_HELP = (
+    "Events the channel receives: warranty.expiring, return.closing, purchase.created, purchase.updated, "
+    "purchase.deleted, backup.failed (a superuser's channel only). Default: warranty.expiring and return.closing."
+)
+TARGET_HELP = (
+    "EMAIL: an address. APPRISE: an Apprise URL (ntfy://, ntfys://, gotify://, tgram://, matrix://, json://, …), "
+    "checked when saved. WEBHOOK: an https URL (http only to localhost); its host must not resolve to a private or "
+    "loopback address (unless the server sets WEBHOOK_ALLOW_PRIVATE) nor to a link-local one (never). Returned "
+    "masked: passwords, tokens and query values are shortened or replaced by ****."
+)
+
+
+class ChannelSerializer(serializers.Serializer):
+    """A channel as returned. Its secrets (in the target; a webhook's signing secret) are never shown."""
+
+    id = serializers.UUIDField(read_only=True)
+    kind = serializers.ChoiceField(choices=ChannelKind.choices, read_only=True)
+    target = serializers.SerializerMethodField(help_text=TARGET_HELP)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices), help_text=EVENTS_HELP)
+    enabled = serializers.BooleanField()
+    last_sent_at = serializers.DateTimeField(allow_null=True, help_text="When a message last went out over it.")
+    last_error = serializers.CharField(help_text="The last failure's message; empty after a success.")
+    consecutive_failures = serializers.IntegerField(
+        help_text="Deliveries in a row that failed every try (5 tries over about an hour); at 10 the channel is "
+        "switched off and its owner emailed."
+    )
+    created_at = serializers.DateTimeField()
+
+    def get_target(self, channel) -> str:
+        return target_masked(channel)
+
+
+class ChannelCreatedSerializer(ChannelSerializer):
+    secret = serializers.CharField(
+        allow_null=True,
+        help_text="A WEBHOOK channel's signing secret (whsec_…, Standard Webhooks), shown in this answer only; null "
+        "for other kinds. The server keeps it as given because it signs every delivery with it (a hash could not "
+        "sign); the API and the admin never show it again.",
+    )
+
+
+class ChannelCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ChannelKind.choices)
+    target = serializers.CharField(max_length=2000, help_text=TARGET_HELP)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=Event.choices), required=False, help_text=EVENTS_HELP
+    )
+    enabled = serializers.BooleanField(default=True)
+
+
+class ChannelUpdateSerializer(serializers.Serializer):
+    """PATCH body: any of these; the kind cannot change. Switching a channel on again clears its failure count."""
+
+    target = serializers.CharField(max_length=2000, required=False, help_text=TARGET_HELP)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=Event.choices), required=False, help_text=EVENTS_HELP
+    )
+    enabled = serializers.BooleanField(required=False)
+
+
+class ChannelTestSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField()
+
+
+class ChannelTestFailedSerializer(serializers.Serializer):
+    delivered = serializers.BooleanField(help_text="false")
+    detail = serializers.CharField(help_text="Why it did not go out (also the channel's last_error).")
+    code = serializers.CharField(help_text='"bad_gateway"')

@@ -4,6 +4,7 @@ import pytest
 
 from tests.factories import UserFactory
 from tests.frontend.helpers import sign_in
+from tests.reminders.receiver import receiver  # noqa: F401 (a fixture: a local HTTP receiver)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ SCREEN_SCRIPTS = [
     "backups",
     "household",
     "settings",
+    "channels",  # Settings → Channels (#25)
 ]
 SHELL_SCRIPTS = [
     "app/api.js",

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from attachments.models import Attachment
 from households.models import Household, Membership
 from purchases.models import Purchase
+from reminders.models import Channel
 from tests.conftest import token_client
 from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory
 from tests.spends.test_access_matrix import ACCESS, OPERATIONS, PUBLIC, STAFF_WRITE, SUPERUSER
@@ -39,6 +40,9 @@ KIND = {
     "/api/auth/tokens/{id}": PERSONAL,
     "/api/reminders/settings": PERSONAL,
     "/api/reminders/calendar-token": PERSONAL,
+    "/api/notifications/channels": PERSONAL,  # a member's own channels, never the household's
+    "/api/notifications/channels/{id}": PERSONAL,
+    "/api/notifications/channels/{id}/test": PERSONAL,
     "/api/household/join": PERSONAL,
     "/api/rates": PERSONAL,  # reference rates belong to no household: every member and a stranger read the same
     "/api/retailers": RECORDS,  # the shared catalog: any member lists and adds names (purchase_count is scoped)
@@ -128,6 +132,8 @@ def world(db):
 def _url(path, world, caller):
     if path == "/api/auth/tokens/{id}":
         return path.replace("{id}", str(caller_token_id(caller)))
+    if path.startswith("/api/notifications/channels/{id}"):  # the caller's own channel (an email one)
+        return path.replace("{id}", str(caller_channel_id(caller)))
     value = world["ids"].get(path)
     if value is None:
         return path
@@ -138,6 +144,12 @@ def _url(path, world, caller):
 
 def caller_token_id(client):
     return client.token.pk if getattr(client, "token", None) else uuid.uuid4()
+
+
+def caller_channel_id(client):
+    if not getattr(client, "token", None):
+        return uuid.uuid4()
+    return Channel.objects.create(user=client.user, kind="EMAIL", target="me@example.com", events=[]).pk
 
 
 def _snapshot():

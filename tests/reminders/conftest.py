@@ -8,6 +8,7 @@ from django.core import mail
 
 from tests.factories import PurchaseFactory, RetailerFactory, WarrantyFactory
 from tests.reminders import failing_mail
+from tests.reminders.receiver import receiver  # noqa: F401 (a fixture: a local HTTP receiver)
 
 TODAY = datetime.date(2025, 6, 1)
 

@@ -64,6 +64,9 @@ ACCESS = {
     "/api/import/json": USER,
     "/api/reminders/calendar-token": USER,
     "/api/reminders/settings": USER,
+    "/api/notifications/channels": USER,
+    "/api/notifications/channels/{id}": USER,
+    "/api/notifications/channels/{id}/test": USER,
     # Every caller here owns a personal household; the roles inside a household: tests/households/test_api.py.
     "/api/household": USER,
     "/api/household/invites": USER,
