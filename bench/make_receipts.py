@@ -22,8 +22,9 @@ SEED = 27
 TODAY = datetime.date(2026, 1, 15)  # the dates are before it; the bench parses with this `today`
 
 # The catalog the bench gives the parser (as the shared catalog would hold them), and the names on the receipts.
-CATALOG = ["MediaMarkt", "Saturn", "Fnac", "Darty", "Boulanger", "Currys", "Argos", "Best Buy", "Müller", "Galeries Lafayette",
-           "John Lewis", "Home Depot", "Bauhaus", "Leroy Merlin", "Cdiscount", "Décathlon", "Otto", "Target", "Walmart"]  # fmt: skip
+CATALOG = ["MediaMarkt", "Saturn", "Fnac", "Darty", "Boulanger", "Currys", "Argos", "Best Buy", "Müller",
+           "Galeries Lafayette", "John Lewis", "Home Depot", "Bauhaus", "Leroy Merlin", "Cdiscount", "Décathlon",
+           "Otto", "Target", "Walmart"]  # fmt: skip
 RETAILERS = {
     "en-US": ["BEST BUY", "Home Depot", "TARGET", "Walmart", "Joe's Hardware"],
     "en-GB": ["CURRYS", "Argos", "John Lewis", "Ryman Stationers"],
@@ -48,8 +49,9 @@ LOCALES = {
     "fr": {"currency": "EUR", "lang": "fr", "tax": 0.2},
 }
 # Rows after the items start with one of these (sub-total, tax, total, payment, change, thanks).
-LABEL_STARTS = ("Subtotal", "Tax", "TOTAL", "AMOUNT DUE", "Total", "Cash", "Change", "Zwischensumme", "MwSt", "SUMME",
-                "Summe", "Gesamtbetrag", "Bar", "Rückgeld", "Sous-total", "TVA", "NET A PAYER", "Espèces", "Rendu")  # fmt: skip
+LABEL_STARTS = ("Subtotal", "Tax", "TOTAL", "AMOUNT DUE", "Total", "Cash", "Change", "Zwischensumme", "MwSt",
+                "SUMME", "Summe", "Gesamtbetrag", "Bar", "Rückgeld", "Sous-total", "TVA", "NET A PAYER", "Espèces",
+                "Rendu")  # fmt: skip
 MONTH_NAMES = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"],
@@ -114,7 +116,10 @@ def receipt(index: int, rng: random.Random) -> tuple[list[tuple[str, str]], dict
     fmt = lambda value: with_currency(money(value, locale), locale, rng)  # noqa: E731
     rows = [(retailer, ""), (f"{rng.randint(1, 250)} {rng.choice(['Main St', 'Hauptstr.', 'rue de Paris'])}", "")]
     rows.append((f"{labels[5]}: {date_text(day, locale, rng)}  {rng.randint(8, 20)}:{rng.randint(0, 59):02d}", ""))
-    rows += [(f"{rng.choice(['', '1 x '])}{name}" if lang != "en" else name, fmt(price)) for name, price in zip(items, prices)]
+    rows += [
+        (f"{rng.choice(['', '1 x '])}{name}" if lang != "en" else name, fmt(price))
+        for name, price in zip(items, prices, strict=True)
+    ]
     rows += [(labels[0], fmt(total)), (labels[1], fmt(tax)), (labels[2], fmt(total))]
     if rng.random() < 0.5:
         paid = (total / 10).to_integral_value(rounding="ROUND_CEILING") * 10 + 20
@@ -150,6 +155,7 @@ def write_pdf(rows, path: Path, rng: random.Random) -> dict:
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format=(80, 30 + 6 * len(rows)))
+    pdf.set_creation_date(datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC))  # the same bytes every run
     pdf.set_auto_page_break(False)
     pdf.set_margins(4, 6, 4)
     pdf.add_page()

@@ -6,6 +6,7 @@ scanned PDF's page images, after a clean-up (grayscale, autocontrast, deskew, up
 on timeout (Tesseract included). Django is not needed here: the caller passes the settings.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -87,10 +88,8 @@ def extract(data: bytes, content_type: str, *, tesseract_cmd: str, timeout: floa
 
 
 def _kill(child: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     child.communicate()
 
 
