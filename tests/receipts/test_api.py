@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -84,12 +85,21 @@ def test_signed_out_is_401(anon_client):
     assert_error(_post(anon_client, "receipt.pdf", _fixture("00-pdf")[1]), 401, "not_authenticated")
 
 
+def _heic(data: bytes) -> bytes:
+    """The same picture as an iPhone's HEIC (pillow-heif's encoder)."""
+    pillow_heif.register_heif_opener()
+    heic = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(heic, "HEIF", quality=90)
+    return heic.getvalue()
+
+
 @pytest.mark.usefixtures("needs_tesseract")
-def test_image_is_read_by_ocr(owner_client):
+@pytest.mark.parametrize("kind", ["png", "heic"])
+def test_image_is_read_by_ocr(owner_client, kind):
     truth, data = _fixture("23-image")  # 300 dpi PNG, French layout, TOTAL TTC
     RetailerFactory(name="Galeries Lafayette")
     before = _rows()
-    response = _post(owner_client, "photo.png", data)
+    response = _post(owner_client, f"photo.{kind}", data if kind == "png" else _heic(data))
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["engine"] == "ocr"
