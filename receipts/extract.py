@@ -15,7 +15,9 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where `python -m receipts.worker` finds the package
 PDF = "application/pdf"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
 MIN_PDF_TEXT = 20  # fewer visible characters than this: a scanned PDF, read by OCR
@@ -59,7 +61,9 @@ def extract(data: bytes, content_type: str, *, tesseract_cmd: str, timeout: floa
     if content_type in IMAGE_TYPES and not ocr_available(tesseract_cmd):
         raise NoOcrEngine(_no_engine_message(tesseract_cmd))
     command = [sys.executable, "-m", "receipts.worker", content_type, tesseract_cmd, str(memory_mb)]
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one core per OCR: the server's other requests keep theirs
+    # One core per OCR (the server's other requests keep theirs); the project on the path whatever the cwd.
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1", "PYTHONPATH": path}
     child = subprocess.Popen(  # noqa: S603 (our own interpreter and module; no shell)
         command,
         stdin=subprocess.PIPE,

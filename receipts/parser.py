@@ -89,7 +89,7 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
-def _fold_keep_marks(text: str) -> str:
+def _without_accents(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in text if not unicodedata.combining(char))
 
@@ -171,7 +171,7 @@ def _numeric_date(match, month_first: bool, today) -> tuple[datetime.date | None
 
 
 def _dates_on_line(line: str, month_first: bool, today) -> list[tuple[int, datetime.date, float]]:
-    folded = _fold_keep_marks(line)
+    folded = _without_accents(line)
     found = []
     for match in ISO_DATE_RE.finditer(folded):
         value = _make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)), today)
@@ -266,8 +266,8 @@ def parse(text: str, *, retailers: list[Retailer], today: datetime.date) -> Sugg
     suggestion.purchase_date, date_confidence = find_date(lines, suggestion.currency_code, today)
     retailer, suggestion.retailer_name, retailer_confidence = find_retailer(lines, retailers)
     suggestion.retailer_id = retailer.id if retailer else None
-    head = set(range(min(HEAD_LINES, len(lines)))) if suggestion.retailer_name else set()
-    suggestion.product_name, product_confidence = find_product(lines, skip=head & {0})
+    # The shop's name line is no item, whatever amount-like number it holds.
+    suggestion.product_name, product_confidence = find_product(lines, skip={0} if suggestion.retailer_name else set())
     suggestion.confidence = {
         "product_name": product_confidence,
         "price": price_confidence,
