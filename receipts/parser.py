@@ -44,7 +44,7 @@ CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NOK",
 CODE_RE = re.compile(r"\b(" + "|".join(CURRENCY_CODES) + r")\b")
 
 MONTHS = {
-    **dict.fromkeys(("january", "jan", "januar", "janvier", "janv", "jänner"), 1),
+    **dict.fromkeys(("january", "jan", "januar", "janvier", "janv", "janner"), 1),
     **dict.fromkeys(("february", "feb", "februar", "fevrier", "fevr", "fev"), 2),
     **dict.fromkeys(("march", "mar", "marz", "maerz", "mars"), 3),
     **dict.fromkeys(("april", "apr", "avril", "avr"), 4),
