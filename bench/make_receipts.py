@@ -1,6 +1,6 @@
 """`python -m bench.make_receipts [--out DIR] [--count N]`: the receipts evaluation set (issue #27), generated
 deterministically (fixed seed): half text PDFs (fpdf2, DejaVu fonts embedded), half images drawn with Pillow in three
-fonts at 150-300 dpi, some rotated 1-3° or noisy. English (USD, GBP), German and French (EUR) layouts, both decimal
+fonts at 150-300 dpi, some rotated 1-3° or noisy, as PNG, JPEG, WebP and (every tenth) HEIC. English (USD, GBP), German and French (EUR) layouts, both decimal
 styles. Each receipt `NN-kind.ext` has its ground truth in `NN-kind.json`: total, currency, date, retailer (and
 whether the retailer is in CATALOG, the catalog the bench gives the parser) and the longest item's name.
 """
@@ -176,7 +176,7 @@ def write_pdf(rows, path: Path, rng: random.Random) -> dict:
     return {"font": font, "product_name": printed_product(printed)}
 
 
-def write_image(rows, path_stem: Path, rng: random.Random) -> tuple[Path, dict]:
+def write_image(rows, path_stem: Path, rng: random.Random, heic: bool = False) -> tuple[Path, dict]:
     from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     dpi = rng.choice([150, 200, 300])
@@ -206,7 +206,12 @@ def write_image(rows, path_stem: Path, rng: random.Random) -> tuple[Path, dict]:
     if rotation:
         image = image.rotate(rotation, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     fmt = rng.choice(["PNG", "JPEG", "JPEG", "WEBP"])
-    path = path_stem.with_suffix({"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}[fmt])
+    if heic:  # an iPhone's format, in place of the drawn one (the random draws stay the same)
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        fmt, image = "HEIF", image.convert("RGB")
+    path = path_stem.with_suffix({"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "HEIF": ".heic"}[fmt])
     buffer = io.BytesIO()
     image.save(buffer, fmt, dpi=(dpi, dpi), **({"quality": 80} if fmt != "PNG" else {"optimize": True}))
     path.write_bytes(buffer.getvalue())
@@ -227,7 +232,7 @@ def generate(out: Path = FIXTURES, count: int = 60) -> list[Path]:
             extra = write_pdf(rows, path, rng)
             truth["kind"] = "pdf"
         else:
-            path, extra = write_image(rows, stem, rng)
+            path, extra = write_image(rows, stem, rng, heic=index % 10 == 9)
             truth["kind"] = "image"
         truth.update(extra, file=path.name)
         stem.with_suffix(".json").write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n")
