@@ -1,8 +1,9 @@
 """`python -m bench.make_receipts [--out DIR] [--count N]`: the receipts evaluation set (issue #27), generated
 deterministically (fixed seed): half text PDFs (fpdf2, DejaVu fonts embedded), half images drawn with Pillow in three
-fonts at 150-300 dpi, some rotated 1-3° or noisy, as PNG, JPEG, WebP and (every tenth) HEIC. English (USD, GBP), German and French (EUR) layouts, both decimal
-styles. Each receipt `NN-kind.ext` has its ground truth in `NN-kind.json`: total, currency, date, retailer (and
-whether the retailer is in CATALOG, the catalog the bench gives the parser) and the longest item's name.
+fonts at 150-300 dpi, some rotated 1-3° or noisy, as PNG, JPEG, WebP and (every tenth) HEIC. English (USD, GBP),
+German and French (EUR) layouts, both decimal styles. Each receipt `NN-kind.ext` has its ground truth in
+`NN-kind.json`: total, currency, date, retailer (and whether the retailer is in CATALOG, the catalog the bench gives
+the parser) and the longest item's name as printed.
 """
 
 import argparse

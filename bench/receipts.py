@@ -21,7 +21,13 @@ from receipts.parser import Retailer, fold, parse
 
 FIELDS = ("total", "currency", "date", "retailer", "product_name")
 RETAILERS = [Retailer(id=index, name=name) for index, name in enumerate(CATALOG)]
-CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp", ".heic": "image/heic"}
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+}
 
 
 def _score(suggestion, truth) -> dict:
