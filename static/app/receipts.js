@@ -2,8 +2,9 @@
  * The add dialog's drop zone calls `window.spendsReceiptSuggest(file, form)`: the file goes to
  * POST /api/receipts/suggest, the fields it could read fill `form` (the dialog's Alpine form object), and the inputs
  * of fields read with low confidence get the class `receipt-unsure` until the user edits them. Nothing is saved here:
- * the user checks the form and saves it as usual. Resolves to the API's answer; an API error is thrown (ApiError,
- * with the server's plain-words `detail`) for the caller to show.
+ * the user checks the form and saves it as usual. The dialog does not wait for it, so it tells the user itself (a
+ * notice: what it filled, or the server's plain-words reason, e.g. no OCR engine) and resolves to the API's answer,
+ * or null when the receipt could not be read (the form is then left as it was).
  */
 (() => {
   const api = window.SpendsApi;
@@ -53,11 +54,26 @@
     return filled;
   }
 
+  function notify(message, kind) {
+    const ui = window.Alpine && window.Alpine.store("ui");
+    if (ui) ui.notify(message, kind);
+  }
+
   window.spendsReceiptSuggest = async (file, form) => {
     const body = new FormData();
     body.append("file", file);
-    const answer = await api.upload("/api/receipts/suggest", body);
+    let answer;
+    try {
+      answer = await api.upload("/api/receipts/suggest", body);
+    } catch (err) {
+      const reason = api.fieldErrors(err.errors, "file") || err.detail;
+      notify(`The receipt could not be read: ${reason} Fill in the purchase by hand.`, "error");
+      return null;
+    }
     const filled = fill(form, answer);
+    const unsure = filled.filter((field) => (answer.confidence[field] ?? 0) < UNSURE);
+    if (!filled.length) notify("Nothing could be read from the receipt: fill in the purchase by hand.", "error");
+    else notify(`Filled from the receipt${unsure.length ? ": please check the marked fields" : ""}.`);
     // Marks after Alpine has rendered the new values into the inputs.
     const marks = () => filled.forEach((field) => mark(field, answer.confidence[field] ?? 0));
     if (window.Alpine && typeof window.Alpine.nextTick === "function") window.Alpine.nextTick(marks);
