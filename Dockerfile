@@ -18,7 +18,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 # postgresql-client: pg_dump / pg_restore for backups. Debian trixie ships client 17, which can dump the
 # compose file's PostgreSQL 16 (pg_dump must be at least the server's major version). curl: HEALTHCHECK.
+# tesseract-ocr (+ English, German, French): receipt photos and scans (POST /api/receipts/suggest).
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client curl \
+    tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system spends && useradd --system --gid spends --home /app spends \
     && mkdir -p /data/media /data/backups && chown -R spends:spends /data

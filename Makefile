@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 # Tests need no .env: a throwaway secret with DEBUG off, like production.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
 
-.PHONY: dev install env migrate seed run test test-postgres prod-check lint fmt schema bench clean help
+.PHONY: dev install env migrate seed run test test-postgres prod-check lint fmt schema bench bench-receipts clean help
 
 help:
 	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
@@ -75,6 +75,11 @@ fmt: install
 BENCH_ARGS ?= --sqlite
 bench: install
 	$(BIN)/python -m bench.run --generate $(BENCH_ARGS)
+	$(BIN)/python -m bench.receipts
+
+# Receipt suggestions only (#27): accuracy per field and kind on tests/fixtures/receipts, time per receipt.
+bench-receipts: install
+	$(BIN)/python -m bench.receipts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov staticfiles

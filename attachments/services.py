@@ -170,6 +170,12 @@ def _scan(uploaded_file) -> _Scanned:
     return _Scanned(sha256=hasher.hexdigest(), size=size, content_type=content_type)
 
 
+def upload_scan(uploaded_file) -> _Scanned:
+    """The upload checks of an attachment for other apps' uploads (receipts): size limit and type from the bytes.
+    Raises FileTooLarge or UnsupportedFileType."""
+    return _scan(uploaded_file)
+
+
 # --- storage ----------------------------------------------------------------------------------------------------------
 
 

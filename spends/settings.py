@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "transfer",
     "demo",
     "attachments",
+    "receipts",
     "axes",
 ]
 
@@ -221,6 +222,11 @@ DEMO_VIEWER_PASSWORD = env.str("DEMO_VIEWER_PASSWORD", default="")
 DEFAULT_CURRENCY = config.check_currency(env.str("DEFAULT_CURRENCY", default="USD"))
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=25 * 1024 * 1024)  # attachments
 IMPORT_MAX_UPLOAD_SIZE = env.int("IMPORT_MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)  # CSV/JSON import files
+# Receipt suggestions (README "Receipts"): the Tesseract binary (absent: images answer 503), the OCR child process's
+# time limit in seconds (then 422) and its address-space cap in MB.
+RECEIPTS_TESSERACT_CMD = env.str("RECEIPTS_TESSERACT_CMD", default="tesseract")
+RECEIPTS_OCR_TIMEOUT = env.float("RECEIPTS_OCR_TIMEOUT", default=20.0)
+RECEIPTS_OCR_MEMORY_MB = env.int("RECEIPTS_OCR_MEMORY_MB", default=1024)
 # Request bodies above this (other than file uploads) are refused with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
@@ -299,6 +305,7 @@ REST_FRAMEWORK = {
         "auth_username": env.str("AUTH_USERNAME_THROTTLE_RATE", default="10/minute"),  # per username, any address
         "auth_me": env.str("AUTH_ME_THROTTLE_RATE", default="120/minute"),
         "calendar": env.str("CALENDAR_THROTTLE_RATE", default="60/minute"),
+        "receipts": env.str("RECEIPTS_THROTTLE_RATE", default="30/minute"),  # receipt suggestions per user (OCR)
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",

@@ -48,6 +48,7 @@ api_patterns = [
     path("", include("backups.api.urls")),
     path("", include("attachments.api.urls")),
     path("", include("reminders.api.urls")),
+    path("", include("receipts.api.urls")),
     re_path(r"^.*$", views.api_not_found),
 ]
 

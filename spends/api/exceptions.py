@@ -26,6 +26,7 @@ CODES = {
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "unprocessable_entity",
     429: "throttled",
     500: "server_error",
     503: "service_unavailable",

@@ -34,6 +34,7 @@ SCREEN_SCRIPTS = [
     "household",
     "settings",
     "channels",  # Settings → Channels (#25)
+    "receipts",  # the add dialog's receipt suggestion (#27)
 ]
 SHELL_SCRIPTS = [
     "app/api.js",

@@ -45,6 +45,8 @@ KIND = {
     "/api/notifications/channels/{id}/test": PERSONAL,
     "/api/household/join": PERSONAL,
     "/api/rates": PERSONAL,  # reference rates belong to no household: every member and a stranger read the same
+    # A receipt suggestion writes nothing and matches the shared catalog: every member (a VIEWER too) may ask.
+    "/api/receipts/suggest": PERSONAL,
     "/api/retailers": RECORDS,  # the shared catalog: any member lists and adds names (purchase_count is scoped)
     "/api/brands": RECORDS,
     "/api/purchases": RECORDS,

@@ -37,6 +37,7 @@ ACCESS = {
     "/api/brands": USER,
     "/api/brands/{id}": STAFF_WRITE,
     "/api/rates": USER,  # reference rates are no one's record: any signed-in user reads them
+    "/api/receipts/suggest": USER,  # writes nothing; a VIEWER may ask too (tests/receipts/test_api.py)
     "/api/purchases": USER,
     "/api/purchases/{id}": USER,
     "/api/purchases/{purchase_id}/attachments": USER,
