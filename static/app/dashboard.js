@@ -38,8 +38,17 @@ function dashboard() {
     get empty() {
       return this.data && this.data.summary.currencies.length === 0;
     },
+    /** The unit of the money figures: the currency shown, or (HOME) the home currency everything was converted to. */
+    get unit() {
+      if (!this.data) return "USD";
+      const summary = this.data.summary;
+      return summary.currency === "HOME" ? summary.home_currency : summary.currency;
+    },
+    get converted() {
+      return Boolean(this.data && this.data.summary.currency === "HOME");
+    },
     money(amount) {
-      return fmt.money(amount, this.data ? this.data.summary.currency : "USD");
+      return fmt.money(amount, this.unit);
     },
     get spendingTotal() {
       return this.data ? this.data.spending.reduce((sum, row) => sum + Number(row.total_amount), 0) : 0;
@@ -52,7 +61,7 @@ function dashboard() {
 const dashboardCharts = {
   drawSpending(el) {
     if (!this.data || !this.width) return;
-    const currency = this.data.summary.currency;
+    const currency = this.unit;
     charts.spending(el, this.data.spending, (value, options) => fmt.money(value, currency, options));
   },
   drawWarranties(el) {

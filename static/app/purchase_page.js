@@ -76,6 +76,16 @@ const pageTexts = {
   get priceText() {
     return fmt.money(this.purchase.price, this.purchase.currency_code);
   },
+  /** The price in the household's home currency (#22): null in the home currency itself (nothing to convert). */
+  get homePriceText() {
+    const purchase = this.purchase;
+    const user = window.Alpine.store("ui").user;
+    const home = user ? user.home_currency : "";
+    if (!home || purchase.currency_code === home) return null;
+    if (purchase.exchange_rate === null) return "No exchange rate known: left out of converted totals";
+    const source = purchase.rate_source === "MANUAL" ? "rate set by hand" : "ECB rate of the day";
+    return `${fmt.money(purchase.home_price, home)} (${purchase.exchange_rate}, ${source})`;
+  },
   get returnText() {
     const purchase = this.purchase;
     if (purchase.status === "RETURNED") return `Returned on ${fmt.date(purchase.returned_on)}`;
