@@ -6,6 +6,8 @@ import datetime
 import re
 import struct
 import zlib
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -179,15 +181,25 @@ def add_purchase_with_receipt(page, name, filename, content, mime):
 
 def test_a_receipt_chosen_in_the_add_dialog_is_attached_to_the_new_purchase(app_page):
     page = app_page
-    # The hook of the receipt-suggestion feature gets the file and the form before anything is saved.
-    page.add_init_script(
-        "window.spendsReceiptSuggest = (file, form) => { form.notes = 'Suggested from ' + file.name; };"
+    # The real suggestion (#27, static/app/receipts.js) reads the dropped receipt and fills the form before anything
+    # is saved; the user then confirms (here: overrides the name and the price).
+    receipt = (Path(__file__).resolve().parents[1] / "fixtures" / "receipts" / "00-pdf.pdf").read_bytes()
+    page.goto(f"{page.base_url}/#/purchases")
+    page.click("#add-purchase")
+    page.set_input_files(
+        "#receipt-input", files=[{"name": "lamp-receipt.pdf", "mimeType": "application/pdf", "buffer": receipt}]
     )
-    add_purchase_with_receipt(page, "Desk lamp", "lamp-receipt.pdf", PDF, "application/pdf")
+    expect(page.locator("#p-price")).to_have_value(
+        "2507.58"
+    )  # the receipt's total (tests/fixtures/receipts/00-pdf.json)
+    page.fill("#p-name", "Desk lamp")
+    page.fill("#p-price", "12.50")
+    page.click("#save-purchase")
+    page.locator("#purchase-dialog").wait_for(state="hidden")
     page.locator(".toast", has_text="with its receipt").wait_for()
 
     purchase = Purchase.objects.get(product_name="Desk lamp")
-    assert purchase.notes == "Suggested from lamp-receipt.pdf"
+    assert purchase.price == Decimal("12.50")
     [receipt] = Attachment.objects.filter(purchase=purchase)
     assert (receipt.filename, receipt.kind, receipt.content_type) == ("lamp-receipt.pdf", "RECEIPT", "application/pdf")
     page.locator("#purchase-table a", has_text="Desk lamp").click()
