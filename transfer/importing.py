@@ -18,6 +18,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from households.selectors import member_ids_by_username
+from purchases import conversion
+from purchases.choices import RateSource
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer import coverages
@@ -53,6 +55,8 @@ CURRENT_LOOKUPS = {
     "brand_id": "brand_id",
     "warranty_id": "warranty__id",
     **{f"warranty.{name}": f"warranty__{name}" for name in WARRANTY_FIELDS},
+    "exchange_rate": "exchange_rate",
+    "rate_source": "rate_source",
 }
 CURRENT_INDEX = {name: index for index, name in enumerate(CURRENT_LOOKUPS)}
 PLAIN_INDEX = {name: index for index, name in enumerate(PLAIN_FIELDS)}
@@ -130,6 +134,7 @@ class _Importer:
         items = RowValidator(self.progress, group_by_id=self.group_by_id).items(rows)
         self._resolve_catalog(items)
         self._refuse_repeated_ids(items)
+        self._check_home_rates(items, conversion.home_currency_of(self.household_id))
         if self._refused(items):
             return items, True
         if self.dry_run:
@@ -182,6 +187,13 @@ class _Importer:
                     item.errors = [("id", f"The same id as row {first_row[item.pid]}.")]
                 else:
                     first_row[item.pid] = item.number
+
+    def _check_home_rates(self, items: list[Item], home: str) -> None:
+        """A MANUAL rate of a purchase in the home currency can only be 1 (the API's rule, purchases.conversion)."""
+        currency = PLAIN_INDEX["currency_code"]
+        for item in items:
+            if not item.errors and item.file_rate is not None and item.values[currency] == home and item.file_rate != 1:
+                item.errors = [("exchange_rate", conversion.HOME_RATE_NOT_ONE.format(home=home))]
 
     def _stamp(self) -> dict:
         """Changes whenever one of the household's purchases or warranties is created, changed or deleted: every write
@@ -242,6 +254,7 @@ class _Importer:
             self.stored_coverages.update(coverages.stored_coverages(chunk))
         for item in valid:
             item.current = item.changes = item.warranty_change = None
+            item.rate = item.file_rate
             if item.duplicate_of is not None and updating and item.duplicate_of not in current:
                 item.duplicate_of = None  # deleted meanwhile (PostgreSQL; SQLite is locked): the row is new
             if item.duplicate_of is None:
@@ -279,6 +292,7 @@ class _Importer:
                     changes[name] = ref
             elif current[CURRENT_INDEX[name]] != item.values[PLAIN_INDEX[name]]:
                 changes[name] = item.values[PLAIN_INDEX[name]]
+        self._rate_diff(item, changes)
         item.changes = changes or None
         if item.coverages is not None:
             stored = self.stored_coverages[item.duplicate_of]
@@ -297,6 +311,20 @@ class _Importer:
                     for key, value in zip(WARRANTY_FIELDS, new, strict=True)
                 ):
                     item.warranty_change = ("update", new)
+
+    def _rate_diff(self, item: Item, changes: dict) -> None:
+        """The MANUAL rate the updated purchase will have (item.rate), and `changes["exchange_rate"]` when it is not
+        the stored one. A file that speaks of rates (an exchange_rate or rate_source column or key) decides: its MANUAL
+        rate, or none (the reference rate applies). One that does not (version 1) keeps a stored MANUAL rate unless the
+        currency changes (as the API's write). Any other rate is recomputed after the write (the row's price, currency
+        or date may have changed)."""
+        stored = item.current[CURRENT_INDEX["exchange_rate"]]
+        if item.current[CURRENT_INDEX["rate_source"]] != RateSource.MANUAL:
+            stored = None
+        if not {"exchange_rate", "rate_source"} & item.present:
+            item.rate = None if "currency_code" in changes else stored
+        if (item.rate is None) != (stored is None) or item.rate is not None and item.rate != stored:
+            changes["exchange_rate"] = item.rate
 
     def _entry(self, kind: str, ref: tuple):
         return self.catalog_ids[kind].get(ref, _PENDING)
@@ -365,6 +393,11 @@ class _Importer:
         updated = [item for item in items if item.action == "update" and not item.errors]
         write.update(updated, CURRENT_INDEX)
         if new or updated:
+            # Every row written (its updated_at is this write's) gets its reference rate, its source and home price,
+            # in bulk: one UPDATE per currency and one for the home prices (MANUAL rows were written whole). The home
+            # currency is read again here, in the transaction that writes.
+            written = Purchase.objects.filter(household_id=self.household_id, updated_at=write.now)
+            conversion.reconvert(written, home_currency=conversion.home_currency_of(self.household_id))
             # The household's data version, in this write's transaction: every process's analytics see the import.
             data_versions.bump(data_versions.household_scope(self.household_id))
         self.written_at = write.now

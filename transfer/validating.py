@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from catalog import validation as catalog_validation
 from purchases import representation
+from purchases.choices import RateSource
 from purchases.validation import PURCHASE_FIELDS, return_window
 from spends.fields import ObjectField
 from transfer import coverages
@@ -48,6 +49,8 @@ class Item:
     retailer: tuple | None = None  # None | ("id", uuid) | ("name", validated name)
     brand: tuple | None = None
     creator: str | None = None  # the file's created_by (a username), recorded for a new row when it names a member
+    file_rate: object = None  # the file's MANUAL exchange rate (manual_rate); None: from the reference rates
+    rate: object = None  # decided by the import: the MANUAL rate the written row has (the file's, or a kept one)
     duplicate_of: uuid.UUID | None = None
     action: str = "invalid"  # new | update | skip | invalid
     current: tuple | None = None  # the duplicate's stored values (importing.CURRENT_LOOKUPS), when it may be updated
@@ -89,6 +92,27 @@ def present_fields(keys: Iterable[str]) -> frozenset:
     if "status" in fields:
         fields.add("returned_on")  # set with the status (completed or cleared), as the API's write does
     return frozenset(fields)
+
+
+def manual_rate(obj: dict, present: frozenset, rate, errors: list):
+    """The row's MANUAL rate (`rate`: its validated exchange_rate), or None when the import works the rate out from
+    the reference rates of the household's home currency. A rate is MANUAL when the row's rate_source is MANUAL, or
+    when the file gives an exchange_rate and has no rate_source at all (a file made by hand: as in the API, a rate sent
+    is a rate set by hand). A rate_source ECB or empty (an export's reference or same-currency rate, possibly to
+    another home currency) is never trusted: recomputed."""
+    source = obj.get("rate_source")
+    if source in (None, ""):
+        source = None
+    elif not isinstance(source, str) or source.strip().upper() not in RateSource.values:
+        errors.append(("rate_source", "Must be ECB, MANUAL or empty."))
+        return None
+    else:
+        source = source.strip().upper()
+    if source == RateSource.MANUAL and rate is None:
+        errors.append(("exchange_rate", "A MANUAL rate source needs its exchange rate."))
+        return None
+    manual = source == RateSource.MANUAL or source is None and "rate_source" not in present
+    return rate if manual else None
 
 
 class RowValidator:
@@ -154,6 +178,8 @@ class RowValidator:
             return_window(values)
         except ValidationError as exc:
             errors.extend(flatten(exc.detail))
+        if not errors:
+            item.file_rate = manual_rate(obj, present, values.get("exchange_rate"), errors)
         if errors:
             item.errors = errors
         else:
