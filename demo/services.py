@@ -159,6 +159,39 @@ def _demo_warranty(rng: random.Random, *, purchase, months: int, provider: str):
     )
 
 
+def _demo_purchases_create(user, household_id, *, count: int, rng: random.Random, months: int, progress) -> None:
+    """`count` random purchases of the household (and their warranties), in bulk, then their conversion."""
+    today = clock.today()
+    retailers = list(Retailer.objects.order_by("name"))
+    brands = {brand.name: brand for brand in Brand.objects.all()}
+    home = conversion.home_currency_of(household_id)
+    currencies = demo_currencies(home)
+    new_purchases, new_warranties = [], []
+    for index in range(count):
+        purchase, warranty = _demo_purchase(
+            rng,
+            user=user,
+            household_id=household_id,
+            today=today,
+            months=months,
+            retailers=retailers,
+            brands=brands,
+            currencies=currencies,
+        )
+        new_purchases.append(purchase)
+        if warranty is not None:
+            new_warranties.append(warranty)
+        if progress and (index + 1) % 1000 == 0:
+            progress(index + 1, count)
+    Purchase.objects.bulk_create(new_purchases, batch_size=1000)
+    Warranty.objects.bulk_create(new_warranties, batch_size=1000)
+    # Their rates (the reference rate of each purchase day; none after the last publication day stored), sources and
+    # home prices, in bulk: one UPDATE per currency and one for the home prices. The whole household: reconvert's rows
+    # must not be chosen by a column it sets (such as exchange_rate).
+    conversion.reconvert(Purchase.objects.in_household(household_id), home_currency=home)
+    data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
+
+
 @transaction.atomic
 def demo_data_create(
     *,
@@ -185,37 +218,10 @@ def demo_data_create(
     household_id = scope_for(user).household_id
     existing = Purchase.objects.in_household(household_id).count()
     missing = max(0, purchases - existing)
-    rng = random.Random(seed)
-    today = clock.today()
-    retailers = list(Retailer.objects.order_by("name"))
-    brands = {brand.name: brand for brand in Brand.objects.all()}
-    home = conversion.home_currency_of(household_id)
-    currencies = demo_currencies(home)
-    new_purchases, new_warranties = [], []
-    for index in range(missing):
-        purchase, warranty = _demo_purchase(
-            rng,
-            user=user,
-            household_id=household_id,
-            today=today,
-            months=months,
-            retailers=retailers,
-            brands=brands,
-            currencies=currencies,
-        )
-        new_purchases.append(purchase)
-        if warranty is not None:
-            new_warranties.append(warranty)
-        if progress and (index + 1) % 1000 == 0:
-            progress(index + 1, missing)
-    Purchase.objects.bulk_create(new_purchases, batch_size=1000)
-    Warranty.objects.bulk_create(new_warranties, batch_size=1000)
     if missing:
-        # Their rates (the reference rate of each purchase day; none after the last publication day stored), sources
-        # and home prices, in bulk: one UPDATE per currency and one for the home prices.
-        # (The whole household: reconvert's rows must not be chosen by a column it sets, such as exchange_rate.)
-        conversion.reconvert(Purchase.objects.in_household(household_id), home_currency=home)
-        data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
+        _demo_purchases_create(
+            user, household_id, count=missing, rng=random.Random(seed), months=months, progress=progress
+        )
     return DemoResult(
         username=username,
         password=password,

@@ -19,10 +19,9 @@ from django.db.models import Count, Max
 
 from households.selectors import member_ids_by_username
 from purchases import conversion
-from purchases.choices import RateSource
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
-from transfer import coverages
+from transfer import converting, coverages
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import Item, RowValidator
@@ -134,7 +133,7 @@ class _Importer:
         items = RowValidator(self.progress, group_by_id=self.group_by_id).items(rows)
         self._resolve_catalog(items)
         self._refuse_repeated_ids(items)
-        self._check_home_rates(items, conversion.home_currency_of(self.household_id))
+        converting.home_rate_errors(items, PLAIN_INDEX["currency_code"], conversion.home_currency_of(self.household_id))
         if self._refused(items):
             return items, True
         if self.dry_run:
@@ -187,13 +186,6 @@ class _Importer:
                     item.errors = [("id", f"The same id as row {first_row[item.pid]}.")]
                 else:
                     first_row[item.pid] = item.number
-
-    def _check_home_rates(self, items: list[Item], home: str) -> None:
-        """A MANUAL rate of a purchase in the home currency can only be 1 (the API's rule, purchases.conversion)."""
-        currency = PLAIN_INDEX["currency_code"]
-        for item in items:
-            if not item.errors and item.file_rate is not None and item.values[currency] == home and item.file_rate != 1:
-                item.errors = [("exchange_rate", conversion.HOME_RATE_NOT_ONE.format(home=home))]
 
     def _stamp(self) -> dict:
         """Changes whenever one of the household's purchases or warranties is created, changed or deleted: every write
@@ -292,7 +284,9 @@ class _Importer:
                     changes[name] = ref
             elif current[CURRENT_INDEX[name]] != item.values[PLAIN_INDEX[name]]:
                 changes[name] = item.values[PLAIN_INDEX[name]]
-        self._rate_diff(item, changes)
+        converting.update_rate(
+            item, current[CURRENT_INDEX["exchange_rate"]], current[CURRENT_INDEX["rate_source"]], changes
+        )
         item.changes = changes or None
         if item.coverages is not None:
             stored = self.stored_coverages[item.duplicate_of]
@@ -311,20 +305,6 @@ class _Importer:
                     for key, value in zip(WARRANTY_FIELDS, new, strict=True)
                 ):
                     item.warranty_change = ("update", new)
-
-    def _rate_diff(self, item: Item, changes: dict) -> None:
-        """The MANUAL rate the updated purchase will have (item.rate), and `changes["exchange_rate"]` when it is not
-        the stored one. A file that speaks of rates (an exchange_rate or rate_source column or key) decides: its MANUAL
-        rate, or none (the reference rate applies). One that does not (version 1) keeps a stored MANUAL rate unless the
-        currency changes (as the API's write). Any other rate is recomputed after the write (the row's price, currency
-        or date may have changed)."""
-        stored = item.current[CURRENT_INDEX["exchange_rate"]]
-        if item.current[CURRENT_INDEX["rate_source"]] != RateSource.MANUAL:
-            stored = None
-        if not {"exchange_rate", "rate_source"} & item.present:
-            item.rate = None if "currency_code" in changes else stored
-        if (item.rate is None) != (stored is None) or item.rate is not None and item.rate != stored:
-            changes["exchange_rate"] = item.rate
 
     def _entry(self, kind: str, ref: tuple):
         return self.catalog_ids[kind].get(ref, _PENDING)
@@ -393,11 +373,7 @@ class _Importer:
         updated = [item for item in items if item.action == "update" and not item.errors]
         write.update(updated, CURRENT_INDEX)
         if new or updated:
-            # Every row written (its updated_at is this write's) gets its reference rate, its source and home price,
-            # in bulk: one UPDATE per currency and one for the home prices (MANUAL rows were written whole). The home
-            # currency is read again here, in the transaction that writes.
-            written = Purchase.objects.filter(household_id=self.household_id, updated_at=write.now)
-            conversion.reconvert(written, home_currency=conversion.home_currency_of(self.household_id))
+            converting.convert_written(self.household_id, write.now)
             # The household's data version, in this write's transaction: every process's analytics see the import.
             data_versions.bump(data_versions.household_scope(self.household_id))
         self.written_at = write.now

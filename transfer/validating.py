@@ -12,10 +12,10 @@ from rest_framework.exceptions import ValidationError
 
 from catalog import validation as catalog_validation
 from purchases import representation
-from purchases.choices import RateSource
 from purchases.validation import PURCHASE_FIELDS, return_window
 from spends.fields import ObjectField
 from transfer import coverages
+from transfer.converting import manual_rate
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
 
@@ -92,27 +92,6 @@ def present_fields(keys: Iterable[str]) -> frozenset:
     if "status" in fields:
         fields.add("returned_on")  # set with the status (completed or cleared), as the API's write does
     return frozenset(fields)
-
-
-def manual_rate(obj: dict, present: frozenset, rate, errors: list):
-    """The row's MANUAL rate (`rate`: its validated exchange_rate), or None when the import works the rate out from
-    the reference rates of the household's home currency. A rate is MANUAL when the row's rate_source is MANUAL, or
-    when the file gives an exchange_rate and has no rate_source at all (a file made by hand: as in the API, a rate sent
-    is a rate set by hand). A rate_source ECB or empty (an export's reference or same-currency rate, possibly to
-    another home currency) is never trusted: recomputed."""
-    source = obj.get("rate_source")
-    if source in (None, ""):
-        source = None
-    elif not isinstance(source, str) or source.strip().upper() not in RateSource.values:
-        errors.append(("rate_source", "Must be ECB, MANUAL or empty."))
-        return None
-    else:
-        source = source.strip().upper()
-    if source == RateSource.MANUAL and rate is None:
-        errors.append(("exchange_rate", "A MANUAL rate source needs its exchange rate."))
-        return None
-    manual = source == RateSource.MANUAL or source is None and "rate_source" not in present
-    return rate if manual else None
 
 
 class RowValidator:

@@ -41,35 +41,31 @@ def _form(purchase: Purchase, **changes) -> dict:
     return form | changes
 
 
-def test_the_changelist_shows_the_home_price_and_the_change_page_the_rate_read_only(client, root):
-    purchase = PurchaseFactory(
-        owner=root,
-        price=Decimal("100.00"),
+def _euro_purchase(user, price: str, rate: str, source: str, home: str) -> Purchase:
+    return PurchaseFactory(
+        owner=user,
+        price=Decimal(price),
         currency_code="EUR",
         purchase_date=datetime.date(2024, 3, 15),
-        exchange_rate=Decimal("1.0892"),
-        rate_source=RateSource.ECB,
-        home_price=Decimal("108.92"),
+        exchange_rate=Decimal(rate),
+        rate_source=source,
+        home_price=Decimal(home),
     )
+
+
+def test_the_changelist_shows_the_home_price_and_the_change_page_the_rate_read_only(client, root):
+    purchase = _euro_purchase(root, "100.00", "1.0892", RateSource.ECB, "108.92")
     changelist = client.get("/admin/purchases/purchase/").content.decode()
     assert "column-home_price" in changelist and "108.92" in changelist
     page = client.get(f"/admin/purchases/purchase/{purchase.pk}/change/").content.decode()
-    assert 'class="readonly">1.089200000000000000<' in page or ">1.0892" in page
+    assert "1.0892" in page
     assert "ECB reference rate" in page
     for field in ("exchange_rate", "rate_source", "home_price"):
         assert f'name="{field}"' not in page  # shown, not editable
 
 
 def test_an_edit_in_the_admin_converts_and_keeps_a_manual_rate_unless_the_currency_changes(client, root):
-    purchase = PurchaseFactory(
-        owner=root,
-        price=Decimal("10.00"),
-        currency_code="EUR",
-        purchase_date=datetime.date(2024, 3, 15),
-        exchange_rate=Decimal("1.5"),
-        rate_source=RateSource.MANUAL,
-        home_price=Decimal("15.00"),
-    )
+    purchase = _euro_purchase(root, "10.00", "1.5", RateSource.MANUAL, "15.00")
     url = f"/admin/purchases/purchase/{purchase.pk}/change/"
     response = client.post(url, _form(purchase, price="20.00"))
     assert response.status_code == 302, response.content.decode()[-3000:]
