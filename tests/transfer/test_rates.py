@@ -279,3 +279,28 @@ def test_the_day_is_a_date_of_the_file(owner, owner_client):
     purchase = _one(owner)
     assert purchase.purchase_date == datetime.date(2024, 3, 17)
     assert purchase.exchange_rate.normalize() == Decimal("1.0892")
+
+
+def _import_queries(user, rows: list[str]) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    table = transfer.parse_csv(csv_text(*rows, header=HEADER).encode("utf-8"))
+    with CaptureQueriesContext(connection) as queries:
+        report = transfer.purchases_import(household_id=household_of(user), created_by=user, table=table)
+    assert report["created"] == len(rows)
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_the_conversion_is_a_fixed_number_of_statements_whatever_the_rows(owner, other_user):
+    """One UPDATE per currency (the home currency's included) and one for the sources and home prices, and the reads
+    of the home currency, the currencies, each currency's days and its reference rates: never a query per row."""
+    few = ["A,1.00,EUR,2024-03-15", "B,2.00,GBP,2024-03-18", "C,3.00,USD,2024-03-19"]
+    days = [datetime.date(2024, 1, 1) + datetime.timedelta(days=n) for n in range(150)]
+    many = [f"N{n},{n}.50,{('EUR', 'GBP', 'USD')[n % 3]},{days[n % 150]}" for n in range(600)]
+    small, big = _import_queries(owner, few), _import_queries(other_user, many)
+    assert len(small) == len(big)
+    updates = [sql for sql in big if sql.startswith('UPDATE "purchases_purchase" SET "exchange_rate"')]
+    assert len(updates) == 3  # EUR, GBP, USD (the home currency: rate 1)
+    assert len([sql for sql in big if 'SET "rate_source"' in sql]) == 1  # the sources and home prices
+    assert conversions(other_user)["N1"][1] == RateSource.ECB
