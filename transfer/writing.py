@@ -57,6 +57,7 @@ WARRANTY_COLUMNS = ("id", "purchase_id", "created_by_id", *WARRANTY_FIELDS, "cre
 CLAIM_COLUMNS = ("id", "warranty_id", "created_by_id", *CLAIM_FIELDS, "created_at", "updated_at")
 PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", *RATE_COLUMNS, "updated_at")
 _UPDATE_READ = PURCHASE_UPDATE_COLUMNS[: -len(RATE_COLUMNS) - 1]  # what an update takes from the stored row
+WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")
 
 
 def rate_columns(rate, values: tuple) -> tuple:
@@ -65,9 +66,6 @@ def rate_columns(rate, values: tuple) -> tuple:
     if rate is None:
         return (None, None, None)
     return (rate, RateSource.MANUAL.value, product_cents(values[_PRICE], rate))
-
-
-WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")
 
 
 def chunked(items: Iterable, size: int) -> Iterator[list]:
