@@ -19,6 +19,7 @@ from households import services as households
 from households.choices import Role
 from households.models import Membership
 from households.scoping import scope_for
+from purchases import conversion
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import clock, data_versions
@@ -54,7 +55,14 @@ PRODUCTS = [
     ("Desk Lamp", None, (19, 59), None),
     ("Coffee Beans 1kg", None, (14, 32), None),
 ]
-CURRENCIES = ["USD", "USD", "USD", "USD", "EUR"]
+# Most purchases in the household's home currency, some bought abroad or online: the dashboard then shows a total
+# converted to the home currency (API.md § Currencies).
+HOME_SHARE = 4  # in 6
+FOREIGN_CURRENCIES = ("EUR", "GBP", "USD")  # the first two that are not the home currency
+
+
+def demo_currencies(home: str) -> list[str]:
+    return [home] * HOME_SHARE + [code for code in FOREIGN_CURRENCIES if code != home][:2]
 
 
 @dataclass
@@ -108,9 +116,11 @@ def demo_viewer_ensure(*, owner, username: str = DEMO_VIEWER_USERNAME, password:
     return user, created
 
 
-def _demo_purchase(rng: random.Random, *, user, household_id, today, months: int, retailers, brands) -> tuple:
-    """One random purchase of the household, added by `user`, within the last `months` months, and its warranty or
-    None (unsaved). The
+def _demo_purchase(
+    rng: random.Random, *, user, household_id, today, months: int, retailers, brands, currencies
+) -> tuple:
+    """One random purchase of the household, added by `user`, within the last `months` months, in one of
+    `currencies`, and its warranty or None (unsaved; its conversion is set in bulk afterwards). The
     order of the `rng` calls is what makes a seeded run repeat itself: keep it."""
     name, brand_name, (low, high), warranty_months = rng.choice(PRODUCTS)
     purchase_date = today - datetime.timedelta(days=rng.randint(0, months * 30))
@@ -119,7 +129,7 @@ def _demo_purchase(rng: random.Random, *, user, household_id, today, months: int
         created_by=user,
         product_name=name,
         price=Decimal(rng.randint(low * 100, high * 100)) / 100,
-        currency_code=rng.choice(CURRENCIES),
+        currency_code=rng.choice(currencies),
         retailer=rng.choice(retailers) if retailers and rng.random() < 0.9 else None,
         brand=brands.get(brand_name) if brand_name else None,
         status=PurchaseStatus.RECEIVED
@@ -149,6 +159,39 @@ def _demo_warranty(rng: random.Random, *, purchase, months: int, provider: str):
     )
 
 
+def _demo_purchases_create(user, household_id, *, count: int, rng: random.Random, months: int, progress) -> None:
+    """`count` random purchases of the household (and their warranties), in bulk, then their conversion."""
+    today = clock.today()
+    retailers = list(Retailer.objects.order_by("name"))
+    brands = {brand.name: brand for brand in Brand.objects.all()}
+    home = conversion.home_currency_of(household_id)
+    currencies = demo_currencies(home)
+    new_purchases, new_warranties = [], []
+    for index in range(count):
+        purchase, warranty = _demo_purchase(
+            rng,
+            user=user,
+            household_id=household_id,
+            today=today,
+            months=months,
+            retailers=retailers,
+            brands=brands,
+            currencies=currencies,
+        )
+        new_purchases.append(purchase)
+        if warranty is not None:
+            new_warranties.append(warranty)
+        if progress and (index + 1) % 1000 == 0:
+            progress(index + 1, count)
+    Purchase.objects.bulk_create(new_purchases, batch_size=1000)
+    Warranty.objects.bulk_create(new_warranties, batch_size=1000)
+    # Their rates (the reference rate of each purchase day; none after the last publication day stored), sources and
+    # home prices, in bulk: one UPDATE per currency and one for the home prices. The whole household: reconvert's rows
+    # must not be chosen by a column it sets (such as exchange_rate).
+    conversion.reconvert(Purchase.objects.in_household(household_id), home_currency=home)
+    data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
+
+
 @transaction.atomic
 def demo_data_create(
     *,
@@ -166,7 +209,8 @@ def demo_data_create(
     (default: a random one, in the result).
 
     With `seed`, the generated data is the same every time. Dates spread over the last `months` months;
-    about 60% of the purchases get a warranty.
+    about 60% of the purchases get a warranty; about a third are in two currencies other than the household's home
+    currency (EUR and GBP when it is USD), converted at the ECB reference rate of their day.
     """
     user, key, user_created = demo_user_ensure(username=username, password=password)
     viewer_password = viewer_password or secrets.token_urlsafe(12)
@@ -174,24 +218,10 @@ def demo_data_create(
     household_id = scope_for(user).household_id
     existing = Purchase.objects.in_household(household_id).count()
     missing = max(0, purchases - existing)
-    rng = random.Random(seed)
-    today = clock.today()
-    retailers = list(Retailer.objects.order_by("name"))
-    brands = {brand.name: brand for brand in Brand.objects.all()}
-    new_purchases, new_warranties = [], []
-    for index in range(missing):
-        purchase, warranty = _demo_purchase(
-            rng, user=user, household_id=household_id, today=today, months=months, retailers=retailers, brands=brands
-        )
-        new_purchases.append(purchase)
-        if warranty is not None:
-            new_warranties.append(warranty)
-        if progress and (index + 1) % 1000 == 0:
-            progress(index + 1, missing)
-    Purchase.objects.bulk_create(new_purchases, batch_size=1000)
-    Warranty.objects.bulk_create(new_warranties, batch_size=1000)
     if missing:
-        data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
+        _demo_purchases_create(
+            user, household_id, count=missing, rng=random.Random(seed), months=months, progress=progress
+        )
     return DemoResult(
         username=username,
         password=password,

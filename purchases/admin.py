@@ -4,6 +4,8 @@ the import/export buttons (transfer/admin.py)."""
 
 from django.contrib import admin
 
+from purchases import conversion
+from purchases.choices import RateSource
 from purchases.models import Purchase
 from spends import data_versions
 from spends.admin_mixins import DataVersionAdminMixin
@@ -16,6 +18,7 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
         "product_name",
         "price",
         "currency_code",
+        "home_price",
         "retailer",
         "brand",
         "status",
@@ -32,12 +35,21 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["retailer", "brand"]
     date_hierarchy = "purchase_date"
     ordering = ["-purchase_date", "-created_at"]
-    readonly_fields = ["id", "created_at", "updated_at"]
+    # The conversion (API.md § Currencies) is the app's to set: shown, never edited here (save_model).
+    readonly_fields = ["id", "exchange_rate", "rate_source", "home_price", "created_at", "updated_at"]
     list_per_page = 100
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.in_household(request_scope(request).household_id)
+
+    def save_model(self, request, obj, form, change):
+        """The conversion follows the edit, as on every write (purchases.conversion): the reference rate of the
+        purchase day, or a MANUAL rate kept unless the currency or the household changed; the home price."""
+        if obj.rate_source == RateSource.MANUAL and {"currency_code", "household"} & set(form.changed_data):
+            conversion.manual_rate_set(obj, None)
+        conversion.complete(obj)
+        super().save_model(request, obj, form, change)
 
     def data_version_scopes(self, queryset) -> set[str]:
         households = queryset.order_by().values_list("household_id", flat=True).distinct()

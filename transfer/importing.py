@@ -18,9 +18,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from households.selectors import member_ids_by_username
+from purchases import conversion
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
-from transfer import coverages
+from transfer import converting, coverages
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Lines, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import Item, RowValidator
@@ -53,6 +54,8 @@ CURRENT_LOOKUPS = {
     "brand_id": "brand_id",
     "warranty_id": "warranty__id",
     **{f"warranty.{name}": f"warranty__{name}" for name in WARRANTY_FIELDS},
+    "exchange_rate": "exchange_rate",
+    "rate_source": "rate_source",
 }
 CURRENT_INDEX = {name: index for index, name in enumerate(CURRENT_LOOKUPS)}
 PLAIN_INDEX = {name: index for index, name in enumerate(PLAIN_FIELDS)}
@@ -132,6 +135,7 @@ class _Importer:
         items = RowValidator(self.progress, group_by_id=self.group_by_id).items(rows)
         self._resolve_catalog(items)
         self._refuse_repeated_ids(items)
+        converting.home_rate_errors(items, PLAIN_INDEX["currency_code"], conversion.home_currency_of(self.household_id))
         if self._refused(items):
             return items, True
         if self.dry_run:
@@ -244,6 +248,7 @@ class _Importer:
             self.stored_coverages.update(coverages.stored_coverages(chunk))
         for item in valid:
             item.current = item.changes = item.warranty_change = None
+            item.rate = item.file_rate
             if item.duplicate_of is not None and updating and item.duplicate_of not in current:
                 item.duplicate_of = None  # deleted meanwhile (PostgreSQL; SQLite is locked): the row is new
             if item.duplicate_of is None:
@@ -281,6 +286,9 @@ class _Importer:
                     changes[name] = ref
             elif current[CURRENT_INDEX[name]] != item.values[PLAIN_INDEX[name]]:
                 changes[name] = item.values[PLAIN_INDEX[name]]
+        converting.update_rate(
+            item, current[CURRENT_INDEX["exchange_rate"]], current[CURRENT_INDEX["rate_source"]], changes
+        )
         item.changes = changes or None
         if item.coverages is not None:
             stored = self.stored_coverages[item.duplicate_of]
@@ -367,6 +375,7 @@ class _Importer:
         updated = [item for item in items if item.action == "update" and not item.errors]
         write.update(updated, CURRENT_INDEX)
         if new or updated:
+            converting.convert_written(self.household_id, write.now)
             # The household's data version, in this write's transaction: every process's analytics see the import.
             data_versions.bump(data_versions.household_scope(self.household_id))
         self.written_at = write.now

@@ -15,6 +15,7 @@ from purchases import representation
 from purchases.validation import PURCHASE_FIELDS, return_window
 from spends.fields import ObjectField
 from transfer import coverages
+from transfer.converting import manual_rate
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
 
@@ -48,6 +49,8 @@ class Item:
     retailer: tuple | None = None  # None | ("id", uuid) | ("name", validated name)
     brand: tuple | None = None
     creator: str | None = None  # the file's created_by (a username), recorded for a new row when it names a member
+    file_rate: object = None  # the file's MANUAL exchange rate (manual_rate); None: from the reference rates
+    rate: object = None  # decided by the import: the MANUAL rate the written row has (the file's, or a kept one)
     duplicate_of: uuid.UUID | None = None
     action: str = "invalid"  # new | update | skip | invalid
     current: tuple | None = None  # the duplicate's stored values (importing.CURRENT_LOOKUPS), when it may be updated
@@ -154,6 +157,8 @@ class RowValidator:
             return_window(values)
         except ValidationError as exc:
             errors.extend(flatten(exc.detail))
+        if not errors:
+            item.file_rate = manual_rate(obj, present, values.get("exchange_rate"), errors)
         if errors:
             item.errors = errors
         else:

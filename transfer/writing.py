@@ -15,8 +15,10 @@ from django.db import connection, connections
 from django.db.models import CharField, DecimalField, TextField
 from django.utils import timezone
 
+from purchases.choices import RateSource
 from purchases.models import Purchase
 from spends import db_driver
+from spends.money_sql import product_cents
 from transfer.coverages import CLAIM_FIELDS, WARRANTY_FIELDS
 from transfer.reading import CATALOG_MODELS
 from warranties.models import Claim, Warranty
@@ -35,6 +37,10 @@ PLAIN_FIELDS = (
     "return_by",
     "returned_on",
 )
+# A purchase's conversion (purchases.conversion): written by the import for a MANUAL rate (rate_columns), else left
+# NULL for the bulk re-conversion that follows the write in the same transaction (importing._Importer._write).
+RATE_COLUMNS = ("exchange_rate", "rate_source", "home_price")
+_PRICE = PLAIN_FIELDS.index("price")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
 PURCHASE_COLUMNS = (
     "id",
@@ -43,13 +49,23 @@ PURCHASE_COLUMNS = (
     *PLAIN_FIELDS,
     "retailer_id",
     "brand_id",
+    *RATE_COLUMNS,
     "created_at",
     "updated_at",
 )
 WARRANTY_COLUMNS = ("id", "purchase_id", "created_by_id", *WARRANTY_FIELDS, "created_at", "updated_at")
 CLAIM_COLUMNS = ("id", "warranty_id", "created_by_id", *CLAIM_FIELDS, "created_at", "updated_at")
-PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", "updated_at")
+PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", *RATE_COLUMNS, "updated_at")
+_UPDATE_READ = PURCHASE_UPDATE_COLUMNS[: -len(RATE_COLUMNS) - 1]  # what an update takes from the stored row
 WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")
+
+
+def rate_columns(rate, values: tuple) -> tuple:
+    """RATE_COLUMNS' values of a row of PLAIN_FIELDS' `values`: a MANUAL `rate` with its home price (half-even
+    cents, as purchases.conversion computes it), or NULLs that the import's re-conversion fills."""
+    if rate is None:
+        return (None, None, None)
+    return (rate, RateSource.MANUAL.value, product_cents(values[_PRICE], rate))
 
 
 def chunked(items: Iterable, size: int) -> Iterator[list]:
@@ -216,7 +232,17 @@ class ImportWrite:
         household_id, now, fk = self.household_id, self.now, self.fk
         by = [self.members.get(item.creator, self.created_by_id) for item in items]
         purchases = (
-            (pk, household_id, who, *item.values, fk("retailer", item.retailer), fk("brand", item.brand), now, now)
+            (
+                pk,
+                household_id,
+                who,
+                *item.values,
+                fk("retailer", item.retailer),
+                fk("brand", item.brand),
+                *rate_columns(item.rate, item.values),
+                now,
+                now,
+            )
             for item, pk, who in zip(reversed(items), reversed(ids), reversed(by), strict=True)
         )
         total = len(items)
@@ -250,13 +276,15 @@ class ImportWrite:
         purchases, gone, new, changed, replaced = [], [], [], [], []
         for item in items:
             if item.changes:
-                row = {name: item.current[current_index[name]] for name in PURCHASE_UPDATE_COLUMNS[:-1]}
+                row = {name: item.current[current_index[name]] for name in _UPDATE_READ}
                 for name, value in item.changes.items():
                     if name in CATALOG_MODELS:
                         row[f"{name}_id"] = self.fk(name, value)
-                    else:
+                    elif name in row:
                         row[name] = value
-                purchases.append((*row.values(), self.now, item.duplicate_of))
+                plain = tuple(row[name] for name in PLAIN_FIELDS)
+                rates = rate_columns(item.rate, plain)  # the importer decided item.rate (its _diff)
+                purchases.append((*row.values(), *rates, self.now, item.duplicate_of))
             if item.warranty_change:
                 how, values = item.warranty_change
                 warranty_id = item.current[current_index["warranty_id"]]

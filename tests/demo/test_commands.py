@@ -158,3 +158,28 @@ def test_seed_data_brings_an_existing_viewer_account_into_the_demo_household(set
 def test_seed_data_refuses_the_same_name_for_both_logins():
     with pytest.raises(CommandError, match="must differ"):
         call_command("seed_data", "--viewer-username", "demo")
+
+
+def test_seed_data_buys_in_three_currencies_converted_at_the_reference_rate_of_their_day(shipped_rates):
+    from purchases.choices import RateSource
+    from rates.selectors import last_publication_day, rate_on
+    from spends.money_sql import product_cents
+
+    call_command("seed_data", "--purchases", "120", "--seed", "5")
+    purchases = list(Purchase.objects.all())
+    assert {purchase.currency_code for purchase in purchases} == {"USD", "EUR", "GBP"}  # USD: DEFAULT_CURRENCY
+    last = last_publication_day()
+    converted = 0
+    for purchase in purchases:
+        if purchase.currency_code == "USD":
+            assert (purchase.exchange_rate, purchase.rate_source, purchase.home_price) == (1, None, purchase.price)
+            continue
+        expected, _day = rate_on(currency=purchase.currency_code, home_currency="USD", day=purchase.purchase_date)
+        assert purchase.exchange_rate == expected
+        if expected is None:  # after the last publication day stored (the shipped history ends there)
+            assert purchase.purchase_date > last and (purchase.rate_source, purchase.home_price) == (None, None)
+        else:
+            assert purchase.rate_source == RateSource.ECB
+            assert purchase.home_price == product_cents(purchase.price, expected)
+            converted += 1
+    assert converted >= 20

@@ -9,14 +9,16 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from purchases import conversion
 from purchases.choices import PurchaseStatus
-from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory
+from purchases.models import Purchase
+from tests.factories import BrandFactory, PurchaseFactory, RetailerFactory, WarrantyFactory, household_of
 from warranties.choices import WarrantyStatus, WarrantyType
 
 HEADER = (
     "id,product_name,price,currency_code,retailer,brand,status,purchase_date,notes,warranty_start,warranty_end,"
     "warranty_type,warranty_status,warranty_provider,warranty_notes,created_by,created_at,updated_at,return_by,returned_on,"
-    "warranty_cost,warranty_reference"
+    "warranty_cost,warranty_reference,exchange_rate,rate_source,home_price"
 )
 TIMESTAMP_KEYS = {"id", "purchase_id", "created_at", "updated_at", "exported_at"}
 
@@ -74,8 +76,15 @@ def csv_text(*rows: str, header: str = HEADER) -> str:
     return "\r\n".join([header, *rows]) + "\r\n"
 
 
+def converted(household_id) -> None:
+    """The household's purchases with their conversion (rate, source, home price), as every write of the app sets it:
+    the factories save the model directly and leave it null, which an import (it computes rates) would not give back."""
+    purchases = Purchase.objects.filter(household_id=household_id)
+    conversion.reconvert(purchases, home_currency=conversion.home_currency_of(household_id))
+
+
 @pytest.fixture
-def rich_data(owner, other_user):
+def rich_data(owner, other_user, shipped_rates):
     """An owner's purchases exercising every column: catalog, warranties of each kind, tricky text, same dates."""
     apple = RetailerFactory(name="Fruit Shop", url="https://fruit.example.com")
     muller = RetailerFactory(name="Müller Markt")
@@ -145,4 +154,5 @@ def rich_data(owner, other_user):
     )
     # Someone else's data, which no export of the owner's may show.
     PurchaseFactory(owner=other_user, product_name="Not yours", retailer=RetailerFactory(name="Other Shop"))
+    converted(household_of(owner))
     return purchases

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from tests.factories import PurchaseFactory, WarrantyFactory, household_of
-from tests.transfer.conftest import csv_rows, csv_text, export_csv, export_json, import_file
+from tests.transfer.conftest import converted, csv_rows, csv_text, export_csv, export_json, import_file
 from transfer import exporting
 from transfer import services as transfer
 from transfer.resources import PurchaseResource
@@ -69,6 +69,7 @@ def coverages(owner):
     )
     WarrantyFactory(purchase=returned)
     PurchaseFactory(owner=owner, product_name="Cable", purchase_date=datetime.date(2025, 3, 1))
+    converted(household_of(owner))
     return fridge
 
 
@@ -110,7 +111,8 @@ def test_csv_is_one_row_per_coverage_and_round_trips(owner_client, other_client,
     # The chosen warranty first, then the others in the purchase object's order; cost and reference last.
     assert [row["warranty_type"] for row in fridge] == ["LIFETIME", "LIMITED", "EXTENDED"]
     assert (fridge[2]["warranty_cost"], fridge[2]["warranty_reference"]) == ("49.90", "POL-7")
-    assert list(rows[0])[-4:] == ["return_by", "returned_on", "warranty_cost", "warranty_reference"]
+    assert list(rows[0])[-7:-3] == ["return_by", "returned_on", "warranty_cost", "warranty_reference"]
+    assert list(rows[0])[-3:] == ["exchange_rate", "rate_source", "home_price"]  # #22, last of all
     cable = next(row for row in rows if row["product_name"] == "Cable")
     assert cable["warranty_start"] == cable["warranty_type"] == ""
 

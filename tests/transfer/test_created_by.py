@@ -14,7 +14,7 @@ from households.models import Household
 from purchases import selectors
 from purchases.models import Purchase
 from tests.factories import PurchaseFactory, WarrantyFactory, household_of, member
-from tests.transfer.conftest import csv_rows, without_regenerated
+from tests.transfer.conftest import converted, csv_rows, without_regenerated
 from transfer import services as transfer
 from warranties.models import Warranty
 
@@ -121,6 +121,7 @@ def test_round_trip_within_the_household_keeps_who_added_each_purchase(home, own
     PurchaseFactory(
         household=home, created_by=partner, product_name="Partner's", purchase_date=datetime.date(2025, 1, 1)
     )
+    converted(home.pk)
     original = _export(kind, home.pk)
     Purchase.objects.filter(household=home).delete()
     source = {"document": transfer.parse_json(original.encode())} if kind == "json" else {}

@@ -235,7 +235,8 @@ class ExportCsvView(ScopedViewMixin, GenericAPIView):
         tags=TAGS,
         summary="Export the caller's household's purchases as CSV (download)",
         description="Streamed, UTF-8 with BOM, the header of API.md followed (version 2) by return_by, returned_on, "
-        "warranty_cost, warranty_reference. One row per coverage: a purchase with several warranties is written as "
+        "warranty_cost, warranty_reference, then (#22) exchange_rate, rate_source, home_price. One row per coverage: "
+        "a purchase with several warranties is written as "
         "several rows repeating the purchase's columns and id, its chosen warranty's row first, the others by "
         "warranty_end (LIFETIME last); a purchase without warranty is one row with empty warranty columns. Claims are "
         "in the JSON export only. Takes the filters and ordering of GET /api/purchases. Cells starting with = + - @ "
@@ -302,6 +303,17 @@ class ImportView(ScopedViewMixin, APIView):
         return Response(report)
 
 
+RATES_ON_IMPORT = (
+    "Currencies (#22): a row's exchange_rate is kept as a MANUAL rate when its rate_source is MANUAL, or when the "
+    "file has an exchange_rate and no rate_source column or key at all (a file made by hand); any other rate (ECB, "
+    "empty) is worked out again from the reference rates for the household's home currency, never taken from the "
+    "file. home_price is always computed (never read). An update that changes price, currency or date converts "
+    "again; one from a file without rate columns keeps a MANUAL rate unless the currency changes. Row errors: a "
+    "rate_source other than ECB, MANUAL or empty; MANUAL without exchange_rate; a MANUAL rate other than 1 in the "
+    "home currency."
+)
+
+
 def _import_schema(summary: str, description: str, body_type: str, body_schema):
     """The schema of one import endpoint: `body_type` is the raw request body it accepts besides multipart."""
     return extend_schema_view(
@@ -325,7 +337,7 @@ def _import_schema(summary: str, description: str, body_type: str, body_schema):
     "(claims are JSON-only: an updated purchase whose coverages change loses its claims). Version 1 (no return_by "
     "column, one row per purchase): the warranty columns create or update the purchase's chosen warranty, and its "
     "other coverages stay (and its stored cost and reference, unless the row gives them); a row with them all "
-    "empty deletes it. warranty_cost and warranty_reference are read in both.",
+    "empty deletes it. warranty_cost and warranty_reference are read in both. " + RATES_ON_IMPORT,
     "text/csv",
     OpenApiTypes.STR,
 )
@@ -344,7 +356,8 @@ class ImportCsvView(ImportView):
     "loses the coverages and claims it had unless they are the same; its `warranty` is ignored. Version 1: "
     "`warranty` is a new purchase's only coverage, and an update changes only the purchase's chosen warranty. "
     "Purchases are matched to catalog entries by retailer_name/brand_name; ids, timestamps, attachment_count, "
-    "claim_count and days_remaining are not imported (new ids are made); a claim's previous_warranty_end is.",
+    "claim_count and days_remaining are not imported (new ids are made); a claim's previous_warranty_end is. "
+    + RATES_ON_IMPORT,
     "application/json",
     ExportDocumentSerializer,
 )
