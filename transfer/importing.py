@@ -474,7 +474,7 @@ def purchases_import_detailed(
     if table is not None:
         source, rows = table, csv_rows(table)
         # In version 2 a row is one of its purchase's `warranties`: its errors name the row's warranty columns.
-        field_name = _csv_column_of_coverage if grouped else PurchaseResource.column_for_path
+        field_name = PurchaseResource.column_for_coverage_path if grouped else PurchaseResource.column_for_path
     else:
         source = JsonRows(document)
         rows, field_name = iter(source), lambda path: path  # JSON reports name the object's own paths
@@ -490,13 +490,6 @@ def purchases_import_detailed(
     )
     items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
     return importer.outcome(items, refused, list(source.warnings), field_name, keep_rows)
-
-
-def _csv_column_of_coverage(path: str | None) -> str | None:
-    """The column of an error's path in a version-2 CSV ("warranties.0.warranty_end" → "warranty_end")."""
-    if path and path.startswith("warranties."):
-        path = "warranty." + path.split(".", 2)[-1] if path.count(".") >= 2 else "warranty"
-    return PurchaseResource.column_for_path(path)
 
 
 def purchases_import(**kwargs) -> dict:

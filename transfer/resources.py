@@ -111,6 +111,13 @@ class _PurchaseColumns(resources.ModelResource):
         return path
 
     @classmethod
+    def column_for_coverage_path(cls, path: str | None) -> str | None:
+        """The column of an error's path in a version-2 CSV ("warranties.0.warranty_end" → "warranty_end")."""
+        if path and path.startswith("warranties."):
+            path = "warranty." + path.split(".", 2)[-1] if path.count(".") >= 2 else "warranty"
+        return cls.column_for_path(path)
+
+    @classmethod
     def row_to_object(cls, row: Mapping[str, object], headers: Iterable[str]) -> tuple[dict, set[str]]:
         """A CSV row (column → cell) as the API's purchase object, and the top-level keys the file provides.
 
