@@ -11,7 +11,7 @@ The rules, in one place:
 - home price = price × rate, rounded half-even to cents (spends.money_sql, the same in SQL and in Python).
 
 Single writes convert in Python (`complete`); a household's home-currency change and the import convert in bulk
-(`reconvert`), one UPDATE per purchase currency plus one for the home prices, never one per row.
+(`reconvert`), one UPDATE per purchase currency, never one per row.
 """
 
 from decimal import Decimal
@@ -27,8 +27,9 @@ from spends.money_sql import HomePrice, product_cents
 
 ONE = Decimal("1")
 RATE_FIELD = DecimalField(max_digits=EXCHANGE_RATE_MAX_DIGITS, decimal_places=EXCHANGE_RATE_DECIMAL_PLACES)
-# Days per UPDATE's CASE (two parameters each): far below both engines' limits on parameters per statement. A
-# household buying in one currency on more than this many different days (five years of every day) takes two.
+# Days per UPDATE (five parameters each: the rate's CASE, the home price's, the source's list): 10,000 parameters,
+# far below both engines' limits per statement. A household buying in one currency on more than this many different
+# days (five years of every day) takes two.
 DAYS_PER_STATEMENT = 2000
 HOME_RATE_NOT_ONE = "A purchase in the home currency ({home}) has the exchange rate 1; leave it out or send 1."
 
@@ -64,8 +65,9 @@ def complete(purchase: Purchase, *, home_currency: str | None = None) -> None:
 
 def reconvert(rows: QuerySet, *, home_currency: str) -> None:
     """Re-convert every purchase of `rows` (one household's, or any subset of it) whose rate is not MANUAL to
-    `home_currency`: one UPDATE per currency for the rates (CASE over the purchase days, DAYS_PER_STATEMENT at a
-    time), then one for the sources and home prices of them all. `rows` may be of a migration's historical model."""
+    `home_currency`: one UPDATE per currency (DAYS_PER_STATEMENT purchase days at a time), which sets the rate, the
+    source and the home price together, so `rows` may be filtered on any of them. `rows` may be of a migration's
+    historical model."""
     rows = rows.exclude(rate_source=RateSource.MANUAL)
     currencies = sorted(set(rows.order_by().values_list("currency_code", flat=True).distinct()))
     for currency in currencies:
@@ -76,26 +78,24 @@ def reconvert(rows: QuerySet, *, home_currency: str) -> None:
         days = sorted(set(of_currency.order_by().values_list("purchase_date", flat=True).distinct()))
         for start in range(0, len(days), DAYS_PER_STATEMENT):
             _rates_update(of_currency, currency, home_currency, days[start : start + DAYS_PER_STATEMENT])
-    others = rows.exclude(currency_code=home_currency)
-    if currencies and set(currencies) != {home_currency}:
-        others.update(
-            rate_source=Case(When(exchange_rate__isnull=True, then=Value(None)), default=Value(RateSource.ECB.value)),
-            home_price=HomePrice(F("price"), F("exchange_rate")),
-        )
 
 
 def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list) -> None:
-    """One UPDATE: the rate of each of `days` on the rows of those days (NULL where none is known)."""
+    """One UPDATE: the rate of each of `days` on the rows of those days, its source and the home price (all NULL
+    where no rate is known)."""
     found = rates_for(currencies=[currency], home_currency=home_currency, days=days)
-    whens = [
-        When(purchase_date=day, then=Value(rate, output_field=RATE_FIELD))
-        for day in days
-        if (rate := found[(currency, day)][0]) is not None
-    ]
-    rate = Case(*whens, default=None, output_field=RATE_FIELD) if whens else Value(None, output_field=RATE_FIELD)
-    # The source and the home price follow in reconvert's last UPDATE; until then both are NULL (the constraints:
-    # neither without a rate).
-    rows.filter(purchase_date__range=(days[0], days[-1])).update(exchange_rate=rate, rate_source=None, home_price=None)
+    known = {day: rate for day in days if (rate := found[(currency, day)][0]) is not None}
+    rows = rows.filter(purchase_date__range=(days[0], days[-1]))
+    if not known:
+        rows.update(exchange_rate=None, rate_source=None, home_price=None)
+        return
+    rate = Case(
+        *(When(purchase_date=day, then=Value(value, output_field=RATE_FIELD)) for day, value in known.items()),
+        default=None,
+        output_field=RATE_FIELD,
+    )
+    source = Case(When(purchase_date__in=list(known), then=Value(RateSource.ECB.value)), default=None)
+    rows.update(exchange_rate=rate, rate_source=source, home_price=HomePrice(F("price"), rate))
 
 
 def household_reconvert(*, household_id, home_currency: str) -> None:

@@ -104,8 +104,9 @@ class Purchase(models.Model):
                 condition=models.Q(return_by__isnull=True) | models.Q(return_by__gte=models.F("purchase_date")),
                 name="purchases_purchase_return_by_after_purchase",
             ),
-            # Neither a home price nor a source without a rate (a rate without a home price exists only inside the
-            # bulk re-conversion's transaction: purchases.conversion.reconvert); rates are positive.
+            # Neither a home price nor a source without a rate; rates are positive. (A rate always has its home price
+            # too, which purchases.conversion sets in the same statement; not a constraint, to keep the first bulk
+            # conversion's migration simple.)
             models.CheckConstraint(
                 condition=models.Q(home_price__isnull=True, exchange_rate__isnull=True) | models.Q(exchange_rate__gt=0),
                 name="purchases_purchase_home_price_needs_rate",

@@ -4,10 +4,11 @@ price × rate, rounded half-even to 2 decimals at the end).
 PostgreSQL's numeric is exact, but its round() goes half away from zero. SQLite keeps decimals as 8-byte floats, so
 `price * rate` and SUM() there are binary approximations, and a total could round the other way at a half cent. So:
 
-- `HomePrice(price, rate)`, for UPDATEs: price × rate rounded half-even to cents. PostgreSQL: exact numeric with the
-  half-even tie handled in SQL. SQLite: the function `spends_cents`, registered on every connection, computes it in
-  Python's Decimal from the stored values (a float of at most 15 significant digits gives back its decimal exactly
-  through repr(); prices have at most 10 digits and rates at most 10 significant ones).
+- `HomePrice(price, rate)`, for UPDATEs: price × rate rounded half-even to cents, by the function `spends_cents`.
+  PostgreSQL: a SQL function (spends' migration 0004), exact numeric with the half-even tie handled in SQL. SQLite:
+  registered on every connection, it computes it in Python's Decimal from the stored values (a float of at most 15
+  significant digits gives back its decimal exactly through repr(); prices have at most 10 digits and rates at most
+  10 significant ones).
 - `ProductSum(price, rate)`, an aggregate: the exact SUM(price × rate), unrounded (PostgreSQL: numeric; SQLite: the
   aggregate `spends_product_sum`, in Decimal, handed back as text). `half_even_cents()` rounds it at the end.
 
@@ -69,25 +70,12 @@ def install_sqlite_money_functions(sender, connection, **kwargs):
 
 
 class HomePrice(models.Func):
-    """price × rate rounded half-even to cents, computed by the database; NULL when either is NULL."""
+    """price × rate rounded half-even to cents, computed by the database; NULL when either is NULL. The function
+    `spends_cents` is created by spends' migration 0004 on PostgreSQL and registered on every SQLite connection."""
 
+    function = "spends_cents"
     arity = 2
     output_field = models.DecimalField(max_digits=24, decimal_places=2)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        price, rate = (compiler.compile(expression) for expression in self.source_expressions)
-        product = f"({price[0]} * {rate[0]})"
-        hundredths = f"({product} * 100)"
-        sql = (
-            f"CASE WHEN {hundredths} - floor({hundredths}) = 0.5 AND mod(floor({hundredths}), 2) = 0 "
-            f"THEN floor({hundredths}) / 100 ELSE round({product}, 2) END"
-        )
-        # The product appears five times; its parameters with it.
-        return sql, (*price[1], *rate[1]) * 5
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        price, rate = (compiler.compile(expression) for expression in self.source_expressions)
-        return f"spends_cents({price[0]}, {rate[0]})", (*price[1], *rate[1])
 
 
 class _ExactNumber(models.Field):

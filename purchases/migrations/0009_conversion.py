@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
         ('catalog', '0002_seed_default_catalog'),
         ('households', '0004_home_currency'),
         ('rates', '0002_load_shipped_ecb_history'),
+        ('spends', '0004_money_functions'),
         ('purchases', '0008_return_windows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -191,8 +191,8 @@ def test_changing_the_home_currency_converts_every_non_manual_purchase_in_one_st
     with CaptureQueriesContext(connection) as queries:
         _set_home(owner_client, "EUR")
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "purchases_purchase"')]
-    # GBP, USD, VND (no rate: one UPDATE sets NULL), EUR (now home: rate 1), then the sources and home prices.
-    assert len(updates) == 5
+    # GBP, USD, VND (no rate: one UPDATE sets NULL), EUR (now home: rate 1): rate, source and home price together.
+    assert len(updates) == 4
 
     def conversion(pk):
         row = Purchase.objects.get(pk=pk)

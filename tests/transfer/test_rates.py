@@ -171,7 +171,7 @@ def test_a_bad_rate_is_the_rows_error_and_nothing_is_written(owner, owner_client
     content = csv_text("Fine,1.00,EUR,2024-03-15,,", f"Bad,1.00,EUR,2024-03-15,{cells}", header=RATE_HEADER)
     response = import_file(owner_client, "csv", content)
     assert response.status_code == 400, response.json()
-    assert response.json()["errors"] == [{"row": 2, "field": field, "message": message}]
+    assert response.json()["errors"] == [{"row": 2, "line": 3, "field": field, "message": message}]
     assert conversions(owner) == {}
 
 
@@ -182,6 +182,7 @@ def test_a_manual_rate_in_the_home_currency_must_be_one(owner, owner_client):
     assert response.json()["errors"] == [
         {
             "row": 1,
+            "line": 2,
             "field": "exchange_rate",
             "message": "A purchase in the home currency (USD) has the exchange rate 1; leave it out or send 1.",
         }
@@ -293,7 +294,7 @@ def _import_queries(user, rows: list[str]) -> list[str]:
 
 
 def test_the_conversion_is_a_fixed_number_of_statements_whatever_the_rows(owner, other_user):
-    """One UPDATE per currency (the home currency's included) and one for the sources and home prices, and the reads
+    """One UPDATE per currency (the home currency's included; rate, source and home price together), and the reads
     of the home currency, the currencies, each currency's days and its reference rates: never a query per row."""
     few = ["A,1.00,EUR,2024-03-15", "B,2.00,GBP,2024-03-18", "C,3.00,USD,2024-03-19"]
     days = [datetime.date(2024, 1, 1) + datetime.timedelta(days=n) for n in range(150)]
@@ -302,5 +303,5 @@ def test_the_conversion_is_a_fixed_number_of_statements_whatever_the_rows(owner,
     assert len(small) == len(big)
     updates = [sql for sql in big if sql.startswith('UPDATE "purchases_purchase" SET "exchange_rate"')]
     assert len(updates) == 3  # EUR, GBP, USD (the home currency: rate 1)
-    assert len([sql for sql in big if 'SET "rate_source"' in sql]) == 1  # the sources and home prices
+    assert all('"home_price"' in sql for sql in updates)
     assert conversions(other_user)["N1"][1] == RateSource.ECB
