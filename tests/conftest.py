@@ -88,7 +88,7 @@ def anon_client():
 
 # --- real browser -------------------------------------------------------------------------------------------------
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # the repository's (ignored by git)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
