@@ -6,6 +6,7 @@ pytest-django's live server; they are skipped, with the reason printed, when /us
 One Chromium serves the whole run (a second sync Playwright cannot start in the same thread).
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -134,7 +135,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, transactional_db):
+    # `transactional_db` first: the page closes before the database is flushed, never while the live server still
+    # answers its requests (a flush's TRUNCATE then deadlocked with a request's transaction on PostgreSQL).
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -144,8 +147,17 @@ def page(browser, live_server):
     page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.base_url = live_server.url
     yield page
+    _settle(page)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _settle(page) -> None:
+    """Let the page's requests finish (at most a few seconds: a screen that polls never goes idle)."""
+    from playwright.sync_api import Error
+
+    with contextlib.suppress(Error):
+        page.wait_for_load_state("networkidle", timeout=3_000)
 
 
 @pytest.fixture
