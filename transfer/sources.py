@@ -20,7 +20,7 @@ import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from transfer.reading import CsvTable, ImportFileError, _lines, _records
+from transfer.reading import CsvTable, ImportFileError, RowProblem, _lines, _records
 
 # Our CSV columns a translated row fills, in this order.
 OUR_COLUMNS = (
@@ -263,11 +263,11 @@ def _unmapped_warnings(headers: list[str], source: Source) -> list[dict]:
 
 def _rows(records: Iterator[list], headers: list[str], source: Source, warnings: list) -> Iterator[list]:
     """Our CSV's rows, one per source record (so row numbers and lines stay the file's); row warnings go to
-    `warnings` as the rows are read. A ragged record stays ragged: the importer says so for its row."""
+    `warnings` as the rows are read. A record whose cells do not match the header is that row's error."""
     roles = [source.columns.get(header.strip().casefold()) for header in headers]
     for number, cells in enumerate(records, 1):
         if len(cells) != len(headers):
-            yield cells
+            yield RowProblem(f"The row has {len(cells)} cells but the header has {len(headers)} columns.")
             continue
         values: dict = {}
         for role, cell in zip(roles, cells, strict=True):

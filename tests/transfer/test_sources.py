@@ -124,11 +124,13 @@ def test_bad_rows_are_errors_with_their_lines_and_their_columns(owner_client, ow
         WARRACKER_ROWS[0],
         '"Kettle","not a date","FALSE","1","0","0","","active","20","","","",""',
         '"Toaster","2024-01-01","FALSE","1","0","0","","active","-5","","","",""',
+        '"Short row","2024-01-01","FALSE","1","0","0","","active","5","","",""',
     ]
     response = post(owner_client, csv_of(WARRACKER_HEADER, rows), "warracker")
     assert response.status_code == 400
     errors = {(error["line"], error["field"]) for error in response.json()["errors"]}
-    assert errors == {(3, "PurchaseDate"), (4, "PurchasePrice")}
+    assert errors == {(3, "PurchaseDate"), (4, "PurchasePrice"), (5, None)}
+    assert response.json()["errors"][-1]["message"] == "The row has 12 cells but the header has 13 columns."
     assert not Purchase.objects.exists()
     partial = post(owner_client, csv_of(WARRACKER_HEADER, rows), "warracker", partial="true")
     assert partial.status_code == 200 and partial.json()["created"] == 1
