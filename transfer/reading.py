@@ -250,12 +250,22 @@ class Lines:
 # --- the rows of a file --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """A table row that cannot be read, in place of its cells: the row's error is `message`."""
+
+    message: str
+
+
 def csv_rows(table: CsvTable) -> Iterator[SourceRow]:
     """The table's rows as purchase objects (PurchaseResource's mapping), read as they are iterated."""
     headers, width = table.headers, len(table.headers)
     keys = None
     coverage_rows = table.version == 2
     for number, cells in enumerate(table.rows, 1):
+        if isinstance(cells, RowProblem):  # a record that a source's translation could not read (transfer.sources)
+            yield number, None, frozenset(), cells.message
+            continue
         if len(cells) != width:
             yield number, None, frozenset(), f"The row has {len(cells)} cells but the header has {width} columns."
             continue

@@ -1,5 +1,6 @@
 /* Spends Tracker web dashboard: the Import/Export screen (templates/app/screens/transfer.html). Exports are plain
- * links; an import uploads the chosen CSV or JSON file, as a dry run first, and shows the report.
+ * links; an import uploads the chosen CSV or JSON file, as a dry run first, and shows the report. "From another
+ * app" sends that app's CSV export with `source=` (warracker|homebox), read by the server's translation of it.
  */
 const api = window.SpendsApi;
 const { compose } = window.SpendsApp;
@@ -31,6 +32,7 @@ const transferMethods = {
     return words.charAt(0).toUpperCase() + words.slice(1);
   },
   get format() {
+    if (this.origin === "other") return "csv";
     return this.file && /\.json$/i.test(this.file.name) ? "json" : "csv";
   },
   async run(dryRun) {
@@ -44,6 +46,7 @@ const transferMethods = {
     const form = new FormData();
     form.append("file", this.file);
     const params = { dry_run: dryRun ? "true" : "false", partial: this.partial ? "true" : "false", on_duplicate: this.onDuplicate };
+    if (this.origin === "other") params.source = this.source;
     try {
       this.report = await api.upload(`/api/import/${this.format}`, form, params);
       this.reportFailed = false;
@@ -77,6 +80,8 @@ const transferMethods = {
 function transfer() {
   const state = {
     file: null,
+    origin: "ours", // ours | other (another app's export)
+    source: "warracker", // the other app: warracker | homebox
     onDuplicate: "skip",
     partial: false,
     report: null,

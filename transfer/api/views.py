@@ -28,6 +28,7 @@ from spends.api.serializers import ErrorSerializer
 from spends.api.uploads import PayloadTooLarge, import_max_upload_size, multipart_file, refuse_a_long_body
 from spends.api.viewsets import HouseholdWritePermission, ScopedViewMixin
 from transfer import services as transfer
+from transfer import sources
 from warranties.api.claims import ClaimSerializer
 from warranties.api.serializers import CoverageSerializer
 
@@ -314,14 +315,14 @@ RATES_ON_IMPORT = (
 )
 
 
-def _import_schema(summary: str, description: str, body_type: str, body_schema):
+def _import_schema(summary: str, description: str, body_type: str, body_schema, extra_parameters=()):
     """The schema of one import endpoint: `body_type` is the raw request body it accepts besides multipart."""
     return extend_schema_view(
         post=extend_schema(
             tags=TAGS,
             summary=summary,
             description=description,
-            parameters=IMPORT_PARAMETERS,
+            parameters=[*IMPORT_PARAMETERS, *extra_parameters],
             request={"multipart/form-data": ImportUploadSerializer, body_type: body_schema},
             responses=IMPORT_RESPONSES,
         )
@@ -340,12 +341,40 @@ def _import_schema(summary: str, description: str, body_type: str, body_schema):
     "empty deletes it. warranty_cost and warranty_reference are read in both. " + RATES_ON_IMPORT,
     "text/csv",
     OpenApiTypes.STR,
+    [
+        OpenApiParameter(
+            "source",
+            str,
+            enum=list(sources.SOURCES),
+            description="Version 2: the file is another application's CSV export instead of ours. "
+            + sources.SOURCE_HELP
+            + " Errors name that application's column where one of its columns filled ours. An unknown source: 400 "
+            "on source.",
+        )
+    ],
 )
 class ImportCsvView(ImportView):
     parser_classes = [MultiPartParser, RawCSVParser]
 
+    def source(self) -> str | None:
+        return self.request.query_params.get("source") or None
+
     def parse(self, upload) -> dict:
+        if self.source():
+            return {"table": sources.parse_source_csv(self.source(), upload)}
         return {"table": transfer.parse_csv(upload)}
+
+    def post(self, request):
+        """`source=`: another application's export, read through transfer.sources (checked before the upload)."""
+        if self.source():
+            try:
+                sources.source_named(self.source())
+            except ValueError as exc:
+                return Response(error_body(400, str(exc), errors={"source": [str(exc)]}), status=400)
+        response = super().post(request)
+        if self.source() and isinstance(response.data.get("errors"), list):
+            sources.rename_error_fields(response.data, self.source())
+        return response
 
 
 @_import_schema(

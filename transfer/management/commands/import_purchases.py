@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from spends.api.scope import scope_for
 from transfer import services as transfer
+from transfer import sources
 
 
 class Progress:
@@ -46,6 +47,11 @@ class Command(BaseCommand):
         parser.add_argument("--on-duplicate", choices=["skip", "update"], default="skip")
         parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
         parser.add_argument("--partial", action="store_true", help="Write the valid rows even when some have errors.")
+        parser.add_argument(
+            "--source",
+            choices=list(sources.SOURCES),
+            help="The file is another application's CSV export (Warracker's Export, Homebox's Export Inventory).",
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(username=options["user"]).first()
@@ -53,6 +59,8 @@ class Command(BaseCommand):
             raise CommandError(f'No user "{options["user"]}".')
         path = options["file"]
         kind = options["format"] or Path(path).suffix.lower().lstrip(".")
+        if options["source"]:
+            kind = "csv"
         if kind not in ("csv", "json"):
             raise CommandError("Cannot tell the format from the file name: give --format csv or --format json.")
         try:
@@ -68,6 +76,8 @@ class Command(BaseCommand):
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
+        if options["source"]:
+            sources.rename_error_fields(outcome.report, options["source"])
         self.stdout.write(json.dumps(outcome.report, indent=2, ensure_ascii=False))
         if outcome.refused:
             count = len(outcome.report["errors"])
@@ -75,7 +85,12 @@ class Command(BaseCommand):
 
     def _import(self, stream, kind: str, user, options) -> transfer.ImportOutcome:
         """The file is read as the import goes (CSV row by row), not loaded first."""
-        source = {"table": transfer.parse_csv(stream)} if kind == "csv" else {"document": transfer.parse_json(stream)}
+        if options["source"]:
+            source = {"table": sources.parse_source_csv(options["source"], stream)}
+        elif kind == "csv":
+            source = {"table": transfer.parse_csv(stream)}
+        else:
+            source = {"document": transfer.parse_json(stream)}
         return transfer.purchases_import_detailed(
             household_id=scope_for(user).household_id,
             created_by=user,
