@@ -179,6 +179,9 @@ def add_purchase_with_receipt(page, name, filename, content, mime):
     page.locator("#purchase-dialog").wait_for(state="hidden")
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
 def test_a_receipt_chosen_in_the_add_dialog_is_attached_to_the_new_purchase(app_page):
     page = app_page
     # The real suggestion (#27, static/app/receipts.js) reads the dropped receipt and fills the form before anything
@@ -189,9 +192,9 @@ def test_a_receipt_chosen_in_the_add_dialog_is_attached_to_the_new_purchase(app_
     page.set_input_files(
         "#receipt-input", files=[{"name": "lamp-receipt.pdf", "mimeType": "application/pdf", "buffer": receipt}]
     )
-    expect(page.locator("#p-price")).to_have_value(
-        "2507.58"
-    )  # the receipt's total (tests/fixtures/receipts/00-pdf.json)
+    # The receipt's total, tests/fixtures/receipts/00-pdf.json; the dialog as it is then is the README's picture.
+    expect(page.locator("#p-price")).to_have_value("2507.58")
+    page.locator("#purchase-dialog").screenshot(path=str(DOCS / "receipt-suggestion.png"))
     page.fill("#p-name", "Desk lamp")
     page.fill("#p-price", "12.50")
     page.click("#save-purchase")
