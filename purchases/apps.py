@@ -22,6 +22,7 @@ class PurchasesConfig(AppConfig):
             register_record_mover,
         )
         from purchases import conversion, services
+        from rates.services import register_rates_added_listener
         from spends.backup_registry import register_summary
 
         register_summary(backup_summary)
@@ -30,3 +31,5 @@ class PurchasesConfig(AppConfig):
         register_record_counter(self.label, services.purchases_count)
         # A household's new home currency re-converts its purchases (one UPDATE per currency).
         register_home_currency_listener(self.label, conversion.household_reconvert)
+        # Newer reference rates convert the purchases that were waiting for them.
+        register_rates_added_listener(self.label, conversion.rates_added)

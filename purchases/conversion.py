@@ -14,6 +14,7 @@ Single writes convert in Python (`complete`); a household's home-currency change
 (`reconvert`), one UPDATE per purchase currency, never one per row.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,8 @@ from django.db.models import Case, DecimalField, F, QuerySet, Value, When
 from households.models import Household
 from purchases.choices import RateSource
 from purchases.models import EXCHANGE_RATE_DECIMAL_PLACES, EXCHANGE_RATE_MAX_DIGITS, Purchase
-from rates.selectors import rate_on, rates_for
+from rates.selectors import MAX_DAYS_BACK, rate_on, rates_for
+from spends import data_versions
 from spends.money_sql import HomePrice, product_cents
 
 ONE = Decimal("1")
@@ -96,6 +98,21 @@ def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list)
     )
     source = Case(When(purchase_date__in=list(known), then=Value(RateSource.ECB.value)), default=None)
     rows.update(exchange_rate=rate, rate_source=source, home_price=HomePrice(F("price"), rate))
+
+
+def rates_added(*, first_day, last_day) -> None:
+    """The rates.services listener: newer reference rates were imported (inside that transaction). The purchases that
+    had no rate and are dated from `first_day` to `last_day` + MAX_DAYS_BACK (those days' rates reach that far) are
+    converted now: per household, one UPDATE per currency; their data versions are bumped."""
+    waiting = Purchase.objects.filter(
+        exchange_rate__isnull=True, purchase_date__range=(first_day, last_day + timedelta(days=MAX_DAYS_BACK))
+    ).exclude(rate_source=RateSource.MANUAL)
+    households = dict(
+        Household.objects.filter(pk__in=waiting.values("household_id")).values_list("pk", "home_currency")
+    )
+    for household_id, home_currency in households.items():
+        reconvert(waiting.filter(household_id=household_id), home_currency=home_currency)
+        data_versions.bump(data_versions.household_scope(household_id))
 
 
 def household_reconvert(*, household_id, home_currency: str) -> None:

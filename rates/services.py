@@ -7,6 +7,15 @@ from django.db.models import Max
 from rates.ecb import insert_rows, read_history
 from rates.models import Rate
 
+# Apps above `rates` that convert with the rates register `listener(*, first_day, last_day)` here (in their
+# AppConfig.ready): it runs in the import's transaction when rates of those days were added (purchases converts the
+# purchases that had no rate yet). Keyed by name, so registering again replaces.
+_added_listeners: dict = {}
+
+
+def register_rates_added_listener(name: str, listener) -> None:
+    _added_listeners[name] = listener
+
 
 def rates_import(file) -> dict:
     """Add the rates of the ECB's `eurofxref-hist.csv` or `.zip` (`file`: bytes, or a binary file object) that are
@@ -29,6 +38,10 @@ def rates_import(file) -> dict:
         new_rows = [row for row in history.rows if (row[0], row[1]) not in stored]
         insert_rows(connection, Rate._meta.db_table, new_rows)
         last_day = Rate.objects.aggregate(last=Max("day"))["last"]
+        if new_rows:
+            added_days = [day for _, day, _ in new_rows]
+            for listener in list(_added_listeners.values()):
+                listener(first_day=min(added_days), last_day=max(added_days))
     return {
         "days_added": len({day for _, day, _ in new_rows} - stored_days),
         "rates_added": len(new_rows),

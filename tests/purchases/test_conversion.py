@@ -245,3 +245,33 @@ def test_the_rates_endpoint_defaults_to_the_callers_home_currency(euro_client):
         "rate": "0.9181050312",
         "source": "ECB",
     }
+
+
+def test_newer_reference_rates_convert_the_purchases_waiting_for_them(euro_client, owner):
+    from rates.services import rates_import
+    from tests.factories import PurchaseFactory
+    from tests.rates.conftest import NEWER
+
+    waiting = PurchaseFactory(owner=owner, price=Decimal("11.00"), currency_code="USD", purchase_date="2027-01-10")
+    manual = PurchaseFactory(
+        owner=owner, price=Decimal("1.00"), currency_code="USD", purchase_date="2027-01-10", exchange_rate="0.5"
+    )
+    later = PurchaseFactory(owner=owner, price=Decimal("1.00"), currency_code="USD", purchase_date="2027-03-01")
+    assert waiting.exchange_rate is None  # after the shipped history
+    before = euro_client.get("/api/analytics/summary", {"currency": "HOME"}).json()
+    assert before["unconverted_count"] == 2
+
+    rates_import(NEWER)  # 2027-01-07 and 2027-01-08 (a Friday): USD 1.0990 and 1.1000 per euro
+
+    waiting.refresh_from_db()
+    assert (waiting.exchange_rate, waiting.rate_source, waiting.home_price) == (
+        Decimal("0.9090909091"),  # 1 / 1.1000, Friday's rate for a Sunday
+        "ECB",
+        Decimal("10.00"),
+    )
+    manual.refresh_from_db()
+    later.refresh_from_db()
+    assert (manual.exchange_rate, manual.rate_source) == (Decimal("0.5"), "MANUAL")
+    assert later.exchange_rate is None  # more than 7 days after the newest rate
+    after = euro_client.get("/api/analytics/summary", {"currency": "HOME"}).json()  # the cached answer is gone
+    assert after["unconverted_count"] == 1
