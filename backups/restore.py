@@ -26,7 +26,7 @@ from backups.choices import BackupKind, BackupStatus
 from backups.common import BackupError, engine, pending_dir, signing_keys, temp_dir, tmp_root
 from backups.integrity import integrity_problems
 from backups.models import Backup, BackupSettings, RestoreJob
-from spends import data_versions
+from spends import backup_registry, data_versions
 from spends.cache import clear_cache
 
 logger = logging.getLogger(__name__)
@@ -186,6 +186,9 @@ def _replace_database(path: Path, job: RestoreJob, say) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     Session.objects.all().delete()  # an archive from before sessions were left out: everyone signs in again
     _reinstate_records(records)
+    with transaction.atomic():  # what the apps derive from the restored rows (spends.backup_registry)
+        for hook in backup_registry.after_restore_hooks():
+            hook()
     # The restored table holds the numbers of the archive's time, which cached answers of later data may carry.
     data_versions.renew_all()
     recovery.clear_journal()

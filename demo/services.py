@@ -19,7 +19,7 @@ from households import services as households
 from households.choices import Role
 from households.models import Membership
 from households.scoping import scope_for
-from purchases import conversion
+from purchases import conversion, summaries
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from spends import clock, data_versions
@@ -189,6 +189,7 @@ def _demo_purchases_create(user, household_id, *, count: int, rng: random.Random
     # home prices, in bulk: one UPDATE per currency and one for the home prices. The whole household: reconvert's rows
     # must not be chosen by a column it sets (such as exchange_rate).
     conversion.reconvert(Purchase.objects.in_household(household_id), home_currency=home)
+    summaries.recompute([household_id])  # the analytics summaries of the bulk write (#24)
     data_versions.bump(data_versions.household_scope(household_id))  # once for the whole bulk write
 
 

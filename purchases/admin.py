@@ -3,8 +3,9 @@ inline and the warranty status filter (warranties/admin.py), attachments the fil
 the import/export buttons (transfer/admin.py)."""
 
 from django.contrib import admin
+from django.db import transaction
 
-from purchases import conversion
+from purchases import conversion, summaries
 from purchases.choices import RateSource
 from purchases.models import Purchase
 from spends import data_versions
@@ -49,7 +50,21 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
         if obj.rate_source == RateSource.MANUAL and {"currency_code", "household"} & set(form.changed_data):
             conversion.manual_rate_set(obj, None)
         conversion.complete(obj)
+        # The analytics summaries follow (#24): from the row as stored, locked in the change form's transaction.
+        stored = Purchase.objects.select_for_update().filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
+        summaries.apply(before=stored and summaries.values_of(stored), after=summaries.values_of(obj))
+
+    def delete_model(self, request, obj):
+        before = summaries.values_of(obj)
+        super().delete_model(request, obj)
+        summaries.apply(before=before)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            households = set(queryset.order_by().values_list("household_id", flat=True).distinct())
+            super().delete_queryset(request, queryset)
+            summaries.recompute(households)
 
     def data_version_scopes(self, queryset) -> set[str]:
         households = queryset.order_by().values_list("household_id", flat=True).distinct()

@@ -21,11 +21,13 @@ class PurchasesConfig(AppConfig):
             register_record_counter,
             register_record_mover,
         )
-        from purchases import conversion, services
+        from purchases import conversion, services, summaries
         from rates.services import register_rates_added_listener
-        from spends.backup_registry import register_summary
+        from spends.backup_registry import register_after_restore, register_summary
 
         register_summary(backup_summary)
+        # A restored database's analytics summaries are recomputed from its rows (an archive may predate them).
+        register_after_restore(summaries.recompute)
         # Joining a household with one's records moves the purchases (warranties and attachments follow them).
         register_record_mover(self.label, services.purchases_move)
         register_record_counter(self.label, services.purchases_count)

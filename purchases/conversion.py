@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, DecimalField, F, QuerySet, Value, When
 
 from households.models import Household
+from purchases import summaries
 from purchases.choices import RateSource
 from purchases.models import EXCHANGE_RATE_DECIMAL_PLACES, EXCHANGE_RATE_MAX_DIGITS, Purchase
 from rates.selectors import MAX_DAYS_BACK, rate_on, rates_for
@@ -112,9 +113,11 @@ def rates_added(*, first_day, last_day) -> None:
     )
     for household_id, home_currency in households.items():
         reconvert(waiting.filter(household_id=household_id), home_currency=home_currency)
+        summaries.recompute([household_id])
         data_versions.bump(data_versions.household_scope(household_id))
 
 
 def household_reconvert(*, household_id, home_currency: str) -> None:
     """The households.registry listener: the household's home currency changed (inside that transaction)."""
     reconvert(Purchase.objects.filter(household_id=household_id), home_currency=home_currency)
+    summaries.recompute([household_id])

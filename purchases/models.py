@@ -7,8 +7,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower, Trim
 
 from purchases.choices import PurchaseStatus, RateSource
+from spends.money_sql import ExactDecimalField
 
 PRODUCT_NAME_MAX_LENGTH = 255
 # Home units per unit of the purchase's currency: at most 10 significant digits (the reference rates' precision,
@@ -132,6 +135,19 @@ class Purchase(models.Model):
             models.Index(fields=["household", "brand"], name="purchase_household_brand_idx"),
             # purchase_list ?returnable= and the return-window reminders and calendar feed: open windows by date.
             models.Index(fields=["household", "return_by"], name="purchase_household_return_idx"),
+            # spending_summary's min_price / max_price (one index probe each, the totals come from the summaries):
+            # in one currency, and converted (HOME).
+            models.Index(fields=["household", "currency_code", "price"], name="purchase_summary_price_idx"),
+            models.Index(fields=["household", "home_price"], name="purchase_summary_home_idx"),
+            # top_products: the newest spelling of a product name (one index probe per listed product).
+            models.Index(
+                F("household"),
+                Lower(Trim("product_name")),
+                F("purchase_date").desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="purchase_top_products_name_idx",
+            ),
         ]
 
     def __str__(self):
@@ -148,6 +164,53 @@ class Purchase(models.Model):
         )
         if errors:
             raise ValidationError(errors)
+
+
+class PurchaseSummary(models.Model):
+    """Per-household totals of the purchases, kept in the write's transaction (purchases.summaries), which the
+    analytics answers read instead of the rows. Two kinds of row in one table, so a write changes both with one
+    statement:
+
+    - MONTH: per month × currency × retailer × brand × status (every status; RETURNED too, for `by_status`);
+    - PRODUCT: per currency × product name (lowercased and trimmed by the database), over the purchases that are not
+      RETURNED (the top-products list); `month`, `retailer_key`, `brand_key` and `status` hold fixed placeholders.
+
+    No purchase of a key is `purchases` 0: such a row may stay (every measure is then 0) and every read leaves it
+    out; a recomputation (`verify_summaries --fix`, an import, a restore) drops it. The retailer and brand are plain
+    keys, not foreign keys (no purchase: the nil UUID), so the key is never NULL and a catalog entry can go once no
+    purchase names it."""
+
+    MONTH, PRODUCT = "m", "p"
+    household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=1)
+    month = models.DateField(help_text="The month's first day (PRODUCT rows: 0001-01-01).")
+    currency_code = models.CharField(max_length=3)
+    retailer_key = models.UUIDField(help_text="The retailer's id; the nil UUID: none.")
+    brand_key = models.UUIDField(help_text="The brand's id; the nil UUID: none.")
+    status = models.CharField(max_length=16, help_text="PRODUCT rows: empty.")
+    name_key = models.TextField(help_text="LOWER(TRIM(product_name)) as the database computes it; MONTH rows: empty.")
+    purchases = models.BigIntegerField(help_text="How many purchases.")
+    converted = models.BigIntegerField(help_text="How many of them have an exchange rate.")
+    price_cents = models.BigIntegerField(help_text="The sum of their prices, in cents of the currency.")
+    home_exact = ExactDecimalField(help_text="The exact sum of price × exchange_rate of the converted ones.")
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target; its prefix (household, kind, currency) serves every summary read.
+            models.UniqueConstraint(
+                fields=[
+                    "household",
+                    "kind",
+                    "currency_code",
+                    "month",
+                    "status",
+                    "retailer_key",
+                    "brand_key",
+                    "name_key",
+                ],
+                name="purchase_summary_key",
+            ),
+        ]
 
 
 def return_window_errors(*, status, purchase_date, return_by, returned_on) -> dict[str, str]:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from purchases import conversion
+from purchases import conversion, summaries
 from purchases.choices import PurchaseStatus, RateSource
 from purchases.models import Purchase
 from spends import clock, data_versions
@@ -16,11 +16,14 @@ from spends import clock, data_versions
 UNSET = object()  # `exchange_rate` absent from a write: a MANUAL rate stays, any other is looked up again
 
 
-def purchase_save(purchase: Purchase, *, home_currency: str | None = None) -> Purchase:
+def purchase_save(
+    purchase: Purchase, *, home_currency: str | None = None, before: summaries.Values | None = None
+) -> Purchase:
     """Normalise, validate, convert (purchases.conversion: the rate unless MANUAL, the home price) and save
     `purchase`. Neither atomic nor bumping: the building block of the services here and of purchases.nested, whose
     callers bump once per transaction. `home_currency`: its household's when the caller knows it (saves a query).
-    Raises ValidationError."""
+    `before`: the purchase's summary values as stored (summaries.values_of), None for a new one: the summaries
+    follow the write (one statement). Raises ValidationError."""
     purchase.product_name = (purchase.product_name or "").strip()
     purchase.notes = (purchase.notes or "").strip()
     purchase.currency_code = (purchase.currency_code or "").strip().upper()
@@ -28,6 +31,7 @@ def purchase_save(purchase: Purchase, *, home_currency: str | None = None) -> Pu
     purchase.full_clean(exclude=["household", "created_by", "retailer", "brand"], validate_constraints=False)
     conversion.complete(purchase, home_currency=home_currency)
     purchase.save()
+    summaries.apply(before=before, after=summaries.values_of(purchase))  # #24: the summaries, one statement
     return purchase
 
 
@@ -70,6 +74,7 @@ def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | Non
     `created_by` never changes."""
     previous_household_id = purchase.household_id
     previous_currency = purchase.currency_code
+    before = summaries.values_of(purchase)
     fields = dict(fields)
     return_days = fields.pop("return_days", None)
     exchange_rate = fields.pop("exchange_rate", UNSET)
@@ -86,7 +91,7 @@ def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | Non
         # A rate set by hand is between two currencies: another currency (or household) needs another rate.
         conversion.manual_rate_set(purchase, None)
     same_household = purchase.household_id == previous_household_id
-    purchase_save(purchase, home_currency=home_currency if same_household else None)
+    purchase_save(purchase, home_currency=home_currency if same_household else None, before=before)
     return previous_household_id
 
 
@@ -122,7 +127,10 @@ def purchase_delete(*, purchase: Purchase) -> None:
     Atomic. Files of its attachments that nothing else references are removed after commit (never on rollback):
     each deleted attachment row schedules `attachments.services.attachment_file_release` via `on_commit`.
     """
-    purchase.delete()
+    before = summaries.values_of(purchase)
+    _, deleted = purchase.delete()
+    if deleted.get(Purchase._meta.label):  # not when a concurrent delete took it first
+        summaries.apply(before=before)
     household_bump(purchase.household_id)
 
 
@@ -172,6 +180,7 @@ def purchases_move(*, from_household_id, to_household_id, user_id, move_all: boo
         Purchase.objects.filter(pk__in=moved_ids, rate_source=RateSource.MANUAL).update(rate_source=None)
         conversion.reconvert(Purchase.objects.filter(pk__in=moved_ids), home_currency=home)
     if moved:
+        summaries.recompute([from_household_id, to_household_id])
         household_bump(from_household_id)
         household_bump(to_household_id)
     return {"purchases": moved, **counts, "duplicates": duplicates}

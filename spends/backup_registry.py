@@ -32,6 +32,7 @@ class UploadSource:
 _integrity_checks: list[Callable[[], list[str]]] = []
 _upload_sources: dict[str, UploadSource] = {}
 _summaries: list[Callable[[], str]] = []
+_after_restore: list[Callable[[], None]] = []
 
 
 def register_integrity_check(check: Callable[[], list[str]]) -> None:
@@ -52,6 +53,17 @@ def register_summary(summary: Callable[[], str]) -> None:
     """`summary()` says what of the current data a restore would replace, e.g. "12 purchases of 2 household(s)"."""
     if summary not in _summaries:
         _summaries.append(summary)
+
+
+def register_after_restore(hook: Callable[[], None]) -> None:
+    """`hook()` runs once the restored database is migrated, in one transaction with the other hooks, before the
+    integrity checks: to rebuild what is derived from the restored rows (purchases: the analytics summaries)."""
+    if hook not in _after_restore:
+        _after_restore.append(hook)
+
+
+def after_restore_hooks() -> list[Callable[[], None]]:
+    return list(_after_restore)
 
 
 def integrity_checks() -> list[Callable[[], list[str]]]:

@@ -61,12 +61,31 @@ class _SqliteProductSum:
         return None if self.total is None else str(self.total)
 
 
+class _SqliteExactSum:
+    def __init__(self):
+        self.total = None
+
+    def step(self, value):
+        if value is not None:
+            self.total = exact(value) if self.total is None else EXACT.add(self.total, exact(value))
+
+    def finalize(self):
+        return None if self.total is None else str(self.total)
+
+
+def _sqlite_exact_add(left, right):
+    return str(EXACT.add(exact(left or 0), exact(right or 0)))
+
+
 def install_sqlite_money_functions(sender, connection, **kwargs):
     if connection.vendor != "sqlite":
         return
     raw = connection.connection
     raw.create_function("spends_cents", 2, _sqlite_cents, deterministic=True)
     raw.create_aggregate("spends_product_sum", 2, _SqliteProductSum)
+    # Exact numbers kept as text (ExactDecimalField): their sum and the upsert's addition, in Decimal.
+    raw.create_aggregate("spends_exact_sum", 1, _SqliteExactSum)
+    raw.create_function("spends_exact_add", 2, _sqlite_exact_add, deterministic=True)
 
 
 class HomePrice(models.Func):
@@ -98,3 +117,45 @@ class ProductSum(models.Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(compiler, connection, function="spends_product_sum", arg_joiner=", ", **extra_context)
+
+
+class ExactDecimalField(models.Field):
+    """An exact number of any size and scale: PostgreSQL `numeric` (unconstrained), SQLite text (its REAL would round;
+    add with `spends_exact_add`, sum with ExactSum). Read and written as Decimal. Holds the exact SUM(price × rate) of
+    the purchase summaries, rounded to cents only when an answer is made."""
+
+    def db_type(self, connection):
+        return "numeric" if connection.vendor == "postgresql" else "text"
+
+    def get_internal_type(self):
+        return "ExactDecimalField"
+
+    def from_db_value(self, value, expression, connection):
+        return exact(value)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        value = exact(value)
+        return value if connection.vendor == "postgresql" else str(value)
+
+
+class ExactSum(models.Aggregate):
+    """The exact SUM of an ExactDecimalField (NULL over no rows): round it with half_even_cents."""
+
+    function = "SUM"
+    output_field = _ExactNumber()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="spends_exact_sum", **extra_context)
+
+
+class ExactSumForOrder(models.Aggregate):
+    """SUM of an ExactDecimalField usable in ORDER BY: exact on PostgreSQL; on SQLite a float of the text values (for
+    ordering only, as SQLite's SUM of price × rate always was; never an answer's figure)."""
+
+    function = "SUM"
+    output_field = models.FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="SUM(CAST(%(expressions)s AS REAL))", **extra_context)

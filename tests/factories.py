@@ -14,7 +14,7 @@ from catalog.models import Brand, Retailer
 from catalog.services import CATALOG_SCOPE
 from households.choices import Role
 from households.models import Household, Membership
-from purchases import conversion
+from purchases import conversion, summaries
 from purchases.choices import PurchaseStatus, RateSource
 from purchases.models import Purchase
 from spends import data_versions
@@ -103,6 +103,7 @@ class PurchaseFactory(_BumpingFactory):
             purchase.rate_source = RateSource.MANUAL
         conversion.complete(purchase)
         purchase.save(force_insert=True)
+        summaries.apply(after=summaries.values_of(purchase))  # as purchases.services.purchase_save (#24)
         data_versions.bump(cls._scope(purchase))
         return purchase
 

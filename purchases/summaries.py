@@ -1,0 +1,198 @@
+"""The purchase summaries (models.PurchaseSummary), kept in the transaction of every write that changes purchases.
+
+- A single purchase's write (create, update, delete) calls `apply(before=…, after=…)` with its values before and
+  after (`values_of`): ONE statement, an INSERT … SELECT … FROM (VALUES …) GROUP BY … ON CONFLICT DO UPDATE that adds
+  the differences (no SELECT first; the GROUP BY merges keys the database sees as one, e.g. two spellings of a name).
+  Nothing is sent when nothing the summaries hold changed (e.g. only the notes).
+- A bulk write (import, home-currency change, new rates, moving records, restore, demo and bench data) calls
+  `recompute(household_ids)` after its rows are written, in its transaction: one DELETE and one INSERT … SELECT …
+  GROUP BY from the rows.
+
+Sums are exact on both engines: prices in integer cents, the converted amounts as the exact SUM(price × rate)
+(spends.money_sql.ExactDecimalField), rounded half-even to cents only in an answer, as the analytics always did.
+
+The `before` values of an update or delete must be the row as stored in this transaction (a row locked, or read in
+SQLite's write transaction), else two concurrent writes of one purchase would both subtract the same old values.
+"""
+
+import datetime
+import uuid
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import connection
+
+from purchases.choices import PurchaseStatus
+from purchases.models import Purchase, PurchaseSummary
+from spends.money_sql import EXACT
+
+NIL = uuid.UUID(int=0)  # no retailer / brand
+PRODUCT_MONTH = datetime.date(1, 1, 1)
+TABLE = PurchaseSummary._meta.db_table
+KEY = ("household_id", "kind", "month", "currency_code", "retailer_key", "brand_key", "status", "name_key")
+MEASURES = ("purchases", "converted", "price_cents", "home_exact")
+COLUMNS = KEY + MEASURES
+CONFLICT = "household_id, kind, currency_code, month, status, retailer_key, brand_key, name_key"
+
+
+class Values(NamedTuple):
+    """What the summaries hold of one purchase."""
+
+    household_id: uuid.UUID
+    purchase_date: datetime.date
+    currency_code: str
+    retailer_id: uuid.UUID | None
+    brand_id: uuid.UUID | None
+    status: str
+    product_name: str
+    price: Decimal
+    exchange_rate: Decimal | None
+
+
+def values_of(purchase: Purchase) -> Values:
+    return Values(
+        purchase.household_id,
+        purchase.purchase_date,
+        purchase.currency_code,
+        purchase.retailer_id,
+        purchase.brand_id,
+        purchase.status,
+        purchase.product_name,
+        Decimal(purchase.price),
+        None if purchase.exchange_rate is None else Decimal(purchase.exchange_rate),
+    )
+
+
+def _rows(values: Values, sign: int) -> list[tuple]:
+    converted = values.exchange_rate is not None
+    home = EXACT.multiply(values.price, values.exchange_rate) if converted else Decimal(0)
+    measures = (sign, sign * converted, sign * int(values.price.scaleb(2)), home if sign > 0 else -home)
+    month = values.purchase_date.replace(day=1)
+    rows = [
+        (values.household_id, PurchaseSummary.MONTH, month, values.currency_code, values.retailer_id or NIL)
+        + (values.brand_id or NIL, values.status, "", *measures)
+    ]
+    if values.status != PurchaseStatus.RETURNED:
+        rows.append(
+            (values.household_id, PurchaseSummary.PRODUCT, PRODUCT_MONTH, values.currency_code, NIL, NIL, "")
+            + (values.product_name, *measures)
+        )
+    return rows
+
+
+def deltas(*, before: Values | None, after: Values | None) -> list[tuple]:
+    """The rows `apply` adds: the after values' measures minus the before values', keys equal in Python merged, rows
+    that add nothing left out."""
+    merged: dict[tuple, list] = {}
+    for values, sign in ((before, -1), (after, 1)):
+        for row in _rows(values, sign) if values is not None else ():
+            key, measures = row[: len(KEY)], row[len(KEY) :]
+            total = merged.setdefault(key, [0, 0, 0, Decimal(0)])
+            for index, measure in enumerate(measures):
+                total[index] += measure
+    return [key + tuple(measures) for key, measures in merged.items() if any(measures)]
+
+
+def _vendor() -> dict:
+    if connection.vendor == "postgresql":
+        return {
+            "casts": ("uuid", "text", "date", "text", "uuid", "uuid", "text", "text", "bigint", "bigint")
+            + ("bigint", "numeric"),
+            "exact_sum": "SUM({})",
+            "exact_add": "{} + {}",
+            "month": "CAST(date_trunc('month', p.purchase_date) AS date)",
+            "product_sum": "SUM(p.price * p.exchange_rate)",
+        }
+    return {
+        "casts": (None,) * len(COLUMNS),
+        "exact_sum": "spends_exact_sum({})",
+        "exact_add": "spends_exact_add({}, {})",
+        "month": "date(p.purchase_date, 'start of month')",
+        "product_sum": "spends_product_sum(p.price, p.exchange_rate)",
+    }
+
+
+def _prepared(row: tuple) -> list:
+    fields = [PurchaseSummary._meta.get_field(name) for name in COLUMNS]
+    return [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
+
+
+def _upsert_sql(count: int) -> str:
+    vendor = _vendor()
+    placeholder = "(" + ", ".join("%s" if cast is None else f"CAST(%s AS {cast})" for cast in vendor["casts"]) + ")"
+    column = [f"v.column{index + 1}" for index in range(len(COLUMNS))]
+    keys = [*column[:7], f"LOWER(TRIM({column[7]}))"]
+    sums = [f"SUM({column[8]})", f"SUM({column[9]})", f"SUM({column[10]})", vendor["exact_sum"].format(column[11])]
+    updates = ", ".join(f"{name} = {TABLE}.{name} + excluded.{name}" for name in MEASURES[:3])
+    home_add = vendor["exact_add"].format(f"{TABLE}.home_exact", "excluded.home_exact")
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "  # noqa: S608 (our table and column names)
+        f"SELECT {', '.join(keys + sums)} FROM (VALUES {', '.join([placeholder] * count)}) AS v "
+        "WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 "
+        f"ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}, home_exact = {home_add}"
+    )
+
+
+def apply(*, before: Values | None = None, after: Values | None = None) -> None:
+    """Change the summaries from a purchase's `before` values (None: it is new) to its `after` values (None: it is
+    gone), inside the caller's transaction: one statement, or none when nothing they hold changed."""
+    rows = deltas(before=before, after=after)
+    if not rows:
+        return
+    params = [value for row in rows for value in _prepared(row)]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(len(rows)), params)
+
+
+# --- recomputation from the rows -------------------------------------------------------------------------------
+
+
+def summary_select(household_ids=None) -> tuple[str, list]:
+    """The SELECT that computes the summary rows (columns in COLUMNS' order) from the purchases of `household_ids`
+    (None: every household). One pass per kind, grouped by the database."""
+    vendor = _vendor()
+    nil = PurchaseSummary._meta.get_field("retailer_key").get_db_prep_save(NIL, connection)
+    product_month = PurchaseSummary._meta.get_field("month").get_db_prep_save(PRODUCT_MONTH, connection)
+    where, params = "", []
+    if household_ids is not None:
+        field = Purchase._meta.get_field("household")
+        ids = [field.get_db_prep_save(pk, connection) for pk in household_ids] or [None]
+        where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(ids))})"
+        params = list(ids)
+    measures = (
+        "COUNT(*), COUNT(p.exchange_rate), SUM(CAST(ROUND(p.price * 100) AS BIGINT)), "
+        f"COALESCE({vendor['product_sum']}, 0)"
+    )
+    retailer, brand = "COALESCE(p.retailer_id, %s)", "COALESCE(p.brand_id, %s)"
+    # Our table and column names only; every value is a parameter.
+    month_rows = (
+        f"SELECT p.household_id, '{PurchaseSummary.MONTH}', {vendor['month']}, p.currency_code, "  # noqa: S608
+        f"{retailer}, {brand}, "
+        f"p.status, '', {measures} FROM {Purchase._meta.db_table} p {where} "
+        "GROUP BY 1, 3, 4, 5, 6, 7"
+    )
+    product_where = f"{where} AND" if where else "WHERE"
+    product_rows = (
+        f"SELECT p.household_id, '{PurchaseSummary.PRODUCT}', %s, p.currency_code, %s, %s, '', "  # noqa: S608
+        f"LOWER(TRIM(p.product_name)), {measures} FROM {Purchase._meta.db_table} p "
+        f"{product_where} p.status <> '{PurchaseStatus.RETURNED}' "
+        "GROUP BY 1, 4, 8"
+    )
+    sql = f"{month_rows} UNION ALL {product_rows}"
+    return sql, [nil, nil, *params, product_month, nil, nil, *params]
+
+
+def recompute(household_ids=None) -> None:
+    """Rewrite the summaries of `household_ids` (None: all) from their purchases, in the caller's transaction (two
+    statements). For the writes that change many rows at once."""
+    if household_ids is not None:
+        household_ids = sorted({str(pk) for pk in household_ids})
+        if not household_ids:
+            return
+    select, params = summary_select(household_ids)
+    summaries = PurchaseSummary.objects.all()
+    if household_ids is not None:
+        summaries = summaries.filter(household_id__in=household_ids)
+    summaries.delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select}", params)
