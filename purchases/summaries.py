@@ -20,11 +20,11 @@ import uuid
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, models
 
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
-from spends.money_sql import EXACT
+from spends.money_sql import EXACT, exact
 
 NIL = uuid.UUID(int=0)  # no retailer / brand
 PRODUCT_MONTH = datetime.date(1, 1, 1)
@@ -196,3 +196,43 @@ def recompute(household_ids=None) -> None:
     summaries.delete()
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select}", params)
+
+
+# --- verification ----------------------------------------------------------------------------------------------
+
+
+def _normalised(rows) -> dict[tuple, tuple]:
+    """{key: measures} of summary rows as the database hands them back, rows of no purchase left out."""
+    fields = [PurchaseSummary._meta.get_field(name) for name in COLUMNS]
+    fields = [getattr(field, "target_field", field) if field.is_relation else field for field in fields]
+    found = {}
+    for row in rows:
+        values = []
+        for field, value in zip(fields, row, strict=True):
+            if isinstance(field, models.UUIDField) and value is not None and not isinstance(value, uuid.UUID):
+                value = uuid.UUID(str(value))
+            elif isinstance(field, models.DateField) and isinstance(value, str):
+                value = datetime.date.fromisoformat(value)
+            elif isinstance(field, models.BigIntegerField) and value is not None:
+                value = int(value)
+            elif field.name == "home_exact":
+                value = exact(value) if value is not None else Decimal(0)
+            values.append(value)
+        key, measures = tuple(values[: len(KEY)]), tuple(values[len(KEY) :])
+        if measures[0]:
+            found[key] = measures
+    return found
+
+
+def summaries_stored(household_id) -> dict[tuple, tuple]:
+    """The household's summaries as kept, {key: (purchases, converted, price_cents, home_exact)}."""
+    rows = PurchaseSummary.objects.filter(household_id=household_id).values_list(*COLUMNS)
+    return _normalised(rows)
+
+
+def summaries_expected(household_id) -> dict[tuple, tuple]:
+    """The household's summaries as its purchases give them now (the recomputation's SELECT)."""
+    select, params = summary_select([str(household_id)])
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        return _normalised(cursor.fetchall())
