@@ -11,25 +11,25 @@ callers and tests decide which day it is.
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, Sum, Value, Window
-from django.db.models.functions import Coalesce, Lower, RowNumber, Trim, TruncDay, TruncMonth, TruncWeek
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower, Trim, TruncDay, TruncMonth, TruncWeek
 
+from analytics import summarised
 from analytics.money import (
-    AMOUNT,
-    CONVERTED,
     HOME,
     ZERO,
     average,
     counted,
     finished,
-    money_sum,
     money_total,
     percentages,
     unconverted,
 )
+from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase
 from purchases.selectors import purchase_list
+from purchases.summaries import NIL
 from spends import clock
 from warranties.choices import WarrantyStatus
 from warranties.models import Warranty
@@ -157,10 +157,7 @@ def spending_by_month(
     today = today or clock.today()
     last = month_start(today)
     first = add_months(last, -(months - 1))
-    queryset = _purchases(household_id, currency).filter(
-        purchase_date__gte=first, purchase_date__lt=add_months(last, 1)
-    )
-    found = _grouped_spending(queryset, "month", currency)
+    found = _finished(summarised.spending_months(household_id, currency, first, last), currency)
     return _zero_filled(period_starts(first, last, "month"), found, "month", "month")
 
 
@@ -177,8 +174,11 @@ def spending_by_period(
 
     Returns `{"start", "end", "currency", "group_by", "total_amount", "item_count", "series"}`; `series` holds
     every period touching the range (zero-filled), `{"period", "total_amount", "item_count"}`. Only purchases
-    inside [start, end] count, also in the first and last (partial) week or month. Two queries.
+    inside [start, end] count, also in the first and last (partial) week or month. Whole months grouped by month
+    are read from the summaries (one query); any other range from the rows (two queries).
     """
+    if group_by == "month" and start == month_start(start) and end == month_end(end):
+        return _period_from_summaries(household_id, currency, start, end, home_currency)
     queryset = _purchases(household_id, currency).filter(purchase_date__gte=start, purchase_date__lte=end)
     totals = queryset.aggregate(
         total_amount=money_total(currency),
@@ -199,6 +199,27 @@ def spending_by_period(
     }
 
 
+def _finished(found: dict, currency: str) -> dict:
+    return {key: {**row, "total_amount": finished(currency, row["total_amount"])} for key, row in found.items()}
+
+
+def _period_from_summaries(household_id, currency: str, start, end, home_currency: str) -> dict:
+    raw = summarised.spending_months(household_id, currency, start, end)
+    # The range's total is the sum of its months' (exact) sums, rounded once: what one aggregate over the rows gave.
+    total = sum((row["total_amount"] or ZERO for row in raw.values()), ZERO) if raw else None
+    return {
+        "start": start,
+        "end": end,
+        "currency": currency,
+        "home_currency": home_currency or None,
+        "group_by": "month",
+        "total_amount": finished(currency, total if currency == HOME else (total or ZERO)),
+        "item_count": sum(row["item_count"] for row in raw.values()),
+        "unconverted_count": sum(row["unconverted_count"] for row in raw.values()),
+        "series": _zero_filled(period_starts(start, end, "month"), _finished(raw, currency), "month", "period"),
+    }
+
+
 def spending_summary(
     *, household_id, currency: str, home_currency: str = "", today: datetime.date | None = None
 ) -> dict:
@@ -208,28 +229,22 @@ def spending_summary(
     "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
     "currencies": [sorted codes], "warranty_cost_total"}`. Without purchases in `currency`: sums "0.00", counts 0,
     other prices and dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates).
-    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Three queries (the aggregate, the
-    coverages' cost, the distinct currencies).
+    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Four queries: the totals from the
+    summaries, the extremes (summarised.extremes: index probes), the coverages' cost, the currencies (summaries).
     """
     today = today or clock.today()
-    this_month = Q(purchase_date__gte=month_start(today), purchase_date__lte=month_end(today))
-    by_status = {f"status_{status}": Count("id", filter=Q(status=status)) for status in PurchaseStatus.values}
-    # One query over every purchase in `currency` for by_status, which counts RETURNED ones; everything else leaves
-    # them out (`kept`), as _purchases does, and (HOME) the purchases without a rate (`covered`).
-    kept = ~Q(status=PurchaseStatus.RETURNED)
-    covered = kept & counted(currency)
-    price = "home_price" if currency == HOME else "price"
-    row = _all_purchases(household_id, currency).aggregate(
-        total_spent=money_total(currency, where=kept),
-        item_count=Count("id", filter=covered),
-        min_price=Min(price, filter=covered),
-        max_price=Max(price, filter=covered),
-        first_purchase_date=Min("purchase_date", filter=covered),
-        last_purchase_date=Max("purchase_date", filter=covered),
-        this_month_spent=money_total(currency, where=this_month & kept),
-        **by_status,
-        **({"unconverted_count": Count("id", filter=kept & ~CONVERTED)} if currency == HOME else {}),
+    kept = summarised.KEPT
+    # by_status counts RETURNED purchases too; every other figure leaves them out (`kept`), as _purchases does.
+    row = summarised.month_rows(household_id, currency).aggregate(
+        total_spent=summarised.total(currency, kept),
+        item_count=summarised.count(currency, kept),
+        this_month_spent=summarised.total(currency, kept & Q(month=month_start(today))),
+        **{f"status_{status}": summarised.present(Q(status=status)) for status in PurchaseStatus.values},
+        **summarised.unconverted(currency, kept),
     )
+    total_spent = summarised.amount(currency, row["total_spent"])
+    item_count = summarised.counted(row["item_count"])
+    extremes = summarised.extremes(household_id, currency)
     # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage. HOME:
     # each cost at its purchase's rate.
     warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
@@ -239,16 +254,13 @@ def spending_summary(
     return {
         "currency": currency,
         "home_currency": home_currency or None,
-        "total_spent": finished(currency, row["total_spent"]),
-        "item_count": row["item_count"],
-        "unconverted_count": row.get("unconverted_count", 0),
-        "average_price": average(row["total_spent"], row["item_count"], currency),
-        "min_price": row["min_price"],
-        "max_price": row["max_price"],
-        "first_purchase_date": row["first_purchase_date"],
-        "last_purchase_date": row["last_purchase_date"],
-        "this_month_spent": finished(currency, row["this_month_spent"]),
-        "by_status": {status: row[f"status_{status}"] for status in PurchaseStatus.values},
+        "total_spent": finished(currency, total_spent),
+        "item_count": item_count,
+        "unconverted_count": summarised.counted(row.get("unconverted_count")),
+        "average_price": average(total_spent, item_count, currency),
+        **extremes,
+        "this_month_spent": finished(currency, summarised.amount(currency, row["this_month_spent"])),
+        "by_status": {status: summarised.counted(row[f"status_{status}"]) for status in PurchaseStatus.values},
         "currencies": currencies,
         "warranty_cost_total": finished(currency, warranty_cost["total"]),
     }
@@ -308,24 +320,38 @@ def warranty_summary(*, household_id, today: datetime.date | None = None) -> dic
 
 
 def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
+    key = f"{relation}_key"
+    catalog = {"retailer": Retailer, "brand": Brand}[relation]
+    # From the summaries, one row per retailer/brand; each group's name by its key (a lookup per group, not per
+    # purchase). The nil key is "no retailer/brand": id None, "Unknown".
+    name = Subquery(catalog.objects.filter(pk=OuterRef(key)).values("name")[:1])
     rows = list(
-        _purchases(household_id, currency)
-        .values(entry_id=F(f"{relation}_id"), entry_name=Coalesce(F(f"{relation}__name"), Value(UNKNOWN_NAME)))
+        summarised.month_rows(household_id, currency)
+        .filter(summarised.KEPT)
+        .values(key)
         .annotate(
-            count=Count("id", filter=counted(currency)), total_spent=money_total(currency), **unconverted(currency)
+            count=summarised.count(currency),
+            total_spent=summarised.total(currency),
+            present=summarised.present(),
+            **summarised.unconverted(currency),
+        )
+        .filter(present__gt=0)
+        .annotate(
+            entry_id=Case(When(**{key: NIL}, then=Value(None)), default=F(key)),
+            entry_name=Coalesce(name, Value(UNKNOWN_NAME)),
         )
         .order_by("-count", Lower("entry_name"), "entry_id")
     )
     # The shares need the grand total of a list with one row per retailer/brand: no extra query for it.
-    shares = percentages([row["count"] for row in rows])
+    shares = percentages([summarised.counted(row["count"]) for row in rows])
     return [
         {
             f"{relation}_id": row["entry_id"],
             f"{relation}_name": row["entry_name"],
-            "count": row["count"],
+            "count": summarised.counted(row["count"]),
             "percentage": share,
-            "total_spent": finished(currency, row["total_spent"]),
-            "unconverted_count": row.get("unconverted_count", 0),
+            "total_spent": finished(currency, summarised.amount(currency, row["total_spent"])),
+            "unconverted_count": summarised.counted(row.get("unconverted_count")),
         }
         for row, share in zip(rows, shares, strict=True)
     ]
@@ -348,44 +374,48 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
     "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
     then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
     Two queries: the top groups, then the newest spelling of just those groups."""
-    purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
-    # HOME ranks by the converted total as the engine sums it (a float on SQLite, only for the order; the answer's
-    # totals are the exact ones).
-    rank_total = Sum(F("price") * F("exchange_rate"), output_field=AMOUNT) if currency == HOME else money_sum()
     rows = list(
-        purchases.values("name_key")
+        summarised.product_rows(household_id, currency)
+        .values("name_key")
         .annotate(
-            count=Count("id", filter=counted(currency)),
-            total_spent=money_total(currency),
-            rank_total=rank_total,
-            **unconverted(currency),
+            count=summarised.count(currency),
+            total_spent=summarised.total(currency),
+            rank_total=summarised.rank_total(currency),
+            present=summarised.present(),
+            **summarised.unconverted(currency),
         )
+        .filter(present__gt=0)
         .order_by("-count", F("rank_total").desc(nulls_last=True), "name_key")[:limit]
     )
-    # A correlated "newest spelling" subquery in the GROUP BY query lands in GROUP BY and runs once per row,
-    # each scanning the household's purchases: quadratic (a statement timeout at 10^6 rows; bench/RESULTS.md).
-    # Rank the rows of the top groups only instead.
-    newest = Window(
-        RowNumber(),
-        partition_by=[F("name_key")],
-        order_by=[F("purchase_date").desc(), F("created_at").desc(), F("id").desc()],
-    )
-    spellings = dict(
-        purchases.filter(name_key__in=[row["name_key"] for row in rows])
-        .annotate(rank=newest)
-        .filter(rank=1)
-        .values_list("name_key", Trim("product_name"))
-    )
-    return [
-        {
-            "product_name": spellings[row["name_key"]],
-            "count": row["count"],
-            "total_spent": finished(currency, row["total_spent"]),
-            "avg_price": average(row["total_spent"], row["count"], currency) or ZERO,
-            "unconverted_count": row.get("unconverted_count", 0),
-        }
-        for row in rows
-    ]
+    spellings = _newest_spellings(household_id, currency, [row["name_key"] for row in rows])
+    results = []
+    for row in rows:
+        total = summarised.amount(currency, row["total_spent"])
+        item_count = summarised.counted(row["count"])
+        results.append(
+            {
+                "product_name": spellings[row["name_key"]],
+                "count": item_count,
+                "total_spent": finished(currency, total),
+                "avg_price": average(total, item_count, currency) or ZERO,
+                "unconverted_count": summarised.counted(row.get("unconverted_count")),
+            }
+        )
+    return results
+
+
+def _newest_spellings(household_id, currency: str, name_keys: list[str]) -> dict[str, str]:
+    """{name key: the newest spelling (purchase_date, then created, then id) of the purchases that count}, one
+    query: per name one index probe (purchase_top_products_name_idx) for its newest purchase, then those rows. No
+    window over every purchase of the group, no correlated subquery per purchase (bench/RESULTS.md)."""
+    if not name_keys:
+        return {}
+    purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
+    newest = Q()
+    for name_key in name_keys:
+        ordered = purchases.filter(name_key=name_key).order_by("-purchase_date", "-created_at", "-id")
+        newest |= Q(pk=Subquery(ordered.values("pk")[:1]))
+    return dict(purchases.filter(newest).values_list("name_key", Trim("product_name")))
 
 
 # --- recent lists ---------------------------------------------------------------------------------------------
@@ -427,12 +457,14 @@ def returns_closing(
 
 
 def household_currencies(household_id) -> list[str]:
-    """Every currency the household has purchases in, sorted. One query."""
+    """Every currency the household has purchases in, sorted. One query (summaries)."""
     return list(
-        Purchase.objects.in_household(household_id)
+        summarised.month_rows(household_id, HOME)
+        .values("currency_code")
+        .annotate(present=summarised.present())
+        .filter(present__gt=0)
         .order_by("currency_code")
         .values_list("currency_code", flat=True)
-        .distinct()
     )
 
 

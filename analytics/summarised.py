@@ -1,0 +1,127 @@
+"""The money answers read from purchases' summaries (purchases.summaries, #24): their size grows with the months,
+currencies, retailers, brands and product names a household has, not with its number of purchases.
+
+A MONTH row holds, per month × currency × retailer × brand × status, how many purchases, how many of them are
+converted, the sum of their prices in cents and the exact SUM(price × rate); a PRODUCT row the same per currency ×
+product name (without the RETURNED purchases). Rows of no purchase (`purchases` 0) may exist: groups are kept only
+where the summed `purchases` is positive. The figures equal the row-by-row aggregates the analytics used before:
+sums of cents are exact integers, HOME sums are the exact product sums rounded half-even once, at the end.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import BigIntegerField, F, Q, Subquery, Sum
+from django.db.models.functions import Cast
+
+from analytics.money import HOME, ZERO
+from households.models import Household
+from purchases.choices import PurchaseStatus
+from purchases.models import Purchase, PurchaseSummary
+from spends.money_sql import ExactSum, ExactSumForOrder
+
+KEPT = ~Q(status=PurchaseStatus.RETURNED)  # what every money total and count covers (by_status: all)
+
+
+def month_rows(household_id, currency: str):
+    """The household's MONTH rows in `currency` (HOME: every currency)."""
+    rows = PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.MONTH)
+    return rows if currency == HOME else rows.filter(currency_code=currency)
+
+
+def product_rows(household_id, currency: str):
+    rows = PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.PRODUCT)
+    return rows if currency == HOME else rows.filter(currency_code=currency)
+
+
+def _int_sum(field, where: Q | None = None):
+    # PostgreSQL's SUM(bigint) is numeric: cast back, so both engines hand back an int.
+    return Cast(Sum(field, filter=where), BigIntegerField())
+
+
+def total(currency: str, where: Q | None = None):
+    """The raw money sum (read it with `amount`): cents of the currency, or HOME's exact converted sum."""
+    return ExactSum("home_exact", filter=where) if currency == HOME else _int_sum("price_cents", where)
+
+
+def count(currency: str, where: Q | None = None):
+    """The purchases an answer's money covers: HOME, the converted ones."""
+    return _int_sum("converted" if currency == HOME else "purchases", where)
+
+
+def present(where: Q | None = None):
+    """Every purchase of the group (a group with none is left out)."""
+    return _int_sum("purchases", where)
+
+
+def unconverted(currency: str, where: Q | None = None) -> dict:
+    """HOME: `unconverted_count`, the purchases it leaves out (no rate known); a currency code leaves none out."""
+    if currency != HOME:
+        return {}
+    return {"unconverted_count": Cast(Sum(F("purchases") - F("converted"), filter=where), BigIntegerField())}
+
+
+def rank_total(currency: str):
+    """The total to order groups by (HOME: exact on PostgreSQL, a float on SQLite, as before)."""
+    return ExactSumForOrder("home_exact") if currency == HOME else Sum("price_cents")
+
+
+def amount(currency: str, raw) -> Decimal | None:
+    """A `total` as money before rounding: the exact converted sum (None for none), or the cents as Decimal."""
+    if currency == HOME:
+        return raw
+    return ZERO if raw is None else Decimal(raw).scaleb(-2)
+
+
+def counted(value) -> int:
+    return int(value or 0)
+
+
+def grouped(rows, currency: str, key: str) -> dict:
+    """{key value: {"total_amount" (raw, see amount), "item_count", "unconverted_count"}} of rows grouped by `key`
+    (one query)."""
+    found = (
+        rows.values(key)
+        .annotate(total_amount=total(currency), item_count=count(currency), **unconverted(currency))
+        .order_by(key)
+    )
+    return {
+        row[key]: {
+            "total_amount": amount(currency, row["total_amount"]),
+            "item_count": counted(row["item_count"]),
+            "unconverted_count": counted(row.get("unconverted_count")),
+        }
+        for row in found
+    }
+
+
+def spending_months(household_id, currency: str, first: datetime.date, last: datetime.date) -> dict:
+    """grouped() per month over the months first..last (their first days), RETURNED purchases left out."""
+    rows = month_rows(household_id, currency).filter(KEPT, month__gte=first, month__lte=last)
+    return grouped(rows, currency, "month")
+
+
+def extremes(household_id, currency: str) -> dict:
+    """min/max price and first/last purchase date of the purchases the summary counts (not RETURNED; HOME: the
+    converted ones, by home price): one query of four index probes (purchase_summary_price_idx,
+    purchase_summary_home_idx, the date indexes), not a scan: the totals come from the summaries."""
+    rows = Purchase.objects.in_household(household_id).filter(KEPT)
+    rows = rows if currency == HOME else rows.filter(currency_code=currency)
+    price = "price"
+    if currency == HOME:
+        rows, price = rows.filter(exchange_rate__isnull=False, home_price__isnull=False), "home_price"
+
+    def first(*order):
+        return Subquery(rows.order_by(*order).values(order[0].lstrip("-"))[:1])
+
+    found = (
+        Household.objects.filter(pk=household_id)
+        .values(
+            min_price=first(price),
+            max_price=first(f"-{price}"),
+            first_purchase_date=first("purchase_date"),
+            last_purchase_date=first("-purchase_date"),
+        )
+        .first()
+    )
+    return found or dict.fromkeys(("min_price", "max_price", "first_purchase_date", "last_purchase_date"))
