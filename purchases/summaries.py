@@ -20,8 +20,9 @@ import uuid
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
+from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import EXACT, exact
@@ -184,12 +185,18 @@ def summary_select(household_ids=None) -> tuple[str, list]:
 
 def recompute(household_ids=None) -> None:
     """Rewrite the summaries of `household_ids` (None: all) from their purchases, in the caller's transaction (two
-    statements). For the writes that change many rows at once."""
+    statements; on PostgreSQL a table lock first). For the writes that change many rows at once."""
     if household_ids is not None:
         household_ids = sorted({str(pk) for pk in household_ids})
         if not household_ids:
             return
     select, params = summary_select(household_ids)
+    if connection.vendor == "postgresql":
+        # Waits for the single writes whose upserts are not committed yet, and holds back new ones until this commits
+        # (SQLite's write lock does both): the rows read below then include every committed write, and a write that
+        # comes later adds its difference to the rows written here.
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
     summaries = PurchaseSummary.objects.all()
     if household_ids is not None:
         summaries = summaries.filter(household_id__in=household_ids)
@@ -236,3 +243,39 @@ def summaries_expected(household_id) -> dict[tuple, tuple]:
     with connection.cursor() as cursor:
         cursor.execute(select, params)
         return _normalised(cursor.fetchall())
+
+
+def _describe(key: tuple, names: dict) -> str:
+    _, kind, month, currency, retailer, brand, status, name_key = key
+    if kind == PurchaseSummary.PRODUCT:
+        return f"product {name_key!r} in {currency}"
+    shop = names.get(retailer, str(retailer)) if retailer != NIL else "no retailer"
+    make = names.get(brand, str(brand)) if brand != NIL else "no brand"
+    return f"{month:%Y-%m}, {currency}, {shop}, {make}, {status}"
+
+
+def _measures_text(measures: tuple | None, currency: str) -> str:
+    if measures is None:
+        return "nothing"
+    purchases, converted, cents, home = measures
+    price = Decimal(cents).scaleb(-2)
+    return f"{purchases} purchase(s) for {price} {currency}, {converted} converted, exact home sum {home}"
+
+
+def summaries_differences(household_id) -> list[str]:
+    """Where the household's summaries differ from its purchases, one plain sentence per summary key (empty: none).
+    Reads both in one transaction."""
+
+    with transaction.atomic():
+        stored, expected = summaries_stored(household_id), summaries_expected(household_id)
+    keys = sorted((key for key in stored.keys() | expected.keys() if stored.get(key) != expected.get(key)), key=str)
+    if not keys:
+        return []
+    ids = {key[4] for key in keys} | {key[5] for key in keys}
+    names = dict(Retailer.objects.filter(pk__in=ids).values_list("pk", "name"))
+    names.update(Brand.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return [
+        f"{_describe(key, names)}: the summaries say {_measures_text(stored.get(key), key[3])}; "
+        f"the purchases say {_measures_text(expected.get(key), key[3])}"
+        for key in keys
+    ]
