@@ -191,18 +191,17 @@ def recompute(household_ids=None) -> None:
         if not household_ids:
             return
     select, params = summary_select(household_ids)
-    if connection.vendor == "postgresql":
-        # Waits for the single writes whose upserts are not committed yet, and holds back new ones until this commits
-        # (SQLite's write lock does both): the rows read below then include every committed write, and a write that
-        # comes later adds its difference to the rows written here.
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
     summaries = PurchaseSummary.objects.all()
     if household_ids is not None:
         summaries = summaries.filter(household_id__in=household_ids)
-    summaries.delete()
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select}", params)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # the caller's transaction, if any
+        if connection.vendor == "postgresql":
+            # Waits for the single writes whose upserts are not committed yet and holds back new ones until this
+            # commits (SQLite's write lock does both): the rows read below then include every committed write, and a
+            # later write adds its difference to the rows written here.
+            cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        summaries.delete()
+        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select}", params)  # noqa: S608
 
 
 # --- verification ----------------------------------------------------------------------------------------------
