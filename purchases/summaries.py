@@ -148,6 +148,11 @@ def apply(*, before: Values | None = None, after: Values | None = None) -> None:
 # --- recomputation from the rows -------------------------------------------------------------------------------
 
 
+def _household_ids(household_ids) -> list:
+    field = Purchase._meta.get_field("household")
+    return [field.get_db_prep_save(pk, connection) for pk in household_ids] or [None]
+
+
 def summary_select(household_ids=None) -> tuple[str, list]:
     """The SELECT that computes the summary rows (columns in COLUMNS' order) from the purchases of `household_ids`
     (None: every household). One pass per kind, grouped by the database."""
@@ -156,10 +161,8 @@ def summary_select(household_ids=None) -> tuple[str, list]:
     product_month = PurchaseSummary._meta.get_field("month").get_db_prep_save(PRODUCT_MONTH, connection)
     where, params = "", []
     if household_ids is not None:
-        field = Purchase._meta.get_field("household")
-        ids = [field.get_db_prep_save(pk, connection) for pk in household_ids] or [None]
-        where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(ids))})"
-        params = list(ids)
+        params = _household_ids(household_ids)
+        where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(params))})"
     measures = (
         "COUNT(*), COUNT(p.exchange_rate), SUM(CAST(ROUND(p.price * 100) AS BIGINT)), "
         f"COALESCE({vendor['product_sum']}, 0)"
@@ -191,16 +194,25 @@ def recompute(household_ids=None) -> None:
         if not household_ids:
             return
     select, params = summary_select(household_ids)
-    summaries = PurchaseSummary.objects.all()
+    delete, delete_params = f"DELETE FROM {TABLE}", []  # noqa: S608
     if household_ids is not None:
-        summaries = summaries.filter(household_id__in=household_ids)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # the caller's transaction, if any
+        delete_params = _household_ids(household_ids)
+        delete += f" WHERE household_id IN ({', '.join(['%s'] * len(delete_params))})"
+    if connection.in_atomic_block:
+        _rewrite(select, params, delete, delete_params)
+    else:
+        with transaction.atomic():
+            _rewrite(select, params, delete, delete_params)
+
+
+def _rewrite(select: str, params: list, delete: str, delete_params: list) -> None:
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Waits for the single writes whose upserts are not committed yet and holds back new ones until this
             # commits (SQLite's write lock does both): the rows read below then include every committed write, and a
             # later write adds its difference to the rows written here.
             cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
-        summaries.delete()
+        cursor.execute(delete, delete_params)
         cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select}", params)  # noqa: S608
 
 
