@@ -27,7 +27,7 @@ from analytics.money import (
 )
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
-from purchases.models import Purchase
+from purchases.models import Purchase, PurchaseSummary
 from purchases.selectors import purchase_list
 from purchases.summaries import NIL
 from spends import clock
@@ -325,9 +325,9 @@ def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
     # From the summaries, one row per retailer/brand; each group's name by its key (a lookup per group, not per
     # purchase). The nil key is "no retailer/brand": id None, "Unknown".
     name = Subquery(catalog.objects.filter(pk=OuterRef(key)).values("name")[:1])
+    kind = {"retailer": PurchaseSummary.RETAILER, "brand": PurchaseSummary.BRAND}[relation]
     rows = list(
-        summarised.month_rows(household_id, currency)
-        .filter(summarised.KEPT)
+        summarised.kind_rows(household_id, currency, kind)
         .values(key)
         .annotate(
             count=summarised.count(currency),
@@ -375,7 +375,7 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
     then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
     Two queries: the top groups, then the newest spelling of just those groups."""
     rows = list(
-        summarised.product_rows(household_id, currency)
+        summarised.kind_rows(household_id, currency, PurchaseSummary.PRODUCT)
         .values("name_key")
         .annotate(
             count=summarised.count(currency),

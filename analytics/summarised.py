@@ -1,11 +1,12 @@
 """The money answers read from purchases' summaries (purchases.summaries, #24): their size grows with the months,
 currencies, retailers, brands and product names a household has, not with its number of purchases.
 
-A MONTH row holds, per month × currency × retailer × brand × status, how many purchases, how many of them are
-converted, the sum of their prices in cents and the exact SUM(price × rate); a PRODUCT row the same per currency ×
-product name (without the RETURNED purchases). Rows of no purchase (`purchases` 0) may exist: groups are kept only
-where the summed `purchases` is positive. The figures equal the row-by-row aggregates the analytics used before:
-sums of cents are exact integers, HOME sums are the exact product sums rounded half-even once, at the end.
+A MONTH row holds, per month × currency × status, how many purchases, how many of them are converted, the sum of
+their prices in cents and the exact SUM(price × rate); RETAILER, BRAND and PRODUCT rows the same per currency ×
+retailer, brand or product name (without the RETURNED purchases). Rows of no purchase (`purchases` 0) may exist:
+groups are kept only where the summed `purchases` is positive. The figures equal the row-by-row aggregates the
+analytics used before: sums of cents are exact integers, HOME sums are the exact product sums rounded half-even
+once, at the end.
 """
 
 import datetime
@@ -29,8 +30,10 @@ def month_rows(household_id, currency: str):
     return rows if currency == HOME else rows.filter(currency_code=currency)
 
 
-def product_rows(household_id, currency: str):
-    rows = PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.PRODUCT)
+def kind_rows(household_id, currency: str, kind: str):
+    """The household's RETAILER, BRAND or PRODUCT rows in `currency` (HOME: every currency); RETURNED purchases are
+    in none of them."""
+    rows = PurchaseSummary.objects.filter(household_id=household_id, kind=kind)
     return rows if currency == HOME else rows.filter(currency_code=currency)
 
 

@@ -168,27 +168,31 @@ class Purchase(models.Model):
 
 class PurchaseSummary(models.Model):
     """Per-household totals of the purchases, kept in the write's transaction (purchases.summaries), which the
-    analytics answers read instead of the rows. Two kinds of row in one table, so a write changes both with one
+    analytics answers read instead of the rows. Four kinds of row in one table, so a write changes them all with one
     statement:
 
-    - MONTH: per month × currency × retailer × brand × status (every status; RETURNED too, for `by_status`);
-    - PRODUCT: per currency × product name (lowercased and trimmed by the database), over the purchases that are not
-      RETURNED (the top-products list); `month`, `retailer_key`, `brand_key` and `status` hold fixed placeholders.
+    - MONTH: per month × currency × status, over every purchase (RETURNED too, for `by_status`);
+    - RETAILER, BRAND: per currency × retailer (brand), over the purchases not RETURNED;
+    - PRODUCT: per currency × product name (lowercased and trimmed by the database), over those not RETURNED.
+
+    A column a kind does not use holds a fixed placeholder (month 0001-01-01, the nil UUID, ""). Not one table per
+    month × currency × retailer × brand × status: with hundreds of retailers and brands that cross product has about
+    as many rows as there are purchases, and reading it would cost what reading the rows costs.
 
     No purchase of a key is `purchases` 0: such a row may stay (every measure is then 0) and every read leaves it
     out; a recomputation (`verify_summaries --fix`, an import, a restore) drops it. The retailer and brand are plain
     keys, not foreign keys (no purchase: the nil UUID), so the key is never NULL and a catalog entry can go once no
     purchase names it."""
 
-    MONTH, PRODUCT = "m", "p"
+    MONTH, RETAILER, BRAND, PRODUCT = "m", "r", "b", "p"
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=1)
-    month = models.DateField(help_text="The month's first day (PRODUCT rows: 0001-01-01).")
+    month = models.DateField(help_text="MONTH rows: the month's first day; others: 0001-01-01.")
     currency_code = models.CharField(max_length=3)
-    retailer_key = models.UUIDField(help_text="The retailer's id; the nil UUID: none.")
-    brand_key = models.UUIDField(help_text="The brand's id; the nil UUID: none.")
-    status = models.CharField(max_length=16, help_text="PRODUCT rows: empty.")
-    name_key = models.TextField(help_text="LOWER(TRIM(product_name)) as the database computes it; MONTH rows: empty.")
+    retailer_key = models.UUIDField(help_text="RETAILER rows: the retailer's id (the nil UUID: none); others: nil.")
+    brand_key = models.UUIDField(help_text="BRAND rows: the brand's id (the nil UUID: none); others: nil.")
+    status = models.CharField(max_length=16, help_text="MONTH rows: the status; others: empty.")
+    name_key = models.TextField(help_text="PRODUCT rows: LOWER(TRIM(product_name)) as the database computes it.")
     purchases = models.BigIntegerField(help_text="How many purchases.")
     converted = models.BigIntegerField(help_text="How many of them have an exchange rate.")
     price_cents = models.BigIntegerField(help_text="The sum of their prices, in cents of the currency.")

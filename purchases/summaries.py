@@ -28,7 +28,7 @@ from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import EXACT, exact
 
 NIL = uuid.UUID(int=0)  # no retailer / brand
-PRODUCT_MONTH = datetime.date(1, 1, 1)
+NO_MONTH = datetime.date(1, 1, 1)  # the rows of every kind but MONTH
 TABLE = PurchaseSummary._meta.db_table
 KEY = ("household_id", "kind", "month", "currency_code", "retailer_key", "brand_key", "status", "name_key")
 MEASURES = ("purchases", "converted", "price_cents", "home_exact")
@@ -68,16 +68,25 @@ def _rows(values: Values, sign: int) -> list[tuple]:
     converted = values.exchange_rate is not None
     home = EXACT.multiply(values.price, values.exchange_rate) if converted else Decimal(0)
     measures = (sign, sign * converted, sign * int(values.price.scaleb(2)), home if sign > 0 else -home)
+    household, currency = values.household_id, values.currency_code
     month = values.purchase_date.replace(day=1)
-    rows = [
-        (values.household_id, PurchaseSummary.MONTH, month, values.currency_code, values.retailer_id or NIL)
-        + (values.brand_id or NIL, values.status, "", *measures)
-    ]
+    rows = [(household, PurchaseSummary.MONTH, month, currency, NIL, NIL, values.status, "", *measures)]
     if values.status != PurchaseStatus.RETURNED:
-        rows.append(
-            (values.household_id, PurchaseSummary.PRODUCT, PRODUCT_MONTH, values.currency_code, NIL, NIL, "")
-            + (values.product_name, *measures)
-        )
+        rows += [
+            (
+                household,
+                PurchaseSummary.RETAILER,
+                NO_MONTH,
+                currency,
+                values.retailer_id or NIL,
+                NIL,
+                "",
+                "",
+                *measures,
+            ),
+            (household, PurchaseSummary.BRAND, NO_MONTH, currency, NIL, values.brand_id or NIL, "", "", *measures),
+            (household, PurchaseSummary.PRODUCT, NO_MONTH, currency, NIL, NIL, "", values.product_name, *measures),
+        ]
     return rows
 
 
@@ -158,32 +167,43 @@ def summary_select(household_ids=None) -> tuple[str, list]:
     (None: every household). One pass per kind, grouped by the database."""
     vendor = _vendor()
     nil = PurchaseSummary._meta.get_field("retailer_key").get_db_prep_save(NIL, connection)
-    product_month = PurchaseSummary._meta.get_field("month").get_db_prep_save(PRODUCT_MONTH, connection)
-    where, params = "", []
+    no_month = PurchaseSummary._meta.get_field("month").get_db_prep_save(NO_MONTH, connection)
+    where, params = "WHERE", []
     if household_ids is not None:
         params = _household_ids(household_ids)
-        where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(params))})"
+        where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(params))}) AND"
     measures = (
         "COUNT(*), COUNT(p.exchange_rate), SUM(CAST(ROUND(p.price * 100) AS BIGINT)), "
         f"COALESCE({vendor['product_sum']}, 0)"
     )
-    retailer, brand = "COALESCE(p.retailer_id, %s)", "COALESCE(p.brand_id, %s)"
-    # Our table and column names only; every value is a parameter.
-    month_rows = (
-        f"SELECT p.household_id, '{PurchaseSummary.MONTH}', {vendor['month']}, p.currency_code, "  # noqa: S608
-        f"{retailer}, {brand}, "
-        f"p.status, '', {measures} FROM {Purchase._meta.db_table} p {where} "
-        "GROUP BY 1, 3, 4, 5, 6, 7"
-    )
-    product_where = f"{where} AND" if where else "WHERE"
-    product_rows = (
-        f"SELECT p.household_id, '{PurchaseSummary.PRODUCT}', %s, p.currency_code, %s, %s, '', "  # noqa: S608
-        f"LOWER(TRIM(p.product_name)), {measures} FROM {Purchase._meta.db_table} p "
-        f"{product_where} p.status <> '{PurchaseStatus.RETURNED}' "
-        "GROUP BY 1, 4, 8"
-    )
-    sql = f"{month_rows} UNION ALL {product_rows}"
-    return sql, [nil, nil, *params, product_month, nil, nil, *params]
+    kept = f"p.status <> '{PurchaseStatus.RETURNED}'"
+    table = Purchase._meta.db_table
+    # One GROUP BY per kind: (month, currency, status) over every purchase; (currency, retailer), (currency, brand)
+    # and (currency, product name) over those not RETURNED. Our table and column names only; values are parameters.
+    parts = [
+        (
+            f"SELECT p.household_id, '{PurchaseSummary.MONTH}', {vendor['month']}, p.currency_code, %s, %s, "  # noqa: S608
+            f"p.status, '', {measures} FROM {table} p {where} 1 = 1 GROUP BY 1, 3, 4, 7",
+            [nil, nil],
+        ),
+        (
+            f"SELECT p.household_id, '{PurchaseSummary.RETAILER}', %s, p.currency_code, COALESCE(p.retailer_id, %s), "  # noqa: S608
+            f"%s, '', '', {measures} FROM {table} p {where} {kept} GROUP BY 1, 4, 5",
+            [no_month, nil, nil],
+        ),
+        (
+            f"SELECT p.household_id, '{PurchaseSummary.BRAND}', %s, p.currency_code, %s, COALESCE(p.brand_id, %s), "  # noqa: S608
+            f"'', '', {measures} FROM {table} p {where} {kept} GROUP BY 1, 4, 6",
+            [no_month, nil, nil],
+        ),
+        (
+            f"SELECT p.household_id, '{PurchaseSummary.PRODUCT}', %s, p.currency_code, %s, %s, '', "  # noqa: S608
+            f"LOWER(TRIM(p.product_name)), {measures} FROM {table} p {where} {kept} GROUP BY 1, 4, 8",
+            [no_month, nil, nil],
+        ),
+    ]
+    sql = " UNION ALL ".join(part for part, _ in parts)
+    return sql, [value for _, values in parts for value in (*values, *params)]
 
 
 def recompute(household_ids=None) -> None:
@@ -258,11 +278,13 @@ def summaries_expected(household_id) -> dict[tuple, tuple]:
 
 def _describe(key: tuple, names: dict) -> str:
     _, kind, month, currency, retailer, brand, status, name_key = key
+    if kind == PurchaseSummary.MONTH:
+        return f"{month:%Y-%m}, {currency}, {status}"
     if kind == PurchaseSummary.PRODUCT:
         return f"product {name_key!r} in {currency}"
-    shop = names.get(retailer, str(retailer)) if retailer != NIL else "no retailer"
-    make = names.get(brand, str(brand)) if brand != NIL else "no brand"
-    return f"{month:%Y-%m}, {currency}, {shop}, {make}, {status}"
+    entry = retailer if kind == PurchaseSummary.RETAILER else brand
+    what = "retailer" if kind == PurchaseSummary.RETAILER else "brand"
+    return f"{what} {names.get(entry, str(entry)) if entry != NIL else '(none)'} in {currency}"
 
 
 def _measures_text(measures: tuple | None, currency: str) -> str:

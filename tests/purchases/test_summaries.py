@@ -28,12 +28,8 @@ def fields(**overrides):
     return {"product_name": "Lamp", "price": Decimal("10.00"), "currency_code": "USD", "purchase_date": DAY} | overrides
 
 
-def month_rows(household_id):
-    return {
-        key[2:7]: measures
-        for key, measures in summaries.summaries_stored(household_id).items()
-        if key[1] == PurchaseSummary.MONTH
-    }
+def rows_of(household_id, kind):
+    return {key[2:]: measures for key, measures in summaries.summaries_stored(household_id).items() if key[1] == kind}
 
 
 def test_create_update_delete_keep_the_summaries_equal_to_the_rows(owner):
@@ -41,26 +37,27 @@ def test_create_update_delete_keep_the_summaries_equal_to_the_rows(owner):
     shop = RetailerFactory()
     purchase = services.purchase_create(household_id=household_id, created_by=owner, **fields(retailer=shop))
     assert_in_step(household_id)
-    assert month_rows(household_id) == {
-        (datetime.date(2025, 1, 1), "USD", shop.pk, summaries.NIL, PurchaseStatus.ORDERED): (
-            1,
-            1,
-            1000,
-            summaries.summaries_stored(household_id)[
-                (household_id, "m", datetime.date(2025, 1, 1), "USD", shop.pk, summaries.NIL, "ORDERED", "")
-            ][3],
-        )
+    nil, no_month = summaries.NIL, summaries.NO_MONTH
+    assert {key: measures[:3] for key, measures in rows_of(household_id, PurchaseSummary.MONTH).items()} == {
+        (datetime.date(2025, 1, 1), "USD", nil, nil, PurchaseStatus.ORDERED, ""): (1, 1, 1000)
+    }
+    assert {key: measures[:3] for key, measures in rows_of(household_id, PurchaseSummary.RETAILER).items()} == {
+        (no_month, "USD", shop.pk, nil, "", ""): (1, 1, 1000)
+    }
+    assert {key: measures[:3] for key, measures in rows_of(household_id, PurchaseSummary.PRODUCT).items()} == {
+        (no_month, "USD", nil, nil, "", "lamp"): (1, 1, 1000)
     }
     services.purchase_update(
         purchase=purchase, price=Decimal("12.34"), purchase_date=datetime.date(2024, 12, 31), retailer=None
     )
     assert_in_step(household_id)
-    assert [(key[0], key[2], measures[:3]) for key, measures in month_rows(household_id).items()] == [
-        (datetime.date(2024, 12, 1), summaries.NIL, (1, 1, 1234))
+    assert [(key[0], measures[:3]) for key, measures in rows_of(household_id, PurchaseSummary.MONTH).items()] == [
+        (datetime.date(2024, 12, 1), (1, 1, 1234))
     ]
+    assert [key[2] for key in rows_of(household_id, PurchaseSummary.RETAILER)] == [nil]
     services.purchase_delete(purchase=purchase)
     assert_in_step(household_id)
-    assert month_rows(household_id) == {}
+    assert rows_of(household_id, PurchaseSummary.MONTH) == {}
 
 
 def test_a_single_write_changes_the_summaries_with_one_statement_and_no_select(owner):
@@ -99,7 +96,7 @@ def test_returned_purchases_count_in_month_rows_only(owner):
     services.purchase_update(purchase=purchase, status=PurchaseStatus.RETURNED, returned_on=DAY)
     assert_in_step(household_id)
     kinds = {key[1] for key in summaries.summaries_stored(household_id)}
-    assert kinds == {PurchaseSummary.MONTH}
+    assert kinds == {PurchaseSummary.MONTH}  # no RETAILER, BRAND or PRODUCT row counts it
 
 
 def test_home_sums_are_the_exact_products_not_the_rounded_home_prices(owner):
