@@ -112,8 +112,10 @@ def rates_added(*, first_day, last_day) -> None:
         Household.objects.filter(pk__in=waiting.values("household_id")).values_list("pk", "home_currency")
     )
     for household_id, home_currency in households.items():
-        reconvert(waiting.filter(household_id=household_id), home_currency=home_currency)
-        summaries.recompute([household_id])
+        rows = waiting.filter(household_id=household_id)
+        ids = list(rows.values_list("pk", flat=True))
+        reconvert(rows, home_currency=home_currency)
+        summaries.conversions_add(ids)  # those that got a rate now count as converted (one statement)
         data_versions.bump(data_versions.household_scope(household_id))
 
 

@@ -162,9 +162,10 @@ def _household_ids(household_ids) -> list:
     return [field.get_db_prep_save(pk, connection) for pk in household_ids] or [None]
 
 
-def summary_select(household_ids=None) -> tuple[str, list]:
+def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=False) -> tuple[str, list]:
     """The SELECT that computes the summary rows (columns in COLUMNS' order) from the purchases of `household_ids`
-    (None: every household). One pass per kind, grouped by the database."""
+    (None: every household), or of the purchases `purchase_ids`. One pass per kind, grouped by the database.
+    `conversions_only`: the measures a conversion adds (no purchases, no cents: the converted count and sum)."""
     vendor = _vendor()
     nil = PurchaseSummary._meta.get_field("retailer_key").get_db_prep_save(NIL, connection)
     no_month = PurchaseSummary._meta.get_field("month").get_db_prep_save(NO_MONTH, connection)
@@ -172,10 +173,14 @@ def summary_select(household_ids=None) -> tuple[str, list]:
     if household_ids is not None:
         params = _household_ids(household_ids)
         where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(params))}) AND"
-    measures = (
-        "COUNT(*), COUNT(p.exchange_rate), SUM(CAST(ROUND(p.price * 100) AS BIGINT)), "
-        f"COALESCE({vendor['product_sum']}, 0)"
-    )
+    elif purchase_ids is not None:
+        pk = Purchase._meta.pk
+        params = [pk.get_db_prep_save(value, connection) for value in purchase_ids] or [None]
+        where = f"WHERE p.id IN ({', '.join(['%s'] * len(params))}) AND"
+    counts = "0, COUNT(p.exchange_rate), 0" if conversions_only else "COUNT(*), COUNT(p.exchange_rate), "
+    if not conversions_only:
+        counts += "SUM(CAST(ROUND(p.price * 100) AS BIGINT))"
+    measures = f"{counts}, COALESCE({vendor['product_sum']}, 0)"
     kept = f"p.status <> '{PurchaseStatus.RETURNED}'"
     table = Purchase._meta.db_table
     # One GROUP BY per kind: (month, currency, status) over every purchase; (currency, retailer), (currency, brand)
@@ -234,6 +239,24 @@ def _rewrite(select: str, params: list, delete: str, delete_params: list) -> Non
             cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(delete, delete_params)
         cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select}", params)  # noqa: S608
+
+
+def conversions_add(purchase_ids) -> None:
+    """The purchases `purchase_ids` had no rate and got one (new reference rates, purchases.conversion.rates_added):
+    add their conversions to the summaries they are already in, one statement for all of them, in the caller's
+    transaction. Ids of purchases still without a rate add nothing."""
+    if not purchase_ids:
+        return
+    select, params = summary_select(purchase_ids=purchase_ids, conversions_only=True)
+    vendor = _vendor()
+    updates = ", ".join(f"{name} = {TABLE}.{name} + excluded.{name}" for name in MEASURES[:3])
+    home_add = vendor["exact_add"].format(f"{TABLE}.home_exact", "excluded.home_exact")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM ({select}) AS u WHERE 1 = 1 "  # noqa: S608
+            f"ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}, home_exact = {home_add}",
+            params,
+        )
 
 
 # --- verification ----------------------------------------------------------------------------------------------
