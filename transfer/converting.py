@@ -10,7 +10,7 @@ whole (its home price computed in Python: transfer.writing.rate_columns)."""
 
 from datetime import datetime
 
-from purchases import conversion
+from purchases import conversion, summaries
 from purchases.choices import RateSource
 from purchases.models import Purchase
 
@@ -60,6 +60,8 @@ def update_rate(item, stored_rate, stored_source, changes: dict) -> None:
 def convert_written(household_id, written_at: datetime) -> None:
     """Inside the import's write transaction: every row it wrote (its updated_at is the write's) gets its reference
     rate, source and home price, in bulk; MANUAL rows keep theirs. The home currency is read here, in the transaction
-    that writes. The rows are chosen by updated_at, a column reconvert leaves alone."""
+    that writes. The rows are chosen by updated_at, a column reconvert leaves alone. Then the household's analytics
+    summaries are recomputed from its rows (purchases.summaries), in the same transaction."""
     written = Purchase.objects.filter(household_id=household_id, updated_at=written_at)
     conversion.reconvert(written, home_currency=conversion.home_currency_of(household_id))
+    summaries.recompute([household_id])  # #24: the household's analytics summaries, from its rows as now written

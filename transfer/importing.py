@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from households.selectors import member_ids_by_username
-from purchases import conversion, summaries
+from purchases import conversion
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer import converting, coverages
@@ -376,7 +376,6 @@ class _Importer:
         write.update(updated, CURRENT_INDEX)
         if new or updated:
             converting.convert_written(self.household_id, write.now)
-            summaries.recompute([self.household_id])  # #24: the analytics summaries, from the rows now written
             # The household's data version, in this write's transaction: every process's analytics see the import.
             data_versions.bump(data_versions.household_scope(self.household_id))
         self.written_at = write.now
