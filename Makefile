@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 # Tests need no .env: a throwaway secret with DEBUG off, like production.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
 
-.PHONY: dev install env migrate seed run test test-postgres prod-check lint fmt schema bench bench-receipts clean help
+.PHONY: dev install env migrate seed run test test-postgres prod-check lint check-containers fmt schema bench bench-receipts clean help
 
 help:
 	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
@@ -65,6 +65,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# Docker cannot run on every machine (nor in CI): the container files are checked statically instead. hadolint
+# lints the Dockerfile (ignored rules and their reasons: .hadolint.yaml); every compose file is validated against the
+# compose specification's schema.
+check-containers: install
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose*.yml
 
 fmt: install
 	$(BIN)/ruff check --fix .
