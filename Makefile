@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 # Tests need no .env: a throwaway secret with DEBUG off, like production.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
 
-.PHONY: dev install env migrate seed run test test-postgres prod-check lint check-containers fmt schema bench bench-receipts clean help
+.PHONY: dev install env migrate seed run test test-postgres prod-check lint check-containers test-twonode fmt schema bench bench-receipts clean help
 
 help:
 	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
@@ -56,6 +56,10 @@ test: install
 
 test-postgres: install
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/spends} $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+# Two gunicorn nodes at once on one PostgreSQL, Redis and file store (issue #28; tests/twonode, marker twonode).
+test-twonode: install
+	$(TEST_ENV) $(BIN)/pytest -m twonode tests/twonode $(PYTEST_ARGS)
 
 # The production command lines without Docker: gunicorn (DEBUG off) on the local PostgreSQL + HTTP smoke test.
 prod-check: install

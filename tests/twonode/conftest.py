@@ -1,0 +1,77 @@
+"""Two gunicorn nodes against one PostgreSQL database (their own), one Redis and one shared store (marker `twonode`).
+
+They run only when selected: `pytest -m twonode tests/twonode` (`.ci/run` does, on every change). Without that
+they are skipped: the nodes take ~10 s to start and the tests a minute, too long for every `make test`.
+Needs PostgreSQL (TWONODE_POSTGRES_URL, else DATABASE_URL when it is PostgreSQL, else 127.0.0.1:5432 as postgres)
+and Redis (TWONODE_REDIS_URL, default redis://127.0.0.1:6379/12: that database is flushed before and after).
+"""
+
+import os
+
+import pytest
+import redis
+
+from tests.twonode.cluster import Cluster, Node, database, free_port, postgres_server_url
+
+REDIS_URL = os.environ.get("TWONODE_REDIS_URL", "redis://127.0.0.1:6379/12")
+USERNAME = "twonode-admin"
+PASSWORD = "twonode-password-0123456789"  # noqa: S105 (a throwaway account in a throwaway database)
+
+
+def pytest_collection_modifyitems(config, items):
+    if "twonode" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="two-node tests run with -m twonode (.ci/run does)")
+    for item in items:
+        if item.get_closest_marker("twonode"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_store(tmp_path_factory):
+    """Where both nodes keep uploads and backups (one place for both, never a node's own folder), and a way to
+    list the uploads kept there."""
+    shared = tmp_path_factory.mktemp("twonode-shared")
+
+    def stored_uploads() -> set[str]:
+        return {path.name for path in (shared / "media" / "uploads").glob("*/*/*") if path.is_file()}
+
+    return {"MEDIA_ROOT": str(shared / "media"), "BACKUP_DIR": str(shared / "backups")}, stored_uploads
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, shared_store):
+    workdir = tmp_path_factory.mktemp("twonode")
+    cache = redis.Redis.from_url(REDIS_URL)
+    cache.flushdb()
+    with database(postgres_server_url(), f"spends_twonode_{os.getpid()}") as database_url:
+        storage_env, stored_uploads = shared_store
+        nodes = Cluster(workdir, database_url, REDIS_URL, storage_env, stored_uploads)
+        # One-shot steps, as the compose file's `migrate` service runs them before any web node starts.
+        nodes.manage("migrate", "--no-input", "-v0")
+        nodes.manage(
+            "createsuperuser",
+            "--no-input",
+            f"--username={USERNAME}",
+            "--email=admin@example.com",
+            DJANGO_SUPERUSER_PASSWORD=PASSWORD,
+        )
+        try:
+            for name in ("node-a", "node-b"):
+                nodes.start(Node(name=name, port=free_port(), data_dir=workdir / name))
+            for node in nodes.nodes:
+                nodes.wait_healthy(node)
+            yield nodes
+        finally:
+            for node in nodes.nodes:
+                nodes.stop(node)
+            cache.flushdb()
+
+
+@pytest.fixture(scope="module")
+def token(cluster):
+    """An API token issued by node A: node B knows it too (the database, not a node, holds it)."""
+    a = cluster.nodes[0]
+    response = a.session().post(f"{a.url}/api/auth/token", json={"username": USERNAME, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return response.json()["token"]

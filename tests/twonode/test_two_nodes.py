@@ -1,0 +1,200 @@
+"""Issue #28: two web nodes at once, over real HTTP, sharing only PostgreSQL, Redis and the file store.
+
+Whatever one node writes (rows, files, backups, cached analytics) the other sees at once, and concurrent writers on
+both lose nothing. The tests run in file order on one pair of nodes; the restore test comes last but one, since it
+puts the data back to its backup.
+"""
+
+import hashlib
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.twonode
+
+WRITER_THREADS = 4  # per node
+PURCHASES_PER_THREAD = 10
+
+
+def rows(cluster, sql: str, *params):
+    with psycopg.connect(cluster.database_url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def create_purchase(session, node, name: str, price: str) -> dict:
+    body = {"product_name": name, "price": price, "currency_code": "USD", "purchase_date": "2026-11-02"}
+    response = session.post(f"{node.url}/api/purchases", json=body, timeout=30)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def upload(session, node, purchase_id: str, content: bytes, filename: str = "receipt.txt") -> dict:
+    response = session.post(
+        f"{node.url}/api/purchases/{purchase_id}/attachments",
+        files={"file": (filename, content, "text/plain")},
+        data={"kind": "RECEIPT"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def download(session, node, attachment_id: str):
+    response = session.get(f"{node.url}/api/attachments/{attachment_id}/download", timeout=30)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def summary(session, node) -> dict:
+    response = session.get(f"{node.url}/api/analytics/dashboard?currency=USD", timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["summary"]
+
+
+def test_both_nodes_run_the_images_command(cluster):
+    """Each node is the Dockerfile's CMD, in its own process, listening on its own port."""
+    a, b = cluster.nodes
+    assert a.port != b.port
+    assert a.process.pid != b.process.pid
+    assert a.process.poll() is None and b.process.poll() is None
+
+
+def test_upload_through_one_node_download_through_the_other(cluster, token):
+    a, b = cluster.nodes
+    on_a, on_b = a.session(token), b.session(token)
+    first = create_purchase(on_a, a, "Kettle", "39.90")
+    second = create_purchase(on_b, b, "Toaster", "24.50")
+    content = f"Receipt {uuid.uuid4()}\nKettle 39.90 USD\n".encode()
+    digest = hashlib.sha256(content).hexdigest()
+
+    uploaded = upload(on_a, a, first["id"], content)
+    assert uploaded["sha256"] == digest
+    got = download(on_b, b, uploaded["id"])
+    assert got.content == content
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert "receipt.txt" in got.headers["Content-Disposition"]
+    assert on_b.get(f"{b.url}/api/attachments/{uploaded['id']}", timeout=30).json()["available"] is True
+
+    # The same bytes through the other node: one stored file, kept until its last attachment goes.
+    again = upload(on_b, b, second["id"], content, filename="copy.txt")
+    assert again["sha256"] == digest
+    assert cluster.stored_uploads() == {digest}
+    assert on_b.delete(f"{b.url}/api/attachments/{uploaded['id']}", timeout=30).status_code == 204
+    assert cluster.stored_uploads() == {digest}
+    assert download(on_a, a, again["id"]).content == content
+    assert on_a.delete(f"{a.url}/api/attachments/{again['id']}", timeout=30).status_code == 204
+    assert cluster.stored_uploads() == set()
+    assert rows(cluster, "SELECT count(*) FROM purchases_attachment") == [(0,)]
+
+
+def _writer(cluster, node, token: str, tag: str) -> list[tuple[str, Decimal]]:
+    session = node.session(token)
+    made = []
+    for i in range(PURCHASES_PER_THREAD):
+        price = Decimal(f"{len(made) + 1}.{int(hashlib.sha256(f'{tag}{i}'.encode()).hexdigest(), 16) % 100:02d}")
+        purchase = create_purchase(session, node, f"writer {tag} #{i}", str(price))
+        assert Decimal(purchase["price"]) == price
+        made.append((purchase["id"], price))
+    return made
+
+
+def test_concurrent_writers_on_both_nodes_lose_nothing(cluster, token):
+    a, b = cluster.nodes
+    before = {node.name: summary(node.session(token), node) for node in (a, b)}  # both nodes' caches now warm
+    assert before["node-a"] == before["node-b"]
+
+    with ThreadPoolExecutor(max_workers=2 * WRITER_THREADS) as pool:
+        futures = [
+            pool.submit(_writer, cluster, node, token, f"{node.name}/{thread}")
+            for node in (a, b)
+            for thread in range(WRITER_THREADS)
+        ]
+        made = [row for future in futures for row in future.result()]
+
+    expected_count = 2 * WRITER_THREADS * PURCHASES_PER_THREAD
+    expected_total = sum((price for _, price in made), Decimal("0"))
+    assert len({purchase_id for purchase_id, _ in made}) == expected_count
+    ((count, total),) = rows(
+        cluster, "SELECT count(*), sum(price) FROM purchases_purchase WHERE product_name LIKE %s", "writer %"
+    )
+    assert (count, total) == (expected_count, expected_total)
+    stored = {
+        str(row[0]) for row in rows(cluster, "SELECT id FROM purchases_purchase WHERE product_name LIKE %s", "writer %")
+    }
+    assert stored == {purchase_id for purchase_id, _ in made}
+
+    for node in (a, b):
+        after = summary(node.session(token), node)
+        assert after["item_count"] == before[node.name]["item_count"] + expected_count
+        assert Decimal(after["total_spent"]) == Decimal(before[node.name]["total_spent"]) + expected_total
+
+
+def test_analytics_are_fresh_on_both_nodes_after_a_write_on_either(cluster, token):
+    a, b = cluster.nodes
+    on = {a.name: a.session(token), b.name: b.session(token)}
+    for round_ in range(3):
+        for writer, reader in ((a, b), (b, a)):
+            seen = {node.name: summary(on[node.name], node) for node in (a, b)}  # cached on both
+            price = Decimal(f"{round_ + 1}.25")
+            create_purchase(on[writer.name], writer, f"fresh {writer.name} {round_}", str(price))
+            now = summary(on[reader.name], reader)
+            assert now["item_count"] == seen[reader.name]["item_count"] + 1
+            assert Decimal(now["total_spent"]) == Decimal(seen[reader.name]["total_spent"]) + price
+            assert summary(on[writer.name], writer) == now
+
+
+def _wait_for_backup(session, node, backup_id: str) -> dict:
+    deadline = threading.Event()
+    for _ in range(300):
+        response = session.get(f"{node.url}/api/backup/status", params={"id": backup_id}, timeout=30)
+        assert response.status_code == 200, response.text
+        if response.json()["status"] in ("succeeded", "failed"):
+            return response.json()
+        deadline.wait(0.2)
+    raise AssertionError(f"backup {backup_id} did not finish")
+
+
+def test_backup_on_one_node_restore_on_the_other(cluster, token):
+    a, b = cluster.nodes
+    on_a, on_b = a.session(token), b.session(token)
+    kept = create_purchase(on_a, a, "Backed-up lamp", "55.00")
+    content = f"Lamp receipt {uuid.uuid4()}\n".encode()
+    attachment = upload(on_a, a, kept["id"], content)
+
+    response = on_a.post(f"{a.url}/api/backup/create", json={"kind": "full"}, timeout=120)
+    assert response.status_code == 202, response.text
+    backup = _wait_for_backup(on_b, b, response.json()["id"])
+    assert backup["status"] == "succeeded", backup
+    assert backup["file_count"] >= 1
+
+    # After the backup: one purchase more, and the backed-up one deleted with its file.
+    create_purchase(on_b, b, "After the backup", "1.00")
+    assert on_b.delete(f"{b.url}/api/purchases/{kept['id']}", timeout=30).status_code == 204
+    assert hashlib.sha256(content).hexdigest() not in cluster.stored_uploads()
+    count_at_backup = summary(on_a, a)["item_count"]  # one more and one fewer: the same count, a cached answer
+
+    response = on_b.post(f"{b.url}/api/backup/restore", json={"backup_id": backup["id"], "confirm": True}, timeout=120)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["integrity"] == {"ok": True, "problems": []}
+    assert report["files_restored"] >= 1
+
+    names = {row[0] for row in rows(cluster, "SELECT product_name FROM purchases_purchase")}
+    assert "Backed-up lamp" in names and "After the backup" not in names
+    assert download(on_a, a, attachment["id"]).content == content
+    for node, session in ((a, on_a), (b, on_b)):
+        fresh = summary(session, node)
+        assert fresh["item_count"] == count_at_backup == len(names)
+    listed = on_a.get(f"{a.url}/api/backup/list", timeout=30).json()
+    assert {item["id"] for item in listed["items"]} >= {backup["id"], report["restore_point_id"]}
+
+
+def test_nodes_stop_gracefully_on_sigterm(cluster):
+    """What `docker stop` does to the exec-form CMD: gunicorn gets SIGTERM itself and exits cleanly."""
+    for node in list(cluster.nodes):
+        assert cluster.stop(node) == 0, node.log_tail()
+        assert "Shutting down: Master" in node.log.read_text()
