@@ -1,5 +1,5 @@
 """Two real web nodes: gunicorn subprocesses started with the Dockerfile's own CMD, sharing one PostgreSQL database,
-one Redis and one file store, and nothing else (each node has its own DATA_DIR for its temporary files).
+one Redis and one S3 endpoint, and nothing else (each node has its own DATA_DIR, for its temporary files only).
 
 Used by tests/twonode (marker `twonode`, run by `.ci/run`). Everything is on this machine's loopback.
 """

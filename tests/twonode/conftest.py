@@ -1,4 +1,4 @@
-"""Two gunicorn nodes against one PostgreSQL database (their own), one Redis and one shared store (marker `twonode`).
+"""Two gunicorn nodes against one PostgreSQL database (their own), one Redis and one S3 endpoint (marker `twonode`).
 
 They run only when selected: `pytest -m twonode tests/twonode` (`.ci/run` does, on every change). Without that
 they are skipped: the nodes take ~10 s to start and the tests a minute, too long for every `make test`.
@@ -27,16 +27,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def shared_store(tmp_path_factory):
-    """Where both nodes keep uploads and backups (one place for both, never a node's own folder), and a way to
-    list the uploads kept there."""
-    shared = tmp_path_factory.mktemp("twonode-shared")
+@pytest.fixture(scope="module")
+def shared_store(s3_server):
+    """Where both nodes keep uploads and backups: one bucket of the S3 server (moto's, tests/s3server.py), as
+    MEDIA_STORAGE_URL and BACKUP_STORAGE_URL configure it in production; and a way to list the uploads kept there."""
+    bucket = s3_server.new_bucket("twonode")
+    env = {
+        "MEDIA_STORAGE_URL": s3_server.storage_url(bucket, "media"),
+        "BACKUP_STORAGE_URL": s3_server.storage_url(bucket, "backups"),
+    }
 
     def stored_uploads() -> set[str]:
-        return {path.name for path in (shared / "media" / "uploads").glob("*/*/*") if path.is_file()}
+        pages = s3_server.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="media/uploads/")
+        return {item["Key"].rsplit("/", 1)[-1] for page in pages for item in page.get("Contents", [])}
 
-    return {"MEDIA_ROOT": str(shared / "media"), "BACKUP_DIR": str(shared / "backups")}, stored_uploads
+    return env, stored_uploads
 
 
 @pytest.fixture(scope="module")
