@@ -72,10 +72,12 @@ lint: install
 
 # Docker cannot run on every machine (nor in CI): the container files are checked statically instead. hadolint
 # lints the Dockerfile (ignored rules and their reasons: .hadolint.yaml); every compose file is validated against the
-# compose specification's schema.
+# compose specification's schema; the proxy's Caddyfiles by Caddy itself (Debian's caddy package).
 check-containers: install
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose*.yml
+	@command -v caddy >/dev/null || { echo "caddy not found (apt-get install caddy): Caddyfiles not validated"; exit 1; }
+	for f in deploy/Caddyfile deploy/Caddyfile.scale; do SITE_ADDRESS=:80 caddy validate --adapter caddyfile --config $$f 2>/dev/null || { echo "$$f is not valid"; exit 1; }; done
 
 fmt: install
 	$(BIN)/ruff check --fix .
