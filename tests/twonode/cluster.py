@@ -96,6 +96,7 @@ class Cluster:
     storage_env: dict
     stored_uploads: Callable[[], set[str]]  # the SHA-256 names under uploads/ in the shared store
     nodes: list[Node] = field(default_factory=list)
+    proxy: Node | None = None
 
     def env(self, node: Node | None = None) -> dict:
         env = {key: value for key, value in os.environ.items() if key not in INHERITED_NOT}
@@ -108,6 +109,8 @@ class Cluster:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             STATIC_ROOT=str(self.workdir / "static"),
             GUNICORN_WORKERS="2",
+            # The proxy in front of the nodes (start_proxy) connects from here, as Caddy's fixed address in compose.
+            TRUSTED_PROXIES="127.0.0.1",
             GUNICORN_THREADS="2",
             PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             **self.storage_env,
@@ -176,3 +179,38 @@ def database(server_url: str, name: str):
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def proxy_caddyfile(ports: list[int]) -> str:
+    """deploy/Caddyfile.scale with the nodes' loopback ports in place of its DNS lookup of the `web` replicas
+    (every other line as in production), and no admin endpoint."""
+    text = (ROOT / "deploy" / "Caddyfile.scale").read_text()
+    upstreams = " ".join(f"127.0.0.1:{port}" for port in ports)
+    text, found = re.subn(r"dynamic a \{.*?\n\t\t\}", f"to {upstreams}", text, flags=re.S)
+    assert found == 1, "deploy/Caddyfile.scale has no `dynamic a { ... }` block"
+    return "{\n\tadmin off\n}\n" + text
+
+
+def start_proxy(cluster: Cluster, caddy: str) -> Node:
+    """Caddy in front of the running nodes, as the compose file's `proxy` service."""
+    proxy = Node(name="proxy", port=free_port(), data_dir=cluster.workdir / "proxy")
+    proxy.data_dir.mkdir(parents=True, exist_ok=True)
+    config = proxy.data_dir / "Caddyfile"
+    config.write_text(proxy_caddyfile([node.port for node in cluster.nodes]))
+    env = {
+        **os.environ,
+        "SITE_ADDRESS": f"http://127.0.0.1:{proxy.port}",
+        "XDG_DATA_HOME": str(proxy.data_dir),
+        "XDG_CONFIG_HOME": str(proxy.data_dir),
+    }
+    proxy.log = cluster.workdir / "proxy.log"
+    with open(proxy.log, "wb") as log:
+        proxy.process = subprocess.Popen(  # noqa: S603 (Debian's caddy, our own config)
+            [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    cluster.wait_healthy(proxy)
+    cluster.proxy = proxy
+    return proxy

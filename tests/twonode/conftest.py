@@ -2,16 +2,19 @@
 
 They run only when selected: `pytest -m twonode tests/twonode` (`.ci/run` does, on every change). Without that
 they are skipped: the nodes take ~10 s to start and the tests a minute, too long for every `make test`.
-Needs PostgreSQL (TWONODE_POSTGRES_URL, else DATABASE_URL when it is PostgreSQL, else 127.0.0.1:5432 as postgres)
-and Redis (TWONODE_REDIS_URL, default redis://127.0.0.1:6379/12: that database is flushed before and after).
+Caddy (Debian's package) runs in front of them with deploy/Caddyfile.scale; the proxy tests are skipped
+without it (they fail under CI=true). Needs PostgreSQL (TWONODE_POSTGRES_URL, else DATABASE_URL when it is
+PostgreSQL, else 127.0.0.1:5432 as postgres) and Redis (TWONODE_REDIS_URL, default redis://127.0.0.1:6379/12:
+that database is flushed before and after).
 """
 
 import os
+import shutil
 
 import pytest
 import redis
 
-from tests.twonode.cluster import Cluster, Node, database, free_port, postgres_server_url
+from tests.twonode.cluster import Cluster, Node, database, free_port, postgres_server_url, start_proxy
 
 REDIS_URL = os.environ.get("TWONODE_REDIS_URL", "redis://127.0.0.1:6379/12")
 USERNAME = "twonode-admin"
@@ -66,9 +69,14 @@ def cluster(tmp_path_factory, shared_store):
                 nodes.start(Node(name=name, port=free_port(), data_dir=workdir / name))
             for node in nodes.nodes:
                 nodes.wait_healthy(node)
+            caddy = shutil.which("caddy")
+            if caddy:
+                start_proxy(nodes, caddy)
+            else:
+                assert os.environ.get("CI") != "true", "caddy is missing (apt-get install caddy; .ci/run does)"
             yield nodes
         finally:
-            for node in nodes.nodes:
+            for node in [*nodes.nodes, *([nodes.proxy] if nodes.proxy else [])]:
                 nodes.stop(node)
             cache.flushdb()
 
@@ -80,3 +88,10 @@ def token(cluster):
     response = a.session().post(f"{a.url}/api/auth/token", json={"username": USERNAME, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return response.json()["token"]
+
+
+@pytest.fixture
+def proxy(cluster):
+    if cluster.proxy is None:
+        pytest.skip("caddy not found (apt-get install caddy)")
+    return cluster.proxy

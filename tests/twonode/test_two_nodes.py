@@ -6,6 +6,7 @@ puts the data back to its backup.
 """
 
 import hashlib
+import http.client
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+import requests
 
 pytestmark = pytest.mark.twonode
 
@@ -193,8 +195,50 @@ def test_backup_on_one_node_restore_on_the_other(cluster, token):
     assert {item["id"] for item in listed["items"]} >= {backup["id"], report["restore_point_id"]}
 
 
+def test_the_proxy_spreads_requests_over_both_nodes(cluster, proxy, token):
+    session = proxy.session(token)
+    ids = [f"spread-{i}-{uuid.uuid4().hex[:12]}" for i in range(24)]
+    for request_id in ids:
+        response = session.get(f"{proxy.url}/api/auth/me", headers={"X-Request-ID": request_id}, timeout=30)
+        assert response.status_code == 200, response.text
+        assert response.headers["X-Request-ID"] == request_id
+    served = {node.name: sum(f"[{rid}]" in node.log.read_text() for rid in ids) for node in cluster.nodes}
+    assert sum(served.values()) == len(ids), served  # each request served once, by one node
+    assert all(served.values()), f"one node got no request: {served}"
+
+
+def _failed_sign_in_from(proxy, source: str, username: str, spoofed: str) -> int:
+    """POST /api/auth/token through the proxy from the loopback address `source`, claiming to be `spoofed`."""
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=30, source_address=(source, 0))
+    body = f'{{"username": "{username}", "password": "wrong"}}'
+    headers = {"Content-Type": "application/json", "X-Forwarded-For": spoofed}
+    conn.request("POST", "/api/auth/token", body=body, headers=headers)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_behind_the_proxy_the_nodes_see_the_address_the_proxy_saw(cluster, proxy):
+    """TRUSTED_PROXIES: the sign-in lockout counts the client's own address, neither the proxy's nor a forged one."""
+    username = f"nobody-{uuid.uuid4().hex[:8]}"
+    assert _failed_sign_in_from(proxy, "127.0.0.7", username, spoofed="203.0.113.9") == 400
+    recorded = rows(cluster, "SELECT host(ip_address) FROM axes_accessattempt WHERE username = %s", username)
+    assert recorded == [("127.0.0.7",)]
+
+
+def test_a_node_going_away_behind_the_proxy_loses_no_request(cluster, proxy, token):
+    """Rolling restarts: node B stops (SIGTERM, as `docker stop`); the proxy sends everything to node A."""
+    a, b = cluster.nodes
+    assert cluster.stop(b) == 0, b.log_tail()
+    session = proxy.session(token)
+    statuses = [session.get(f"{proxy.url}/api/auth/me", timeout=30).status_code for _ in range(10)]
+    assert statuses == [200] * 10
+
+
 def test_nodes_stop_gracefully_on_sigterm(cluster):
     """What `docker stop` does to the exec-form CMD: gunicorn gets SIGTERM itself and exits cleanly."""
     for node in list(cluster.nodes):
         assert cluster.stop(node) == 0, node.log_tail()
         assert "Shutting down: Master" in node.log.read_text()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{cluster.nodes[0].url}/api/health", timeout=5)
