@@ -19,20 +19,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # postgresql-client: pg_dump / pg_restore for backups. Debian trixie ships client 17, which can dump the
 # compose file's PostgreSQL 16 (pg_dump must be at least the server's major version).
 # tesseract-ocr (+ English, German, French): receipt photos and scans (POST /api/receipts/suggest).
-# The user has a fixed numeric id (10001), so `USER` below needs no /etc/passwd lookup and host volumes can be
-# given to it (chown 10001:10001).
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
     tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 10001 spends \
-    && useradd --system --uid 10001 --gid spends --home /app spends \
+    && groupadd --system spends && useradd --system --gid spends --home /app spends \
     && mkdir -p /data/media /data/backups && chown -R spends:spends /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY . /app
 # collectstatic needs settings, not secrets: a throwaway key for this one command.
 RUN SECRET_KEY=collectstatic-only-not-a-real-secret-0123456789 python manage.py collectstatic --no-input -v0
-USER 10001:10001
+USER spends
 VOLUME ["/data"]
 EXPOSE 8000
 # Exec form everywhere (hadolint DL3025): no shell in between, so signals reach the program itself.
@@ -40,5 +37,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "deploy/healthcheck.py"]
 # gunicorn is PID 1: `docker stop` sends it SIGTERM, and it finishes the requests in flight (graceful_timeout)
-# before it exits. Checked outside Docker by tests/deploy (the same argv, read from this file).
+# before it exits. tests/twonode starts its nodes with this argv (read from this file) and stops them so.
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "spends.wsgi"]
