@@ -162,6 +162,7 @@ def storage_config(url: str, *, default_location: Path | None = None, presigned_
         "default_acl": None,
         "querystring_auth": True,
         "querystring_expire": presigned_seconds or 60,
+        "signature_version": "s3v4",  # every current S3 (AWS regions since 2014, MinIO, Garage, B2)
     }
     if parts.username or parts.password:
         options["access_key"] = unquote(parts.username or "")

@@ -45,10 +45,12 @@ def s3_storages(s3_server, settings):
     from spends import config
 
     bucket = s3_server.new_bucket()
+    settings.MEDIA_STORAGE_URL = s3_server.storage_url(bucket, "media")  # also for the processes tests start
+    settings.BACKUP_STORAGE_URL = s3_server.storage_url(bucket, "backups")
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": config.storage_config(s3_server.storage_url(bucket, "media"), presigned_seconds=60),
-        "dbbackup": config.storage_config(s3_server.storage_url(bucket, "backups")),
+        "default": config.storage_config(settings.MEDIA_STORAGE_URL, presigned_seconds=60),
+        "dbbackup": config.storage_config(settings.BACKUP_STORAGE_URL),
     }
     return bucket
 
