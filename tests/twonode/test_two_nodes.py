@@ -160,11 +160,6 @@ def _wait_for_backup(session, node, backup_id: str) -> dict:
     raise AssertionError(f"backup {backup_id} did not finish")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the backup lock is still a file in each node's own BACKUP_DIR: node B takes A's run for interrupted "
-    "(fixed by the s3 branch's PostgreSQL advisory lock; drop this mark when it is merged)",
-)
 def test_a_backup_running_on_one_node_is_not_taken_for_interrupted_by_the_other(cluster, token):
     """Node B looks at the backups while node A makes one: the one-at-a-time lock is shared by the nodes (not a
     file on one node's disk), so B sees A's run as live and leaves it be."""
