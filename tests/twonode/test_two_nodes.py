@@ -7,6 +7,7 @@ puts the data back to its backup.
 
 import hashlib
 import http.client
+import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 import requests
+import yaml
+
+from tests.twonode.cluster import ROOT
 
 pytestmark = pytest.mark.twonode
 
@@ -219,6 +223,34 @@ def test_backup_on_one_node_restore_on_the_other(cluster, token):
         assert fresh["item_count"] == count_at_backup == len(names)
     listed = on_a.get(f"{a.url}/api/backup/list", timeout=30).json()
     assert {item["id"] for item in listed["items"]} >= {backup["id"], report["restore_point_id"]}
+
+
+def _scheduler_steps() -> list[list[str]]:
+    """The `manage.py` commands of the scale compose file's hourly scheduler loop, as argv lists."""
+    command = yaml.safe_load((ROOT / "docker-compose.scale.yml").read_text())["services"]["scheduler"]["command"]
+    assert command[:2] == ["sh", "-c"] and "sleep 3600" in command[2]
+    return [step.split() for step in re.findall(r"python manage\.py ([^;]+);", command[2])]
+
+
+def test_the_hourly_scheduler_on_two_nodes_backs_up_once(cluster, token):
+    """The compose file's scheduler steps, run at the same moment on two nodes: one scheduled backup, not two."""
+    a, b = cluster.nodes
+    on_a = a.session(token)
+    steps = _scheduler_steps()
+    assert [step[0] for step in steps] == ["backup", "send_reminders"]
+    for item in on_a.get(f"{a.url}/api/backup/list", params={"limit": 100}, timeout=30).json()["items"]:
+        assert on_a.delete(f"{a.url}/api/backup/{item['id']}", timeout=30).status_code == 204
+    body = {"enabled": True, "frequency": "daily", "keep_last": 7}
+    assert on_a.put(f"{a.url}/api/backup/settings", json=body, timeout=30).status_code == 200
+
+    def run_steps(node):
+        return [cluster.manage(*step, DATA_DIR=str(node.data_dir / "scheduler")) for step in steps]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outputs = list(pool.map(run_steps, (a, b)))
+    made = rows(cluster, "SELECT status FROM backups_backup WHERE NOT is_restore_point")
+    assert made == [("succeeded",)], outputs
+    assert sum("No backup due" in output[0] for output in outputs) == 1, outputs
 
 
 def test_the_proxy_spreads_requests_over_both_nodes(cluster, proxy, token):
