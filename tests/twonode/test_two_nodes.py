@@ -1,14 +1,15 @@
-"""Issue #28: two web nodes at once, over real HTTP, sharing only PostgreSQL, Redis and the file store.
+"""Issue #28: two web nodes at once, over real HTTP, sharing only PostgreSQL, Redis and an S3 endpoint.
 
 Whatever one node writes (rows, files, backups, cached analytics) the other sees at once, and concurrent writers on
-both lose nothing. The tests run in file order on one pair of nodes; the restore test comes last but one, since it
-puts the data back to its backup.
+both lose nothing. The tests run in file order on one pair of nodes (and Caddy in front of them): the restore test
+puts the data back to its backup, so the tests after it rely on no earlier row; the last ones stop the nodes.
 """
 
 import hashlib
 import http.client
 import re
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -154,13 +155,12 @@ def test_analytics_are_fresh_on_both_nodes_after_a_write_on_either(cluster, toke
 
 
 def _wait_for_backup(session, node, backup_id: str) -> dict:
-    deadline = threading.Event()
     for _ in range(300):
         response = session.get(f"{node.url}/api/backup/status", params={"id": backup_id}, timeout=30)
         assert response.status_code == 200, response.text
         if response.json()["status"] in ("succeeded", "failed"):
             return response.json()
-        deadline.wait(0.2)
+        time.sleep(0.2)
     raise AssertionError(f"backup {backup_id} did not finish")
 
 
