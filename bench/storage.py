@@ -35,34 +35,38 @@ def _files(count: int, size: int) -> list[bytes]:
     return [os.urandom(size) for _ in range(count)]
 
 
-def _upload(storage, files: list[bytes]) -> float:
+def _timed(work) -> tuple[float, float]:
+    """(wall seconds, this process's CPU seconds) of `work()`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _upload(storage, files: list[bytes]) -> None:
     from django.core.files.base import ContentFile
 
-    start = time.perf_counter()
     for content in files:
         name = _name(content)
         if not storage.exists(name):
             storage.save(name, ContentFile(content))
-    return time.perf_counter() - start
 
 
-def _download(storage, files: list[bytes]) -> float:
-    start = time.perf_counter()
+def _download(storage, files: list[bytes]) -> None:
     for content in files:
         read = 0
         with storage.open(_name(content), "rb") as handle:
             while chunk := handle.read(MB):
                 read += len(chunk)
         assert read == len(content)
-    return time.perf_counter() - start
 
 
-def measure(storage, count: int, size: int) -> tuple[float, float]:
+def measure(storage, count: int, size: int) -> tuple[float, float, float, float]:
+    """Upload and download MB/s, and the share of the wall time this process (the app's side) spent on CPU."""
     files = _files(count, size)
-    up = _upload(storage, files)
-    down = _download(storage, files)
+    up_wall, up_cpu = _timed(lambda: _upload(storage, files))
+    down_wall, down_cpu = _timed(lambda: _download(storage, files))
     total = count * size / MB
-    return total / up, total / down
+    return total / up_wall, total / down_wall, up_cpu / up_wall, down_cpu / down_wall
 
 
 def main(argv=None) -> None:
@@ -88,15 +92,15 @@ def main(argv=None) -> None:
         }
         for size in sizes:
             for label, storage in backends.items():
-                up, down = measure(storage, args.count, size * MB)
-                rows.append((label, size, up, down))
+                up, down, up_cpu, down_cpu = measure(storage, args.count, size * MB)
+                rows.append((label, size, up, down, up_cpu, down_cpu))
                 print(f"{label}: {args.count} x {size} MB: upload {up:.0f} MB/s, download {down:.0f} MB/s", flush=True)
     load_after = os.getloadavg()
     print()
-    print("| storage | file size | files | upload MB/s | download MB/s |")
-    print("|---|---:|---:|---:|---:|")
-    for label, size, up, down in rows:
-        print(f"| {label} | {size} MB | {args.count} | {up:.0f} | {down:.0f} |")
+    print("| storage | file size | files | upload MB/s | download MB/s | app CPU / wall, up | app CPU / wall, down |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, size, up, down, up_cpu, down_cpu in rows:
+        print(f"| {label} | {size} MB | {args.count} | {up:.0f} | {down:.0f} | {up_cpu:.0%} | {down_cpu:.0%} |")
     print()
     print(
         f"Load average (1/5/15 min) before: {_load(load_before)}; after: {_load(load_after)}; cores: {os.cpu_count()}."

@@ -83,6 +83,15 @@ def test_reads_are_seekable_ranges_of_one_stream(purchase):
         default_storage.open("uploads/00/00/missing", "rb")
 
 
+def test_check_uploads_names_the_bucket_without_its_key(s3_storages, capsys):
+    from django.core.management import call_command
+
+    call_command("check_uploads")
+    err = capsys.readouterr().err
+    assert f"checking the uploads in s3://{s3_storages}/media at http://127.0.0.1:" in err
+    assert "spends-test-secret" not in err
+
+
 def test_check_uploads_finds_orphans_and_missing_objects_in_the_bucket(purchase, make_attachment):
     attachment = make_attachment(purchase, PDF)
     stray = "uploads/ab/cd/" + "ab" * 32
