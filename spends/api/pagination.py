@@ -41,18 +41,21 @@ def parse_bool(raw, name: str, *, default: bool) -> bool:
     raise ValidationError({name: ["Must be true or false."]})
 
 
-def page_rows(queryset, offset: int, limit: int) -> list:
-    """The rows `offset`..`offset + limit` of `queryset`, in its order.
+def page_rows(queryset, offset: int, limit: int, rows=None) -> list:
+    """The items `offset`..`offset + limit` of `queryset`, in its order: its objects, or `rows(page queryset)`'s
+    (a view's plain rows: spends.api.viewsets.ScopedModelViewSet.reader).
 
     A deep page is a deferred join: the page's ids come from the ordering's index alone (an index-only scan that
     skips `offset` entries without reading their rows, joins or per-row subqueries), then one outer query reads
     those rows whole, in the same ORDER BY. OFFSET on the full row computed every skipped row's joins and
-    annotations first. Still one query (the ids are its subquery). The order is exact as long as the ordering is
-    total (every list ends on a unique key: purchases "-purchase_date, -created_at, id")."""
-    if offset < DEFERRED_JOIN_FROM or not isinstance(queryset, QuerySet) or not queryset.ordered:
-        return list(queryset[offset : offset + limit])
-    ids = queryset.values("pk")[offset : offset + limit]
-    return list(queryset.filter(pk__in=ids))
+    annotations first (85 ms against 2.7 ms for skip=9900 at 10k rows, #24). Still one query (the ids are its
+    subquery). The order is exact as long as the ordering is total (every list ends on a unique key: purchases
+    "-purchase_date, -created_at, id")."""
+    if offset >= DEFERRED_JOIN_FROM and isinstance(queryset, QuerySet) and queryset.ordered:
+        page = queryset.filter(pk__in=queryset.values("pk")[offset : offset + limit])
+    else:
+        page = queryset[offset : offset + limit]
+    return list(page if rows is None else rows(page))
 
 
 class SkipLimitPagination(LimitOffsetPagination):
@@ -96,7 +99,8 @@ class SkipLimitPagination(LimitOffsetPagination):
             return found
         return queryset.count()
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, rows=None):
+        """The page of `queryset` (counted as the contract says); `rows`: see page_rows."""
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
@@ -104,7 +108,7 @@ class SkipLimitPagination(LimitOffsetPagination):
         # Past an exact total nothing is left; a capped total is a lower bound, so the page is read.
         if self.count is not None and self.total_exact and self.offset >= self.count:
             return []
-        return page_rows(queryset, self.offset, self.limit)
+        return page_rows(queryset, self.offset, self.limit, rows)
 
     def get_paginated_response(self, data):
         body = {"total": self.count, "skip": self.offset, "limit": self.limit, "items": data}
