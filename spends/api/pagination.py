@@ -4,6 +4,8 @@ Kept free of view imports: DRF reads DEFAULT_PAGINATION_CLASS while generic view
 """
 
 from django.db.models import QuerySet
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import Join
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -52,10 +54,35 @@ def page_rows(queryset, offset: int, limit: int, rows=None) -> list:
     subquery). The order is exact as long as the ordering is total (every list ends on a unique key: purchases
     "-purchase_date, -created_at, id")."""
     if offset >= DEFERRED_JOIN_FROM and isinstance(queryset, QuerySet) and queryset.ordered:
-        page = queryset.filter(pk__in=queryset.values("pk")[offset : offset + limit])
+        page = queryset.filter(pk__in=_page_keys(queryset, offset, limit))
     else:
         page = queryset[offset : offset + limit]
     return list(page if rows is None else rows(page))
+
+
+def _page_keys(queryset, offset: int, limit: int):
+    """The ids of the page, as a subquery that joins only what its WHERE and ORDER BY use.
+
+    A LEFT JOIN that neither filters nor orders can only add columns to a row (the selectors' joins are to-one:
+    retailer, brand, the chosen warranty), so it is left out; PostgreSQL drops such a join to a unique key by itself,
+    SQLite does not, and the chosen warranty's join runs a correlated subquery per row."""
+    keys = queryset.values("pk")[offset : offset + limit]
+    query = keys.query
+    order = [query.annotations.get(str(name).lstrip("-"), name) for name in query.order_by]
+    used = set(query._gen_col_aliases([query.where, *(o for o in order if not isinstance(o, str))]))
+    needed, todo = set(), list(used)
+    while todo:  # a used join needs the joins it hangs from
+        alias = todo.pop()
+        if alias in needed or alias not in query.alias_map:
+            continue
+        needed.add(alias)
+        parent = getattr(query.alias_map[alias], "parent_alias", None)
+        if parent:
+            todo.append(parent)
+    for alias, join in query.alias_map.items():
+        if isinstance(join, Join) and join.join_type == LOUTER and alias not in needed:
+            query.alias_refcount[alias] = 0
+    return keys
 
 
 class SkipLimitPagination(LimitOffsetPagination):

@@ -139,3 +139,32 @@ def test_the_schema_documents_include_total_and_total_exact(anon_client):
     assert page["properties"]["total"]["nullable"] is True
     assert page["properties"]["total_exact"]["type"] == "boolean"
     assert "total_exact" not in page["required"]
+
+
+def test_a_deep_pages_ids_come_from_the_order_index_without_joins(owner_client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_ties(owner, 210)
+    with CaptureQueriesContext(connection) as ctx:
+        owner_client.get(URL, {"skip": 205, "limit": 5})
+    page = next(q["sql"] for q in ctx.captured_queries if "IN (SELECT" in q["sql"])
+    subquery = page[page.index("IN (SELECT") : page.index("LIMIT", page.index("IN (SELECT"))]
+    assert "JOIN" not in subquery and "ORDER BY" in subquery
+
+
+@pytest.mark.parametrize("params", [{}, {"ordering": "-warranty_end"}, {"ordering": "warranty_start"}])
+def test_deep_warranty_pages_are_the_pages_offset_would_read(owner_client, owner, monkeypatch, params):
+    make_ties(owner, 430)  # 215 warranties, all ending on one day
+
+    def pages():
+        return [
+            item["id"]
+            for skip in range(0, 230, 23)
+            for item in owner_client.get("/api/warranties", {**params, "skip": skip, "limit": 23}).json()["items"]
+        ]
+
+    deferred = pages()
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_FROM", 10**9)
+    assert deferred == pages()
+    assert len(deferred) == len(set(deferred)) == 215
