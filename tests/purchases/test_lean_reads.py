@@ -168,3 +168,12 @@ def test_the_lean_objects_are_the_serializers_output(owner, varied):
     queryset = selectors.purchase_list(household_id=household_of(owner))
     lean = reads.render(list(reads.rows(queryset)))
     assert json.dumps(lean) == json.dumps(PurchaseSerializer(queryset, many=True).data)
+
+
+def test_the_browsable_api_shows_the_lean_detail_and_list(client, owner, varied):
+    client.force_login(owner)
+    for url in (f"{URL}/{varied[3].pk}", URL):
+        page = client.get(url, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+        assert "日本語 テレビ" in page.content.decode()
+    assert client.head(f"{URL}/{varied[3].pk}").status_code == 200
