@@ -53,11 +53,20 @@ def page_rows(queryset, offset: int, limit: int, rows=None) -> list:
     annotations first (85 ms against 2.7 ms for skip=9900 at 10k rows, #24). Still one query (the ids are its
     subquery). The order is exact as long as the ordering is total (every list ends on a unique key: purchases
     "-purchase_date, -created_at, id")."""
-    if offset >= DEFERRED_JOIN_FROM and isinstance(queryset, QuerySet) and queryset.ordered:
+    if offset >= DEFERRED_JOIN_FROM and _keyed(queryset):
         page = queryset.filter(pk__in=_page_keys(queryset, offset, limit))
     else:
         page = queryset[offset : offset + limit]
     return list(page if rows is None else rows(page))
+
+
+def _keyed(queryset) -> bool:
+    """Whether a page of `queryset` can be read by its ids: an ordered model queryset, one row per id (no DISTINCT,
+    GROUP BY or UNION, whose ids subquery would not be that of the rows)."""
+    if not isinstance(queryset, QuerySet) or not queryset.ordered:
+        return False
+    query = queryset.query
+    return not (query.distinct or query.combinator or query.group_by is not None or query.is_sliced)
 
 
 def _page_keys(queryset, offset: int, limit: int):

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 
 from purchases.models import Purchase
 from spends.api import pagination
@@ -168,3 +169,20 @@ def test_deep_warranty_pages_are_the_pages_offset_would_read(owner_client, owner
     monkeypatch.setattr(pagination, "DEFERRED_JOIN_FROM", 10**9)
     assert deferred == pages()
     assert len(deferred) == len(set(deferred)) == 215
+
+
+def test_only_one_row_per_id_querysets_are_read_as_a_deferred_join(owner):
+    make_ties(owner, 3)
+    ordered = Purchase.objects.order_by("purchase_date", "id")
+    assert pagination._keyed(ordered)
+    for queryset in (
+        Purchase.objects.all().order_by(),  # no order
+        ordered.distinct(),
+        ordered.union(ordered),
+        ordered[:2],
+        ordered.values("currency_code").annotate(n=Count("pk")).order_by("currency_code"),
+    ):
+        assert not pagination._keyed(queryset)
+    # Whatever the path, the page is the page.
+    assert pagination.page_rows(ordered.distinct(), 250, 5) == []
+    assert [p.pk for p in pagination.page_rows(ordered, 1, 2)] == [p.pk for p in ordered[1:3]]
