@@ -135,10 +135,16 @@ def coverage_export_rows(*, purchase_ids, fields, today=None) -> list[tuple]:
     """The coverages of the purchases `purchase_ids` (one page of an export) as plain tuples: `purchase_id`, then
     `fields` (lookups of a warranty_list row: its fields, effective_status, days_remaining; claim_count only when
     asked for), each purchase's in COVERAGE_ORDER (the purchase object's `warranties`). One query."""
-    queryset = Warranty.objects.filter(purchase_id__in=purchase_ids).with_effective_status(today)
+    return list(coverage_rows(Warranty.objects.filter(purchase_id__in=purchase_ids), fields=fields, today=today))
+
+
+def coverage_rows(queryset, *, fields, today=None):
+    """`queryset` (coverages) as coverage_export_rows gives them, not yet evaluated: a values_list() of `purchase_id`
+    and `fields`, by purchase then COVERAGE_ORDER."""
+    queryset = queryset.with_effective_status(today)
     if "claim_count" in fields:
         queryset = queryset.annotate(**warranty_annotations())
-    return list(queryset.order_by("purchase_id", *COVERAGE_ORDER).values_list("purchase_id", *fields))
+    return queryset.order_by("purchase_id", *COVERAGE_ORDER).values_list("purchase_id", *fields)
 
 
 # The order of a warranty's claims in an export: the claim list's (newest opened first).

@@ -7,6 +7,7 @@ from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.viewsets import ScopedModelViewSet
 
+from . import reads
 from .serializers import PurchaseSerializer
 
 TAGS = ["purchases"]
@@ -38,6 +39,7 @@ class PurchaseViewSet(ScopedModelViewSet):
     queryset = Purchase.objects.none()  # model for router/OpenAPI only; rows come from the selector
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilterSet
+    reader = reads  # GETs as plain rows through purchases.representation (issue #24)
 
     def scoped_queryset(self, household_id):
         return selectors.purchase_list(household_id=household_id)
