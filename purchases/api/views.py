@@ -68,6 +68,7 @@ class PurchaseViewSet(ScopedModelViewSet):
         )
         coverages = fetched if purchase.written_coverages is None else purchase.written_coverages
         serializer.instance = nested.written_row(purchase, coverages, attachment_count=purchase.attachment_count)
+        # Rendered here (serializer.data is kept): DRF's update() empties the prefetched coverages after this returns.
         self._written(signals.UPDATED, serializer)
 
     def perform_destroy(self, instance):
