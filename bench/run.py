@@ -34,7 +34,7 @@ import uuid
 import warnings
 from pathlib import Path
 
-from bench import paging
+from bench import paging, writes
 from bench.env import BENCH_CACHE_URL, DEFAULT_PG_URL, MAIN_USER, app_env, configure_django, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,7 +260,8 @@ def run_engine(args, engine: str) -> dict:
     print(f"\n=== {engine}: {n_main:,} purchases for {MAIN_USER}, {n_all:,} in all; {args.workers} gunicorn workers")
     rng = random.Random(1)
     mine = Purchase.objects.filter(household_id=main_household)
-    ids = [str(pk) for pk in mine.values_list("pk", flat=True)[5000:5200]]
+    first = min(5000, max(0, n_main - 200))  # small datasets (1k) too
+    ids = [str(pk) for pk in mine.values_list("pk", flat=True)[first : first + 200]]
     rng.shuffle(ids)
     top_retailer = (
         Purchase.objects.filter(household_id=main_household, retailer__isnull=False)
@@ -269,7 +270,7 @@ def run_engine(args, engine: str) -> dict:
         .first()
     )
     # A model code (a few products share it) and a product kind (a few % of all rows) as search terms.
-    sample_name = mine.order_by("-purchase_date", "-created_at")[1000].product_name
+    sample_name = mine.order_by("-purchase_date", "-created_at")[min(1000, n_main - 1)].product_name
     rare_term = re.search(r"[A-Z]{2}-\d+", sample_name).group(0)
     common_term = "espresso"
     today = datetime.date.today()
@@ -422,8 +423,11 @@ def run_engine(args, engine: str) -> dict:
             results["paging"] = paging.measure(
                 request, stats, port=args.port, token=token, rows=n_main, requests=args.requests, warmup=args.warmup
             )
-        results["throughput"] = throughput(args, ids, token)
-        print(f"detail throughput: {results['throughput']}", flush=True)
+        if not args.only or re.search(args.only, "detail throughput"):
+            results["throughput"] = throughput(args, ids, token)
+            print(f"detail throughput: {results['throughput']}", flush=True)
+        if not args.only or re.search(args.only, "writes"):
+            results["writes"] = writes.measure(args, token, main)  # issue #24: create vs its floor; throughput
     if not args.skip_transfer:
         with Server(env, args.port, args.workers, work / "gunicorn-transfer.log"):
             results["import"] = import_bench(args, engine, connection)
@@ -713,6 +717,7 @@ def main(argv=None) -> None:
     parser.add_argument("--endpoint-seconds", type=float, default=60, help="time cap per endpoint")
     parser.add_argument("--throughput-requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--write-requests", type=int, default=200, help="creates (then updates, deletes) per phase")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--skip-transfer", action="store_true", help="skip the import and export measurements")
     parser.add_argument(

@@ -2,6 +2,8 @@
 status for today (UTC). Also what every purchase_list row gets of its coverages: the chosen `warranty` (a join on
 the coverage that protects longest, picked in SQL) and the prefetched `warranties` (one query per page)."""
 
+import datetime
+
 from django.db.models import (
     Case,
     Count,
@@ -67,6 +69,24 @@ def chosen_warranty_id():
         .order_by(lifetime_first.desc(), F("warranty_end").desc(nulls_first=True), "-created_at", "-id")
         .values("pk")[:1]
     )
+
+
+def coverage_sort_key(warranty) -> tuple:
+    """COVERAGE_ORDER in Python (for coverages in memory): by end, LIFETIME (no end) last, then oldest created, id."""
+    end = warranty.warranty_end
+    return (end is None, end or datetime.date.min, warranty.created_at, warranty.pk)
+
+
+def chosen_warranty(warranties):
+    """chosen_warranty_id's choice among coverages in memory (LIFETIME first, then the latest end with no end first,
+    then the latest created, then the greatest id), or None without any."""
+
+    def protects(warranty):
+        end = warranty.warranty_end
+        return (warranty.warranty_type == WarrantyType.LIFETIME, end is None, end or datetime.date.min,
+                warranty.created_at, warranty.pk)  # fmt: skip
+
+    return max(warranties, key=protects, default=None)
 
 
 def chosen_warranty_relation() -> FilteredRelation:
