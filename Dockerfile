@@ -17,9 +17,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/data \
     STATIC_ROOT=/app/staticfiles
 # postgresql-client: pg_dump / pg_restore for backups. Debian trixie ships client 17, which can dump the
-# compose file's PostgreSQL 16 (pg_dump must be at least the server's major version). curl: HEALTHCHECK.
+# compose file's PostgreSQL 16 (pg_dump must be at least the server's major version).
 # tesseract-ocr (+ English, German, French): receipt photos and scans (POST /api/receipts/suggest).
-RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client curl \
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
     tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system spends && useradd --system --gid spends --home /app spends \
@@ -32,6 +32,10 @@ RUN SECRET_KEY=collectstatic-only-not-a-real-secret-0123456789 python manage.py 
 USER spends
 VOLUME ["/data"]
 EXPOSE 8000
+# Exec form everywhere (hadolint DL3025): no shell in between, so signals reach the program itself.
+# deploy/healthcheck.py asks GET /api/health on GUNICORN_BIND's port and exits 0 (healthy) or 1 (unhealthy).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD curl -fsS http://127.0.0.1:8000/api/health || exit 1
+    CMD ["python", "deploy/healthcheck.py"]
+# gunicorn is PID 1: `docker stop` sends it SIGTERM, and it finishes the requests in flight (graceful_timeout)
+# before it exits. tests/twonode starts its nodes with this argv (read from this file) and stops them so.
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "spends.wsgi"]

@@ -9,11 +9,12 @@ HOST ?= 127.0.0.1
 # Tests need no .env: a throwaway secret with DEBUG off, like production.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DEBUG=false
 
-.PHONY: dev install env migrate seed run test test-postgres prod-check lint fmt schema bench bench-receipts clean help
+.PHONY: dev install env migrate seed run test test-postgres test-s3 test-twonode prod-check lint check-containers fmt schema bench bench-receipts clean help
 
 help:
 	@echo "make dev      set up (venv, install, .env, migrate, demo data) and serve on http://localhost:$(PORT)"
 	@echo "make test     set up and run the test suite (SQLite); make test-postgres for PostgreSQL"
+	@echo "make test-s3  the storage suites (uploads, backups) against a real S3 endpoint (moto's server)"
 	@echo "make lint     ruff and the import-linter layer contracts (pyproject.toml)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -57,6 +58,15 @@ test: install
 test-postgres: install
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/spends} $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
+# The storage suites (tests/attachments, tests/backups: marker s3) with uploads and backups in an S3 bucket of moto's
+# standalone server, started by the test session on 127.0.0.1 (tests/s3server.py). DATABASE_URL as set (SQLite default).
+test-s3: install
+	$(TEST_ENV) $(BIN)/pytest --s3 -m s3 $(if $(findstring postgres,$(DATABASE_URL)),--create-db) $(PYTEST_ARGS)
+
+# Two gunicorn nodes at once on one PostgreSQL, Redis and S3 endpoint, Caddy in front (#28; tests/twonode, marker twonode).
+test-twonode: install
+	$(TEST_ENV) $(BIN)/pytest -m twonode tests/twonode $(PYTEST_ARGS)
+
 # The production command lines without Docker: gunicorn (DEBUG off) on the local PostgreSQL + HTTP smoke test.
 prod-check: install
 	deploy/prod_check.sh
@@ -65,6 +75,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# Docker cannot run on every machine (nor in CI): the container files are checked statically instead. hadolint
+# lints the Dockerfile (ignored rules and their reasons: .hadolint.yaml); every compose file is validated against the
+# compose specification's schema; the proxy's Caddyfiles by Caddy itself (Debian's caddy package).
+check-containers: install
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose*.yml
+	@command -v caddy >/dev/null || { echo "caddy not found (apt-get install caddy): Caddyfiles not validated"; exit 1; }
+	for f in deploy/Caddyfile deploy/Caddyfile.scale; do SITE_ADDRESS=:80 caddy validate --adapter caddyfile --config $$f 2>/dev/null || { echo "$$f is not valid"; exit 1; }; done
 
 fmt: install
 	$(BIN)/ruff check --fix .

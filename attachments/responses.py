@@ -1,7 +1,8 @@
 """The download of an attachment: its bytes with the safe headers of API.md § Attachments, for the API and the
 admin alike (plain Django, below api/)."""
 
-from django.http import FileResponse
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
 from attachments import services
 from attachments.models import Attachment
@@ -15,8 +16,18 @@ FILE_CSP = "default-src 'none'; sandbox"
 PDF_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 
-def file_response(attachment: Attachment) -> FileResponse:
-    """The attachment's bytes with the safe headers of API.md § Attachments. Raises services.FileMissing."""
+def file_response(attachment: Attachment) -> HttpResponse:
+    """The attachment's bytes with the safe headers of API.md § Attachments, streamed from the storage (a folder or
+    S3) through the app. With MEDIA_PRESIGNED on an S3 storage: a 302 to a presigned URL of the object instead,
+    valid MEDIA_PRESIGNED_SECONDS. Raises services.FileMissing."""
+    if getattr(settings, "MEDIA_PRESIGNED", False):
+        expire = getattr(settings, "MEDIA_PRESIGNED_SECONDS", 60)
+        url = services.attachment_presigned_url(attachment=attachment, expire=expire)
+        if url is not None:
+            response = HttpResponseRedirect(url)
+            response["Cache-Control"] = "private, no-store"  # the URL expires; never cache the redirect
+            response["Referrer-Policy"] = "no-referrer"
+            return response
     handle = services.attachment_open(attachment=attachment)
     response = FileResponse(
         handle,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.http import content_disposition_header
 
 from attachments.choices import AttachmentKind
 from attachments.models import FILENAME_MAX_LENGTH, UPLOADS_DIR, Attachment, upload_name
@@ -276,6 +277,22 @@ def attachment_open(*, attachment: Attachment):
         Attachment.objects.filter(sha256=attachment.sha256, available=False).update(available=True)
         attachment.available = True
     return handle
+
+
+def attachment_presigned_url(*, attachment: Attachment, expire: int) -> str | None:
+    """A URL of the storage (S3) that serves the attachment's bytes for `expire` seconds, with its content type and
+    Content-Disposition; None when the storage cannot presign (a folder). Raises FileMissing like attachment_open."""
+    presign = getattr(default_storage, "presigned_url", None)
+    if presign is None:
+        return None
+    attachment_open(attachment=attachment).close()  # missing → FileMissing, marked unavailable; back → available
+    disposition = content_disposition_header(not is_inline(attachment.content_type), attachment.filename)
+    return presign(
+        attachment.storage_name,
+        expire=expire,
+        content_type=response_content_type(attachment.content_type),
+        disposition=disposition,
+    )
 
 
 def is_inline(content_type: str) -> bool:

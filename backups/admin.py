@@ -17,7 +17,7 @@ from django.utils.timesince import timesince
 
 from backups import recovery, restore, services
 from backups.choices import BackupStatus
-from backups.common import pending_dir
+from backups.common import pending_delete, pending_dir, pending_publish
 from backups.forms import BackupNowForm, BackupSettingsForm, RestoreUploadForm
 from backups.management.commands._output import human_size
 from backups.models import Backup, BackupSettings, RestoreJob
@@ -141,6 +141,7 @@ class BackupAdmin(admin.ModelAdmin):
             pending.unlink(missing_ok=True)
             messages.error(request, "This file cannot be restored, nothing was changed: " + " ".join(exc.messages))
             return redirect("admin:backups_backup_changelist")
+        pending_publish(pending)  # the confirmation may reach another node
         request.session[PENDING_RESTORE_SESSION_KEY] = {
             "name": pending.name,
             "filename": form.cleaned_data["file"].name,
@@ -165,11 +166,11 @@ class BackupAdmin(admin.ModelAdmin):
             return redirect("admin:backups_backup_changelist")
         path = pending_dir() / Path(pending["name"]).name
         if request.POST.get("confirm") != "yes":
-            path.unlink(missing_ok=True)
+            pending_delete(path.name)
             messages.info(request, "Restore cancelled. Nothing was changed.")
             return redirect("admin:backups_backup_changelist")
         if pending.get("foreign") and request.POST.get("allow_foreign") != "yes":
-            path.unlink(missing_ok=True)
+            pending_delete(path.name)
             messages.error(
                 request,
                 "Restore refused, nothing was changed: this archive is not signed by this installation (changed "

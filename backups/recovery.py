@@ -16,17 +16,20 @@ import time
 import zipfile
 
 from django.core import serializers
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from backups import archive
 from backups.choices import BackupStatus
 from backups.common import (
+    PENDING_DIR,
     BackupError,
-    backup_dir,
     clean_tmp,
     exclusive_lock,
+    local_path,
     lock_held,
+    pending_delete,
     pending_dir,
     signing_keys,
     storage,
@@ -73,7 +76,7 @@ def recover_if_idle() -> None:
     running = (
         Backup.objects.filter(status=BackupStatus.RUNNING).exists()
         or RestoreJob.objects.filter(status=BackupStatus.RUNNING).exists()
-        or (backup_dir() / JOURNAL_NAME).exists()
+        or storage().exists(JOURNAL_NAME)
     )
     if not running:
         return
@@ -83,27 +86,35 @@ def recover_if_idle() -> None:
 
 # --- the restore journal -------------------------------------------------------------------------------------------
 def write_journal(job: RestoreJob) -> None:
-    """Written before a restore replaces the database, removed once the records are reinstated."""
+    """Written (into the backup storage, which every node shares) before a restore replaces the database, removed
+    once the records are reinstated."""
     rows = [RestoreJob.objects.get(pk=job.pk), *BackupSettings.objects.all()]
-    path = backup_dir() / JOURNAL_NAME
-    partial = path.with_suffix(".partial")
-    partial.write_text(serializers.serialize("json", rows))
-    partial.replace(path)
+    data = serializers.serialize("json", rows)
+    path = local_path(JOURNAL_NAME)
+    if path is not None:  # a folder: written whole under another name, then renamed into place
+        partial = path.with_suffix(".partial")
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(data)
+        partial.replace(path)
+        return
+    clear_journal()  # an object store writes an object whole (one PUT); the name must be free first
+    storage().save(JOURNAL_NAME, ContentFile(data.encode()))
 
 
 def clear_journal() -> None:
-    (backup_dir() / JOURNAL_NAME).unlink(missing_ok=True)
+    if storage().exists(JOURNAL_NAME):
+        storage().delete(JOURNAL_NAME)
 
 
 def _replay_journal() -> None:
-    path = backup_dir() / JOURNAL_NAME
-    if not path.exists():
+    if not storage().exists(JOURNAL_NAME):
         return
     # A restore stopped after it may have replaced the database: cached answers may carry its numbers.
     with contextlib.suppress(DatabaseError):
         data_versions.renew_all()
     try:
-        objects = list(serializers.deserialize("json", path.read_text()))
+        with storage().open(JOURNAL_NAME, "rb") as handle:
+            objects = list(serializers.deserialize("json", handle.read().decode()))
         with transaction.atomic():
             settings_rows = [o for o in objects if isinstance(o.object, BackupSettings)]
             if settings_rows:
@@ -112,8 +123,8 @@ def _replay_journal() -> None:
                 if isinstance(item.object, BackupSettings) or not RestoreJob.objects.filter(pk=item.object.pk).exists():
                     item.save()
     except Exception:  # a journal that cannot be replayed must not block every later backup
-        logger.exception("Could not replay the restore journal %s", path)
-    path.unlink(missing_ok=True)
+        logger.exception("Could not replay the restore journal %s", JOURNAL_NAME)
+    clear_journal()
 
 
 # --- backup records from the archives in the storage ---------------------------------------------------------------
@@ -199,12 +210,25 @@ def remove_partial_archives() -> list[str]:
     return removed
 
 
+def _pending_uploads() -> dict[str, float]:
+    """Uploaded archives waiting (in the backup storage and this node's pending folder): name → modified time."""
+    found = {path.name: path.stat().st_mtime for path in pending_dir().iterdir() if path.is_file()}
+    try:
+        _, files = storage().listdir(PENDING_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        files = []
+    for name in files:
+        with contextlib.suppress(OSError, NotImplementedError):
+            found.setdefault(name, storage().get_modified_time(f"{PENDING_DIR}/{name}").timestamp())
+    return found
+
+
 def _clean_pending_uploads() -> None:
     waiting = set(RestoreJob.objects.filter(status=BackupStatus.PENDING).values_list("upload_name", flat=True))
     finished = set(RestoreJob.objects.exclude(status=BackupStatus.PENDING).values_list("upload_name", flat=True))
-    for path in pending_dir().iterdir():
-        if path.name in waiting:
+    for name, modified in _pending_uploads().items():
+        if name in waiting:
             continue
         # An admin upload waits for its confirmation page (no job yet); give it a day.
-        if path.name in finished or time.time() - path.stat().st_mtime > STALE_UPLOAD_SECONDS:
-            path.unlink(missing_ok=True)
+        if name in finished or time.time() - modified > STALE_UPLOAD_SECONDS:
+            pending_delete(name)

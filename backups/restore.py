@@ -23,7 +23,18 @@ from django.utils import timezone
 
 from backups import archive, recovery, services, uploads
 from backups.choices import BackupKind, BackupStatus
-from backups.common import BackupError, engine, pending_dir, signing_keys, temp_dir, tmp_root
+from backups.common import (
+    BackupError,
+    engine,
+    pending_delete,
+    pending_dir,
+    pending_name,
+    pending_publish,
+    signing_keys,
+    stored_local_copy,
+    temp_dir,
+    tmp_root,
+)
 from backups.integrity import integrity_problems
 from backups.models import Backup, BackupSettings, RestoreJob
 from spends import backup_registry, data_versions
@@ -230,10 +241,12 @@ def _job_archive(job: RestoreJob, path: Path | None):
     if path is not None:
         yield path
     elif job.upload_name:
-        upload = pending_dir() / Path(job.upload_name).name
-        if not upload.is_file():
-            raise BackupError("The uploaded archive of this restore is gone; upload it again.")
-        yield upload
+        with contextlib.ExitStack() as stack:
+            try:
+                upload = stack.enter_context(stored_local_copy(pending_name(job.upload_name)))
+            except FileNotFoundError:
+                raise BackupError("The uploaded archive of this restore is gone; upload it again.") from None
+            yield upload
     else:
         backup = Backup.objects.filter(pk=job.backup_id, status=BackupStatus.SUCCEEDED).first()
         if backup is None:
@@ -275,7 +288,7 @@ def _run_job(job: RestoreJob, *, path: Path | None = None, progress=None) -> dic
         if not RestoreJob.objects.filter(pk=job.pk).update(**outcome):  # gone with a failed database replacement
             RestoreJob.objects.create(**{**_job_fields(job), **outcome})
         if job.upload_name:
-            (pending_dir() / Path(job.upload_name).name).unlink(missing_ok=True)
+            pending_delete(job.upload_name)
 
 
 def _job_fields(job: RestoreJob) -> dict:
@@ -310,6 +323,8 @@ def restore_request(*, restored_from: str, user=None, backup=None, upload: Path 
     in the pending folder (it is deleted when the restore ends)."""
     from backups.tasks import run_restore
 
+    if upload is not None:
+        pending_publish(upload)  # the worker that runs it may be on another node
     job = RestoreJob.objects.create(
         restored_from=restored_from[:255],
         backup_id=backup.pk if backup is not None else None,

@@ -26,6 +26,7 @@ from backups import uploads as upload_store
 from backups.choices import BackupKind, BackupStatus
 from backups.common import (  # noqa: F401 (BackupError is part of this module's interface)
     BackupError,
+    backup_dir,
     engine,
     exclusive_lock,
     signing_keys,
@@ -35,7 +36,7 @@ from backups.common import (  # noqa: F401 (BackupError is part of this module's
 )
 from backups.integrity import integrity_problems  # noqa: F401 (re-exported for callers of the old location)
 from backups.models import Backup, BackupSettings
-from spends import events
+from spends import events, locks
 from spends.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -323,14 +324,26 @@ def backup_due(now: datetime.datetime | None = None) -> bool:
     return next_run is not None and next_run <= now
 
 
+SCHEDULE_LOCK = "backups-scheduled"  # spends.locks: one scheduled run at a time across every node
+
+
 def backup_scheduled(now: datetime.datetime | None = None, progress=None) -> Backup | None:
-    """Run by cron / the compose scheduler: a backup only when one is due, then prune to keep_last."""
-    if not backup_due(now):
+    """Run by cron / the scheduler of every worker node: a backup only when one is due, then prune to keep_last.
+
+    Once however many nodes run it: the run holds a lock (PostgreSQL advisory lock; a file beside the backups on
+    SQLite) and checks what is due while holding it, so a second node either finds the lock taken or, after the
+    first finished, the backup no longer due. Returns None when nothing was done."""
+    try:
+        with locks.named_lock(SCHEDULE_LOCK, wait=0, file=backup_dir() / ".scheduled-backup.lock"):
+            if not backup_due(now):
+                return None
+            backup = backup_create(kind=BackupKind.FULL, progress=progress)
+            if backup.status == BackupStatus.SUCCEEDED:
+                backup_prune(keep_last=BackupSettings.load().keep_last)
+            return backup
+    except locks.LockBusy:
+        logger.info("Scheduled backup: another node is running it now; nothing to do.")
         return None
-    backup = backup_create(kind=BackupKind.FULL, progress=progress)
-    if backup.status == BackupStatus.SUCCEEDED:
-        backup_prune(keep_last=BackupSettings.load().keep_last)
-    return backup
 
 
 def backup_status() -> dict:

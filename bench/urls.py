@@ -1,8 +1,12 @@
-"""The app's URLs plus two floors: a constant (the framework floor) and one `SELECT 1` (framework + database)."""
+"""The app's URLs plus the floors: a constant (the framework floor), one `SELECT 1` (framework + database) and the
+writes of a create (bench.writes.create_floor)."""
 
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+from bench.writes import create_floor
 
 
 def constant(request):
@@ -19,5 +23,6 @@ def select_one(request):
 urlpatterns = [
     path("bench/constant", constant),
     path("bench/select-one", select_one),
+    path("bench/create-floor", csrf_exempt(create_floor)),
     path("", include("spends.urls")),
 ]

@@ -54,4 +54,18 @@ if ! $PY deploy/smoke.py "http://${GUNICORN_BIND}" smoke "$SMOKE_PASSWORD"; then
   echo "--- gunicorn log"; tail -n 50 "$WORK/gunicorn.log"; exit 1
 fi
 echo "--- last request log lines"; tail -n 3 "$WORK/gunicorn.log"
+
+echo "== the image's HEALTHCHECK command (deploy/healthcheck.py): healthy while gunicorn serves"
+$PY deploy/healthcheck.py
+
+echo "== SIGTERM (what docker stop sends to the image's exec-form CMD): gunicorn stops gracefully, exit 0"
+kill -TERM "$GUNICORN_PID"
+GUNICORN_RC=0
+wait "$GUNICORN_PID" || GUNICORN_RC=$?
+GUNICORN_PID=""
+if [ "$GUNICORN_RC" -ne 0 ]; then
+  echo "gunicorn exited with $GUNICORN_RC after SIGTERM"; tail -n 20 "$WORK/gunicorn.log"; exit 1
+fi
+grep -q "Shutting down: Master" "$WORK/gunicorn.log" || { echo "no graceful shutdown in the log"; exit 1; }
+if $PY deploy/healthcheck.py 2>/dev/null; then echo "the health check passed with gunicorn stopped"; exit 1; fi
 echo "== prod-check passed"

@@ -2,7 +2,8 @@
 
 Composition above `purchases` (ARCHITECTURE.md: like purchases.api it counts as row 4): it uses the purchase services
 (row 2) and the warranty services (row 3); nothing on row 2 imports it. One data-version bump per household
-and transaction: the warranty services' when they run, else the purchase's.
+and transaction, and no savepoint: the warranties are validated and saved with the warranty services' building blocks
+(warranty_build / warranty_change), not their atomic services.
 
 `warranty` (one object) works while the purchase has at most one warranty; `warranties` (a list) replaces them as a
 set: items with an id of the purchase's warranties are updated, the others created, those left out deleted."""
@@ -10,11 +11,13 @@ set: items with an id of the purchase's warranties are updated, the others creat
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from purchases import services
+from purchases import services, summaries
 from purchases.models import Purchase
+from spends import clock
 from spends.exceptions import Conflict
+from warranties import selectors as warranty_selectors
 from warranties import services as warranty_services
-from warranties.models import Warranty
+from warranties.models import Warranty, effective_status_of
 
 UNSET = object()  # "warranty" / "warranties" absent from the request: leave them unchanged
 WARRANTY_PREFIX = "warranty"
@@ -23,40 +26,48 @@ SEVERAL_WARRANTIES = "This purchase has several warranties: write them with `war
 
 
 def _stored(purchase: Purchase) -> list[Warranty]:
-    # Locked (on PostgreSQL) so a concurrent write of the same purchase's coverages waits for this one.
-    warranties = list(Warranty.objects.select_for_update().filter(purchase=purchase).order_by("created_at", "id"))
+    # Locked (on PostgreSQL) so a concurrent write of the same purchase's coverages waits for this one; with their
+    # claim counts, so the answer is rendered from these rows (no read after the write).
+    warranties = list(
+        Warranty.objects.select_for_update()
+        .filter(purchase=purchase)
+        .annotate(**warranty_selectors.warranty_annotations())
+        .order_by("created_at", "id")
+    )
     for warranty in warranties:
         warranty.purchase = purchase  # the warranty services find the household without a query
     return warranties
 
 
-def _apply_warranty(purchase: Purchase, warranty, created_by) -> bool:
-    """The single `warranty`. Returns whether a warranty service ran (it bumped the household's data version, after
-    the purchase's write). Raises Conflict when the purchase has several warranties."""
+def _write_warranty(purchase: Purchase, warranty, created_by) -> list[Warranty] | None:
+    """The single `warranty`: the purchase's coverages after the write, or None when `warranty` is UNSET (nothing
+    read or written). Raises Conflict when the purchase has several warranties."""
     if warranty is UNSET:
-        return False
+        return None
     stored = _stored(purchase)
     if len(stored) > 1:
         raise Conflict(SEVERAL_WARRANTIES)
     existing = stored[0] if stored else None
     if warranty is None:
-        if existing is None:
-            return False
-        warranty_services.warranty_delete(warranty=existing)
-    elif existing is None:
-        warranty_services.warranty_create(
+        if existing is not None:
+            existing.delete()
+        return []
+    if existing is None:
+        existing = warranty_services.warranty_build(
             purchase=purchase, created_by=created_by, field_prefix=WARRANTY_PREFIX, **warranty
         )
-    else:
-        warranty_services.warranty_update(warranty=existing, field_prefix=WARRANTY_PREFIX, **warranty)
-    return True
+        existing.save(force_insert=True)
+        return [existing]
+    warranty_services.warranty_change(existing, field_prefix=WARRANTY_PREFIX, **warranty).save()
+    return [existing]
 
 
-def _apply_warranties(purchase: Purchase, warranties, created_by) -> bool:
-    """The list `warranties`, as a set (see the module docstring). An item's id that is not one of the purchase's
-    warranties is a ValidationError on that item. Returns whether anything was written."""
+def _write_warranties(purchase: Purchase, warranties, created_by) -> list[Warranty] | None:
+    """The list `warranties`, as a set (see the module docstring): the purchase's coverages after the write, or None
+    when `warranties` is UNSET. An item's id that is not one of the purchase's warranties is a ValidationError on
+    that item."""
     if warranties is UNSET:
-        return False
+        return None
     stored = {warranty.pk: warranty for warranty in _stored(purchase)}
     kept = set()
     for index, item in enumerate(warranties):
@@ -68,50 +79,118 @@ def _apply_warranties(purchase: Purchase, warranties, created_by) -> bool:
         kept.add(pk)
     for warranty in stored.values():
         if warranty.pk not in kept:
-            warranty_services.warranty_delete(warranty=warranty)
+            warranty.delete()
+    written = []
     for index, item in enumerate(warranties):
         fields = {key: value for key, value in item.items() if key != "id"}
         prefix = (WARRANTIES_PREFIX, str(index))
         if item.get("id") is None:
-            warranty_services.warranty_create(purchase=purchase, created_by=created_by, field_prefix=prefix, **fields)
+            warranty = warranty_services.warranty_build(
+                purchase=purchase, created_by=created_by, field_prefix=prefix, **fields
+            )
+            warranty.save(force_insert=True)
         else:
-            warranty_services.warranty_update(warranty=stored[item["id"]], field_prefix=prefix, **fields)
-    return bool(stored or warranties)
+            warranty = warranty_services.warranty_change(stored[item["id"]], field_prefix=prefix, **fields)
+            warranty.save()
+        written.append(warranty)
+    return written
 
 
-@transaction.atomic
+def _new_coverages(purchase: Purchase, warranty, warranties, created_by) -> list[Warranty]:
+    """The coverages of a new purchase, built and validated (unsaved): `warranty` or the items of `warranties` (none
+    has an id: a new purchase has no warranties to update)."""
+    if warranties is UNSET:
+        items = [] if warranty is None else [(WARRANTY_PREFIX, warranty)]
+    else:
+        items = []
+        for index, item in enumerate(warranties):
+            prefix = (WARRANTIES_PREFIX, str(index))
+            if item.get("id") is not None:
+                error = ValidationError({"id": ["Not one of this purchase's warranties (or given twice)."]})
+                error.field_prefix = prefix
+                raise error
+            items.append((prefix, item))
+    return [
+        warranty_services.warranty_build(
+            purchase=purchase,
+            created_by=created_by,
+            field_prefix=prefix,
+            **{key: value for key, value in item.items() if key != "id"},
+        )
+        for prefix, item in items
+    ]
+
+
 def purchase_create(
     *, household_id, created_by, warranty=None, warranties=UNSET, home_currency: str | None = None, **fields
 ) -> Purchase:
     """Create a purchase of the household `household_id`, added by `created_by` (the caller, a user or None), and its
     warranty when `warranty` (a dict of warranty fields) is given, or its `warranties` (a list of such dicts).
 
-    Atomic: a warranty that fails validation (ValidationError nested under "warranty", or "warranties" and the item's
-    index) leaves no purchase.
+    Everything is validated and converted first (the reads that needs, such as a foreign currency's reference rate,
+    run before the transaction); then one transaction writes: the purchase's INSERT, the summaries' upsert (#24), one
+    INSERT per warranty and the household's data-version bump. No savepoint and no read inside it. A warranty that
+    fails validation (a ValidationError nested under "warranty", or "warranties" and the item's index) leaves no
+    purchase. Returns the purchase with its coverages in `purchase.written_coverages` (what the answer is rendered
+    from: `written_row`).
     """
-    purchase = services.purchase_save(
+    purchase = services.purchase_prepare(
         services.purchase_build(household_id=household_id, created_by=created_by, **fields),
         home_currency=home_currency,
     )
-    wrote = _apply_warranty(purchase, UNSET if warranty is None else warranty, created_by)
-    wrote = _apply_warranties(purchase, warranties, created_by) or wrote
-    if not wrote:
-        services.household_bump(purchase.household_id)  # else a warranty service did, in this transaction
+    coverages = _new_coverages(purchase, warranty, warranties, created_by)
+    with transaction.atomic():
+        purchase.save(force_insert=True)
+        summaries.apply(after=summaries.values_of(purchase))  # #24: the analytics summaries, one statement
+        for coverage in coverages:
+            coverage.save(force_insert=True)
+        services.household_bump(purchase.household_id)
+    purchase.written_coverages = coverages
     return purchase
 
 
-@transaction.atomic
 def purchase_update(
     *, purchase: Purchase, warranty=UNSET, warranties=UNSET, created_by=None, home_currency: str | None = None, **fields
 ) -> Purchase:
     """Update the given fields. `warranty`: UNSET leaves it, None deletes it, a dict creates or updates it (Conflict
     when the purchase has several warranties). `warranties`: UNSET leaves them, a list replaces them as a set. A
-    warranty created here records `created_by` (the caller). The purchase's own `created_by` never changes. Atomic."""
-    previous_household_id = services.purchase_apply(purchase, fields, home_currency=home_currency)
-    wrote = _apply_warranty(purchase, warranty, created_by)
-    wrote = _apply_warranties(purchase, warranties, created_by) or wrote
-    if not wrote:
-        services.household_bump(purchase.household_id)  # else a warranty service did, in this transaction
-    if previous_household_id != purchase.household_id:
-        services.household_bump(previous_household_id)
+    warranty created here records `created_by` (the caller). The purchase's own `created_by` never changes.
+
+    The purchase's fields are validated and converted first (reads only); then one transaction: the purchase's
+    UPDATE, when a warranty is written the purchase's coverages read and locked then written, and one data-version
+    bump per household. No savepoint. `purchase.written_coverages`: the coverages after the write, or None when they
+    were left alone."""
+    before = summaries.values_of(purchase)  # #24: what the summaries hold of it, before the change
+    previous_household_id = services.purchase_change(purchase, fields, home_currency=home_currency)
+    with transaction.atomic():
+        purchase.save()
+        summaries.apply(before=before, after=summaries.values_of(purchase))  # one statement (none: nothing changed)
+        coverages = _write_warranty(purchase, warranty, created_by)
+        listed = _write_warranties(purchase, warranties, created_by)
+        services.household_bump(purchase.household_id)
+        if previous_household_id != purchase.household_id:
+            services.household_bump(previous_household_id)
+    purchase.written_coverages = listed if listed is not None else coverages
+    return purchase
+
+
+def written_row(purchase: Purchase, coverages, *, attachment_count: int, today=None) -> Purchase:
+    """`purchase`, just written, made into what a `selectors.purchase_list` row holds, from memory (no query): its
+    `coverages` (each with `claim_count`, 0 when absent) get their effective status and days remaining, the chosen
+    one is its `warranty` (with the row's `warranty_…` annotations), and they are its prefetched `warranties` in
+    COVERAGE_ORDER. The same rules as the SQL, in Python (warranties.models.effective_status_of,
+    warranties.selectors.chosen_warranty); the API renders it through purchases.representation like a read."""
+    today = today or clock.today()
+    coverages = sorted(coverages, key=warranty_selectors.coverage_sort_key)
+    for coverage in coverages:
+        coverage.purchase = purchase
+        coverage.effective_status, coverage.days_remaining = effective_status_of(coverage, today)
+        coverage.claim_count = getattr(coverage, "claim_count", 0) or 0
+    chosen = warranty_selectors.chosen_warranty(coverages)
+    purchase.warranty = chosen
+    purchase.warranty_effective_status = None if chosen is None else chosen.effective_status
+    purchase.warranty_days_remaining = None if chosen is None else chosen.days_remaining
+    purchase.warranty_claim_count = None if chosen is None else chosen.claim_count
+    purchase.attachment_count = attachment_count
+    purchase._prefetched_objects_cache = {**getattr(purchase, "_prefetched_objects_cache", {}), "warranties": coverages}
     return purchase

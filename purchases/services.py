@@ -16,20 +16,30 @@ from spends import clock, data_versions
 UNSET = object()  # `exchange_rate` absent from a write: a MANUAL rate stays, any other is looked up again
 
 
-def purchase_save(
-    purchase: Purchase, *, home_currency: str | None = None, before: summaries.Values | None = None
-) -> Purchase:
-    """Normalise, validate, convert (purchases.conversion: the rate unless MANUAL, the home price) and save
-    `purchase`. Neither atomic nor bumping: the building block of the services here and of purchases.nested, whose
-    callers bump once per transaction. `home_currency`: its household's when the caller knows it (saves a query).
-    `before`: the purchase's summary values as stored (summaries.values_of), None for a new one: the summaries
-    follow the write (one statement). Raises ValidationError."""
+def purchase_prepare(purchase: Purchase, *, home_currency: str | None = None) -> Purchase:
+    """Normalise, validate and convert (purchases.conversion: the rate unless MANUAL, the home price) `purchase`,
+    without saving it: the reads it may need (the household's home currency unless `home_currency` is given, the
+    reference rate of a foreign currency) run before the caller's transaction. The id's uniqueness is the primary
+    key's to enforce (an IntegrityError, answered 409): no SELECT checks it first. Raises ValidationError."""
     purchase.product_name = (purchase.product_name or "").strip()
     purchase.notes = (purchase.notes or "").strip()
     purchase.currency_code = (purchase.currency_code or "").strip().upper()
     # FKs were checked by the serializer (or the importer); constraints are enforced by the database.
-    purchase.full_clean(exclude=["household", "created_by", "retailer", "brand"], validate_constraints=False)
+    purchase.full_clean(
+        exclude=["household", "created_by", "retailer", "brand"], validate_unique=False, validate_constraints=False
+    )
     conversion.complete(purchase, home_currency=home_currency)
+    return purchase
+
+
+def purchase_save(
+    purchase: Purchase, *, home_currency: str | None = None, before: summaries.Values | None = None
+) -> Purchase:
+    """purchase_prepare, then save `purchase`. Neither atomic nor bumping: the building block of the services here,
+    whose callers bump once per transaction. `home_currency`: its household's when the caller knows it (saves a
+    query). `before`: the purchase's summary values as stored (summaries.values_of), None for a new one: the
+    summaries follow the write (one statement). Raises ValidationError."""
+    purchase_prepare(purchase, home_currency=home_currency)
     purchase.save()
     summaries.apply(before=before, after=summaries.values_of(purchase))  # #24: the summaries, one statement
     return purchase
@@ -68,13 +78,12 @@ def purchase_build(
     return purchase
 
 
-def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | None = None):
-    """Set `fields` on `purchase` (`return_days` too: return_window_complete) and save it (purchase_save); returns
-    the household id it had before, which the caller bumps too when the household changed. The purchase's own
-    `created_by` never changes."""
+def purchase_change(purchase: Purchase, fields: dict, *, home_currency: str | None = None):
+    """Set `fields` on `purchase` (`return_days` too: return_window_complete) and prepare it (purchase_prepare), not
+    saved; returns the household id it had before, which the caller bumps too when the household changed. The
+    purchase's own `created_by` never changes."""
     previous_household_id = purchase.household_id
     previous_currency = purchase.currency_code
-    before = summaries.values_of(purchase)
     fields = dict(fields)
     return_days = fields.pop("return_days", None)
     exchange_rate = fields.pop("exchange_rate", UNSET)
@@ -91,7 +100,17 @@ def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | Non
         # A rate set by hand is between two currencies: another currency (or household) needs another rate.
         conversion.manual_rate_set(purchase, None)
     same_household = purchase.household_id == previous_household_id
-    purchase_save(purchase, home_currency=home_currency if same_household else None, before=before)
+    purchase_prepare(purchase, home_currency=home_currency if same_household else None)
+    return previous_household_id
+
+
+def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | None = None):
+    """purchase_change, then save `purchase` (and its summaries: one statement); returns the household id it had
+    before."""
+    before = summaries.values_of(purchase)
+    previous_household_id = purchase_change(purchase, fields, home_currency=home_currency)
+    purchase.save()
+    summaries.apply(before=before, after=summaries.values_of(purchase))  # #24: the summaries, one statement
     return previous_household_id
 
 

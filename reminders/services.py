@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from reminders import emails, notify, selectors
 from reminders.models import ReminderSettings, SentReminder, SentReturnReminder, new_calendar_token
-from spends import clock
+from spends import clock, locks
 
 logger = logging.getLogger(__name__)
+
+RUN_LOCK = "reminders-run"  # spends.locks: one reminder run at a time across every node
 
 
 def reminder_settings_update(*, user, enabled: bool, email: str | None, lead_days: list[int], digest: bool):
@@ -63,6 +65,7 @@ class RunReport:
     today: datetime.date
     dry_run: bool
     outcomes: list[UserOutcome] = field(default_factory=list)
+    busy: bool = False  # another run held the lock: this one sent nothing
 
     @property
     def emails_sent(self) -> int:
@@ -217,6 +220,22 @@ def send_reminders(
     """
     today = today or clock.today()
     report = RunReport(today=today, dry_run=dry_run)
+    if dry_run:
+        _remind_all(report, progress)
+        return report
+    # Every worker node may run the hourly job: one run at a time sends (another node's run finds it busy and
+    # leaves; the next hour's finds nothing due). The per-user row locks below keep each reminder single anyway.
+    try:
+        with locks.named_lock(RUN_LOCK, wait=0):
+            _remind_all(report, progress)
+    except locks.LockBusy:
+        report.busy = True
+        logger.info("Reminders: another run (on this or another node) is sending them now; nothing to do.")
+    return report
+
+
+def _remind_all(report: RunReport, progress) -> None:
+    today, dry_run = report.today, report.dry_run
     for user in list(selectors.reminder_recipients(today=today)):
         try:
             outcome = _remind_user(user, today=today, dry_run=dry_run)
@@ -226,4 +245,3 @@ def send_reminders(
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
-    return report

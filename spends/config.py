@@ -4,6 +4,7 @@ import functools
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import environ
 import pycountry
@@ -111,3 +112,78 @@ def trusted_proxies(values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ip
                 f"TRUSTED_PROXIES: {value!r} is not an IP address or network (for example 10.0.0.5 or 172.16.0.0/12)."
             ) from None
     return tuple(networks)
+
+
+S3_BACKEND = "spends.storage.S3Storage"
+# Query parameters of an s3:// storage URL and the S3Storage option each one sets.
+S3_URL_OPTIONS = {
+    "endpoint_url": "endpoint_url",  # MinIO, Garage, B2: https://s3.example.com (AWS: leave out)
+    "region": "region_name",
+    "addressing_style": "addressing_style",  # path (MinIO, Garage) or virtual
+    "signature_version": "signature_version",
+    "verify": "verify",  # false: do not check the endpoint's TLS certificate (self-signed MinIO); or a CA bundle
+}
+
+
+def storage_config(url: str, *, default_location: Path | None = None, presigned_seconds: int = 0) -> dict:
+    """A STORAGES entry from a storage URL (MEDIA_STORAGE_URL, BACKUP_STORAGE_URL; README "Storage").
+
+    - empty: a folder on this machine, `default_location` (BACKUP_DIR), or MEDIA_ROOT when that is None;
+    - `file:///absolute/path`: that folder;
+    - `s3://[ACCESS_KEY:SECRET_KEY@]bucket[/prefix][?endpoint_url=…&region=…&addressing_style=path]`: an
+      S3-compatible bucket (AWS S3, MinIO, Garage, Backblaze B2), every key under `prefix/`. Without keys in the URL
+      boto3 finds them itself (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role).
+
+    `presigned_seconds` > 0: `storage.url(name)` gives presigned URLs valid that long (MEDIA_PRESIGNED).
+    Errors never quote the URL: it may hold a secret key.
+    """
+    url = (url or "").strip()
+    if not url:
+        options = {"location": str(default_location)} if default_location is not None else {}
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": options}
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        if not parts.path.startswith("/") or parts.netloc:
+            raise ImproperlyConfigured("A file:// storage URL needs an absolute path: file:///var/lib/spends/media.")
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": unquote(parts.path)}}
+    if parts.scheme != "s3":
+        raise ImproperlyConfigured(
+            f'A storage URL starts with s3:// or file:// (got {parts.scheme or "no scheme"}://); README "Storage".'
+        )
+    bucket = parts.hostname or ""
+    if not bucket:
+        raise ImproperlyConfigured("An s3:// storage URL names its bucket: s3://bucket/prefix?endpoint_url=…")
+    options = {
+        "bucket_name": bucket,
+        "location": unquote(parts.path).strip("/"),
+        # Never overwrite: a second file with a taken name gets another name, as on a local disk (backups and
+        # content-addressed uploads rely on it), and objects stay private (no ACL: the bucket's own policy).
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": presigned_seconds or 60,
+        "signature_version": "s3v4",  # every current S3 (AWS regions since 2014, MinIO, Garage, B2)
+    }
+    if parts.username or parts.password:
+        options["access_key"] = unquote(parts.username or "")
+        options["secret_key"] = unquote(parts.password or "")
+    for key, values in parse_qs(parts.query, keep_blank_values=True).items():
+        if key not in S3_URL_OPTIONS:
+            known = ", ".join(sorted(S3_URL_OPTIONS))
+            raise ImproperlyConfigured(f"Unknown storage URL parameter {key!r}; known: {known}.")
+        value = values[-1]
+        if key == "verify" and value.lower() in ("false", "0", "no", "true", "1", "yes"):
+            value = value.lower() in ("true", "1", "yes")
+        if key == "addressing_style" and value not in ("path", "virtual", "auto"):
+            raise ImproperlyConfigured("addressing_style in a storage URL is path, virtual or auto.")
+        options[S3_URL_OPTIONS[key]] = value
+    return {"BACKEND": S3_BACKEND, "OPTIONS": options}
+
+
+def storage_description(config: dict) -> str:
+    """Where a STORAGES entry keeps its files, for logs and the admin: never a key."""
+    options = config.get("OPTIONS", {})
+    if config.get("BACKEND") == S3_BACKEND:
+        where = f"s3://{options['bucket_name']}/{options.get('location', '')}".rstrip("/")
+        return where + (f" at {options['endpoint_url']}" if options.get("endpoint_url") else "")
+    return str(options.get("location", ""))

@@ -15,7 +15,7 @@ This module knows no domain app.
 import time
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
@@ -33,16 +33,22 @@ def _next_version():
     return Greatest(F("version") + 1, Value(time.time_ns()))
 
 
+def _upsert_sql(connection) -> str:
+    # One statement on both engines (PostgreSQL 9.5+, SQLite 3.24+): the first bump of a scope inserts its row, every
+    # later one raises it. ON CONFLICT settles a concurrent first insert inside the statement: no savepoint, no retry.
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    return (
+        f"INSERT INTO {table} (scope, version) VALUES (%s, %s) ON CONFLICT (scope) DO UPDATE SET version = "  # noqa: S608
+        f"CASE WHEN {table}.version + 1 > excluded.version THEN {table}.version + 1 ELSE excluded.version END"
+    )
+
+
 def bump(scope: str) -> None:
-    """Give `scope` a new version: one UPDATE, plus one INSERT (in a savepoint) the first time. Call it inside the
-    write's transaction, after the write, once per scope and transaction."""
-    if DataVersion.objects.filter(scope=scope).update(version=_next_version()):
-        return
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent first insert must not break the caller's transaction
-            DataVersion.objects.create(scope=scope, version=time.time_ns())
-    except IntegrityError:  # inserted meanwhile by another transaction, now committed
-        DataVersion.objects.filter(scope=scope).update(version=_next_version())
+    """Give `scope` a new version: one statement (an upsert), the first time too. Call it inside the write's
+    transaction, after the write, once per scope and transaction."""
+    connection = connections[router.db_for_write(DataVersion)]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(connection), [scope, time.time_ns()])
 
 
 def read(scopes: Iterable[str]) -> tuple[int, ...]:

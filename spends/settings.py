@@ -170,18 +170,25 @@ BACKUP_SIGNING_KEY = env.str("BACKUP_SIGNING_KEY", default="")
 # Seconds POST /api/backup/restore waits for the restore (run by the task runner) before answering 202.
 BACKUP_RESTORE_WAIT_SECONDS = env.float("BACKUP_RESTORE_WAIT_SECONDS", default=30)
 
+# Where uploads and backups live (README "Storage"): a folder on this machine (MEDIA_ROOT, BACKUP_DIR) by default, or an
+# S3-compatible bucket: s3://[KEY:SECRET@]bucket/prefix?endpoint_url=https://minio:9000&region=…&addressing_style=path.
+# Several web nodes need one shared store (S3), not each its own folder.
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")
+BACKUP_STORAGE_URL = env.str("BACKUP_STORAGE_URL", default="")
+# true: attachment downloads redirect (302) to a presigned URL of the S3 object, valid MEDIA_PRESIGNED_SECONDS, instead
+# of streaming through the app (S3 storage only; the object store then answers without the app's security headers).
+MEDIA_PRESIGNED = env.bool("MEDIA_PRESIGNED", default=False)
+MEDIA_PRESIGNED_SECONDS = env.int("MEDIA_PRESIGNED_SECONDS", default=60)
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": config.storage_config(MEDIA_STORAGE_URL, presigned_seconds=MEDIA_PRESIGNED_SECONDS),  # MEDIA_ROOT
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
     # Backups must never land under MEDIA_ROOT (django-dbbackup's default), which is served.
-    "dbbackup": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(BACKUP_DIR)},
-    },
+    "dbbackup": config.storage_config(BACKUP_STORAGE_URL, default_location=BACKUP_DIR),
 }
 
 # pg_dump's output spills to disk here past 10 MB (anonymous files): the backup folder's disk, not the system temp one.

@@ -18,14 +18,52 @@ from rest_framework.test import APIClient
 from spends.tokens import token_issue
 from tests.factories import UserFactory
 
+S3_SUITES = ("attachments", "backups")  # the suites `pytest --s3 -m s3` runs against the S3 server
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--s3",
+        action="store_true",
+        help="Keep uploads and backups in a real S3 endpoint (moto's server, started for the run) instead of "
+        "folders; `pytest --s3 -m s3` runs the storage suites (marker s3) that way.",
+    )
+
+
+@pytest.fixture(scope="session")
+def s3_server(request):
+    """moto's S3 server for the whole run, in its own process on 127.0.0.1 (tests/s3server.py)."""
+    from tests.s3server import moto_server
+
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storages(s3_server, settings):
+    """Point uploads and backups at a fresh bucket of the S3 server, as MEDIA_STORAGE_URL / BACKUP_STORAGE_URL do."""
+    from spends import config
+
+    bucket = s3_server.new_bucket()
+    settings.MEDIA_STORAGE_URL = s3_server.storage_url(bucket, "media")  # also for the processes tests start
+    settings.BACKUP_STORAGE_URL = s3_server.storage_url(bucket, "backups")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": config.storage_config(settings.MEDIA_STORAGE_URL, presigned_seconds=60),
+        "dbbackup": config.storage_config(settings.BACKUP_STORAGE_URL),
+    }
+    return bucket
+
 
 @pytest.fixture(autouse=True)
-def _isolated_files_and_cache(settings, tmp_path):
-    """Uploads and backups go to a fresh folder per test; cached answers and throttles start empty."""
+def _isolated_files_and_cache(request, settings, tmp_path):
+    """Uploads and backups go to a fresh folder per test (a fresh S3 bucket with --s3, for the s3-marked suites);
+    cached answers and throttles start empty."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.STORAGES = {
         **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         # Tests do not run collectstatic; production (DEBUG off) serves the hashed manifest via WhiteNoise.
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         "dbbackup": {
@@ -33,6 +71,8 @@ def _isolated_files_and_cache(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "backups")},
         },
     }
+    if request.config.getoption("--s3") and request.node.get_closest_marker("s3"):
+        request.getfixturevalue("s3_storages")
     # Password hashing is deliberately slow; tests only need it to be correct.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
@@ -105,6 +145,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
+    suites = tuple(Path(__file__).parent / suite for suite in S3_SUITES)
+    for item in items:
+        in_suite = any(Path(str(item.path)).is_relative_to(suite) for suite in suites)
+        if in_suite and not item.get_closest_marker("local_storage"):
+            item.add_marker(pytest.mark.s3)
     if CHROMIUM.exists():
         return
     skip = pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")

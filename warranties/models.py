@@ -44,6 +44,17 @@ def effective_status_expressions(*, prefix: str = "", alias: str = "", today=Non
     }
 
 
+def effective_status_of(warranty, today=None) -> tuple[str, int | None]:
+    """(effective status, days remaining) of a warranty in memory, by effective_status_expressions' rules (the same
+    in Python, for a write's answer rendered without reading the row back; tests compare both)."""
+    today = today or clock.today()
+    if warranty.status == WarrantyStatus.VOIDED:
+        return EffectiveStatus.VOIDED, None
+    if warranty.warranty_end is not None and warranty.warranty_end < today:
+        return EffectiveStatus.EXPIRED, None
+    return EffectiveStatus.ACTIVE, None if warranty.warranty_end is None else (warranty.warranty_end - today).days
+
+
 class WarrantyQuerySet(models.QuerySet):
     def in_household(self, household_id):
         return self.filter(purchase__household_id=household_id)

@@ -2,6 +2,8 @@
 status for today (UTC). Also what every purchase_list row gets of its coverages: the chosen `warranty` (a join on
 the coverage that protects longest, picked in SQL) and the prefetched `warranties` (one query per page)."""
 
+import datetime
+
 from django.db.models import (
     Case,
     Count,
@@ -67,6 +69,24 @@ def chosen_warranty_id():
         .order_by(lifetime_first.desc(), F("warranty_end").desc(nulls_first=True), "-created_at", "-id")
         .values("pk")[:1]
     )
+
+
+def coverage_sort_key(warranty) -> tuple:
+    """COVERAGE_ORDER in Python (for coverages in memory): by end, LIFETIME (no end) last, then oldest created, id."""
+    end = warranty.warranty_end
+    return (end is None, end or datetime.date.min, warranty.created_at, warranty.pk)
+
+
+def chosen_warranty(warranties):
+    """chosen_warranty_id's choice among coverages in memory (LIFETIME first, then the latest end with no end first,
+    then the latest created, then the greatest id), or None without any."""
+
+    def protects(warranty):
+        end = warranty.warranty_end
+        return (warranty.warranty_type == WarrantyType.LIFETIME, end is None, end or datetime.date.min,
+                warranty.created_at, warranty.pk)  # fmt: skip
+
+    return max(warranties, key=protects, default=None)
 
 
 def chosen_warranty_relation() -> FilteredRelation:
@@ -135,10 +155,16 @@ def coverage_export_rows(*, purchase_ids, fields, today=None) -> list[tuple]:
     """The coverages of the purchases `purchase_ids` (one page of an export) as plain tuples: `purchase_id`, then
     `fields` (lookups of a warranty_list row: its fields, effective_status, days_remaining; claim_count only when
     asked for), each purchase's in COVERAGE_ORDER (the purchase object's `warranties`). One query."""
-    queryset = Warranty.objects.filter(purchase_id__in=purchase_ids).with_effective_status(today)
+    return list(coverage_rows(Warranty.objects.filter(purchase_id__in=purchase_ids), fields=fields, today=today))
+
+
+def coverage_rows(queryset, *, fields, today=None):
+    """`queryset` (coverages) as coverage_export_rows gives them, not yet evaluated: a values_list() of `purchase_id`
+    and `fields`, by purchase then COVERAGE_ORDER."""
+    queryset = queryset.with_effective_status(today)
     if "claim_count" in fields:
         queryset = queryset.annotate(**warranty_annotations())
-    return list(queryset.order_by("purchase_id", *COVERAGE_ORDER).values_list("purchase_id", *fields))
+    return queryset.order_by("purchase_id", *COVERAGE_ORDER).values_list("purchase_id", *fields)
 
 
 # The order of a warranty's claims in an export: the claim list's (newest opened first).

@@ -18,14 +18,39 @@ WARRANTY_FIELDS = (
 )
 
 
-def _save(warranty: Warranty, *, field_prefix) -> Warranty:
+def warranty_validate(warranty: Warranty, *, field_prefix=None) -> Warranty:
+    """Normalise and validate `warranty` (unsaved; no query). Neither atomic nor bumping: a building block for a caller
+    that writes it in its own transaction and bumps once (purchases.nested). The id's uniqueness is the primary key's
+    to enforce (IntegrityError, answered 409): no SELECT checks it first. Raises ValidationError (nested under
+    `field_prefix`: a name or a path)."""
     for text_field in ("provider", "notes", "reference"):
         setattr(warranty, text_field, (getattr(warranty, text_field) or "").strip())
     try:
-        warranty.full_clean(exclude=["purchase", "created_by"], validate_constraints=False)
+        warranty.full_clean(exclude=["purchase", "created_by"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         exc.field_prefix = field_prefix  # errors of a purchase's nested warranty nest under "warranty"
         raise
+    return warranty
+
+
+def warranty_build(*, purchase, created_by, field_prefix=None, **fields) -> Warranty:
+    """A new coverage of `purchase`, validated (warranty_validate) and not saved."""
+    unknown = set(fields) - set(WARRANTY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown warranty fields: {sorted(unknown)}")
+    return warranty_validate(Warranty(purchase=purchase, created_by=created_by, **fields), field_prefix=field_prefix)
+
+
+def warranty_change(warranty: Warranty, *, field_prefix=None, **fields) -> Warranty:
+    """Set the given fields on `warranty` and validate it (warranty_validate); not saved."""
+    for key, value in fields.items():
+        if key not in WARRANTY_FIELDS:
+            raise TypeError(f"Unknown warranty field: {key}")
+        setattr(warranty, key, value)
+    return warranty_validate(warranty, field_prefix=field_prefix)
+
+
+def _save(warranty: Warranty) -> Warranty:
     warranty.save()
     data_versions.bump(data_versions.household_scope(_household_id(warranty)))
     return warranty
@@ -41,20 +66,13 @@ def _household_id(warranty: Warranty):
 def warranty_create(*, purchase, created_by, field_prefix=None, **fields) -> Warranty:
     """Add a coverage to the purchase (a purchase may have any number since #21), added by `created_by` (a user, or
     None); its household is the purchase's. Raises ValidationError (nested under `field_prefix`: a name or a path)."""
-    unknown = set(fields) - set(WARRANTY_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown warranty fields: {sorted(unknown)}")
-    return _save(Warranty(purchase=purchase, created_by=created_by, **fields), field_prefix=field_prefix)
+    return _save(warranty_build(purchase=purchase, created_by=created_by, field_prefix=field_prefix, **fields))
 
 
 @transaction.atomic
 def warranty_update(*, warranty: Warranty, field_prefix=None, **fields) -> Warranty:
     """Update the given fields (a partial update when only some are given)."""
-    for key, value in fields.items():
-        if key not in WARRANTY_FIELDS:
-            raise TypeError(f"Unknown warranty field: {key}")
-        setattr(warranty, key, value)
-    return _save(warranty, field_prefix=field_prefix)
+    return _save(warranty_change(warranty, field_prefix=field_prefix, **fields))
 
 
 @transaction.atomic

@@ -161,11 +161,15 @@ class AttachmentDownloadView(ScopedViewMixin, GenericAPIView):
         "`Content-Security-Policy: default-src 'none'; sandbox` and `X-Frame-Options: DENY`, except a PDF: "
         "`default-src 'none'; frame-ancestors 'self'` and `X-Frame-Options: SAMEORIGIN`, so the web app can show it in "
         "a preview frame (Chromium's PDF viewer does not run in a sandboxed document). 404 also when the file is "
-        "missing from storage (the attachment then shows `available: false`).",
+        "missing from storage (the attachment then shows `available: false`). The bytes stream from the storage "
+        "(a folder, or S3) through the app; with `MEDIA_PRESIGNED=true` and an S3 storage the answer is a `302` to a "
+        "presigned URL of the object, valid `MEDIA_PRESIGNED_SECONDS` (default 60), which the object store answers "
+        "with the same Content-Type and Content-Disposition.",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file (served with its detected content type)."
-            )
+            ),
+            302: OpenApiResponse(description="MEDIA_PRESIGNED=true (S3 storage): `Location` is a presigned URL."),
         },
     )
     def get(self, request, pk):

@@ -7,6 +7,7 @@ from purchases.filters import PurchaseFilterSet
 from purchases.models import Purchase
 from spends.api.viewsets import ScopedModelViewSet
 
+from . import reads
 from .serializers import PurchaseSerializer
 
 TAGS = ["purchases"]
@@ -38,6 +39,7 @@ class PurchaseViewSet(ScopedModelViewSet):
     queryset = Purchase.objects.none()  # model for router/OpenAPI only; rows come from the selector
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilterSet
+    reader = reads  # GETs as plain rows through purchases.representation (issue #24)
 
     def scoped_queryset(self, household_id):
         return selectors.purchase_list(household_id=household_id)
@@ -49,13 +51,15 @@ class PurchaseViewSet(ScopedModelViewSet):
             home_currency=self.scope.home_currency or None,
             **serializer.validated_data,
         )
-        serializer.instance = self.get_queryset().get(pk=purchase.pk)  # re-read: same annotations as GET
+        # Rendered from what was written, like a GET would render it (no read after the write): nested.written_row.
+        serializer.instance = nested.written_row(purchase, purchase.written_coverages, attachment_count=0)
         self._written(signals.CREATED, serializer)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         warranty = data.pop("warranty", nested.UNSET)
         warranties = data.pop("warranties", nested.UNSET)
+        fetched = list(serializer.instance.warranties.all())  # the fetch's coverages (selectors.purchase_list)
         purchase = nested.purchase_update(
             purchase=serializer.instance,
             warranty=warranty,
@@ -64,7 +68,9 @@ class PurchaseViewSet(ScopedModelViewSet):
             home_currency=self.scope.home_currency or None,
             **data,
         )
-        serializer.instance = self.get_queryset().get(pk=purchase.pk)
+        coverages = fetched if purchase.written_coverages is None else purchase.written_coverages
+        serializer.instance = nested.written_row(purchase, coverages, attachment_count=purchase.attachment_count)
+        # Rendered here (serializer.data is kept): DRF's update() empties the prefetched coverages after this returns.
         self._written(signals.UPDATED, serializer)
 
     def perform_destroy(self, instance):

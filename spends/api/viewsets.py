@@ -1,9 +1,12 @@
 """The base viewset for a household's records: scoping, the role check, pagination, filtering and UUID lookups in
 one place."""
 
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
 
 from spends.api.pagination import SkipLimitPagination
 from spends.api.scope import READ_ONLY_MESSAGE, request_scope
@@ -48,6 +51,13 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
     pagination_class = SkipLimitPagination
     filter_backends = [DjangoFilterBackend]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    # A lean GET path (issue #24, decision 3), or None for DRF's generic one. A module or object with
+    # `rows(queryset)`: a page of the scoped, filtered queryset as plain rows (the paginator counts the queryset
+    # itself); `render(page)`: the page's objects, as the serializer would give them (the schema is still the
+    # serializer's); `get(household_id=, pk=)`: the household's object `pk`, or None. The scoping and the permissions
+    # stay here: the list reads get_queryset(), the detail the caller's household from the same scope, after the same
+    # permission checks.
+    reader = None
 
     def scoped_queryset(self, household_id):
         raise NotImplementedError
@@ -63,3 +73,22 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
         if self.detail:
             return queryset
         return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        if self.reader is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_queryset(queryset, request, view=self, rows=self.reader.rows)
+        return self.get_paginated_response(self.reader.render(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        if self.reader is None:
+            return super().retrieve(request, *args, **kwargs)
+        if not request.user.is_authenticated:  # never reached past IsAuthenticated; kept as get_queryset keeps it
+            raise NotAuthenticated
+        found = self.reader.get(
+            household_id=self.scope.household_id, pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        )
+        if found is None:
+            raise Http404
+        return Response(found)

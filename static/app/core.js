@@ -160,13 +160,17 @@ const listMethods = {
     this.apply();
   },
   get pages() {
-    return Math.max(1, Math.ceil(this.total / this.limit));
+    // A search's total stops at 1,000 (total_exact false, API.md § Pagination): one more page while rows follow.
+    const counted = Math.ceil(this.total / this.limit);
+    return Math.max(1, this.totalExact === false ? Math.max(counted, this.page) + 1 : counted);
   },
   get rangeText() {
     if (!this.total) return "";
     const first = (this.page - 1) * this.limit + 1;
-    const last = Math.min(this.total, this.page * this.limit);
-    return `${fmt.number(first)}–${fmt.number(last)} of ${fmt.number(this.total)}`;
+    const more = this.totalExact === false; // a capped search count: at least this many
+    const last = more ? this.page * this.limit : Math.min(this.total, this.page * this.limit);
+    const total = more ? `${fmt.number(Math.max(this.total, last))}+` : fmt.number(this.total);
+    return `${fmt.number(first)}–${fmt.number(last)} of ${total}`;
   },
   get filtered() {
     const defaults = this.filterDefaults;
@@ -185,8 +189,13 @@ const listMethods = {
       if (seq !== this._seq) return; // a newer request is on its way
       this.items = data.items;
       this.total = data.total;
+      this.totalExact = data.total_exact !== false;
+      if (!this.totalExact && data.items.length < this.limit && data.items.length) {
+        this.total = (this.page - 1) * this.limit + data.items.length; // the last page: the whole count is known
+        this.totalExact = true;
+      }
       if (!data.items.length && this.page > 1 && data.total) {
-        this.page = this.pages; // a bookmarked page past the end: show the last one
+        this.page = Math.max(1, Math.ceil(data.total / this.limit)); // a bookmarked page past the end: the last counted
         this.writeHash();
         return this.load();
       }
@@ -215,6 +224,7 @@ function listState(screen, filterDefaults) {
     limit: 20,
     items: [],
     total: 0,
+    totalExact: true,
     loading: false,
     loaded: false,
     error: "",

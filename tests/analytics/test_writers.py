@@ -70,5 +70,5 @@ def test_seeding_1000_purchases_bumps_the_owners_version_with_one_statement(sett
         result = demo_data_create(purchases=1001, password="a-long-demo-password")
     assert result.purchases_created == 1000
     bumps = [q["sql"] for q in queries.captured_queries if table in q["sql"]]
-    assert len(bumps) == 1 and bumps[0].lstrip().upper().startswith("UPDATE") and scope in bumps[0]
+    assert len(bumps) == 1 and bumps[0].lstrip().upper().startswith("INSERT") and scope in bumps[0]  # an upsert
     assert data_versions.read([scope])[0] > before

@@ -1,13 +1,15 @@
-"""Sample files of every allowed and refused type, and helpers to upload them and find them on disk."""
+"""Sample files of every allowed and refused type, and helpers to upload them and find them in the storage."""
 
 import hashlib
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments import services as attachments
+from attachments.models import upload_name
 from tests.factories import PurchaseFactory
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -60,14 +62,33 @@ def upload_file(name: str, content: bytes, content_type: str = "application/octe
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def stored_path(content: bytes) -> Path:
-    digest = hashlib.sha256(content).hexdigest()
-    return Path(settings.MEDIA_ROOT) / "uploads" / digest[:2] / digest[2:4] / digest
+@dataclass(frozen=True)
+class StoredFile:
+    """A file in the default storage (a folder, or the S3 bucket under `pytest --s3`), as the tests look at it."""
+
+    name: str
+
+    def exists(self) -> bool:
+        return default_storage.exists(self.name)
+
+    def read_bytes(self) -> bytes:
+        with default_storage.open(self.name, "rb") as handle:
+            return handle.read()
+
+    def write_bytes(self, content: bytes) -> None:
+        default_storage.delete(self.name)
+        assert default_storage.save(self.name, ContentFile(content)) == self.name
+
+    def unlink(self) -> None:
+        default_storage.delete(self.name)
 
 
-def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT) / "uploads"
-    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+def stored_path(content: bytes) -> StoredFile:
+    return StoredFile(upload_name(hashlib.sha256(content).hexdigest()))
+
+
+def stored_files() -> list[StoredFile]:
+    return [StoredFile(name) for name in sorted(attachments.stored_upload_names())]
 
 
 def post_file(client, purchase_id, name, content, content_type="application/octet-stream", **fields):

@@ -8,9 +8,19 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from attachments.models import Attachment
+from attachments.models import Attachment, upload_name
 from purchases.models import Purchase
-from tests.attachments.conftest import ALLOWED, PDF, PNG, REFUSED, TEXT, post_file, stored_files, stored_path
+from tests.attachments.conftest import (
+    ALLOWED,
+    PDF,
+    PNG,
+    REFUSED,
+    TEXT,
+    StoredFile,
+    post_file,
+    stored_files,
+    stored_path,
+)
 from tests.factories import PurchaseFactory, household_of
 
 pytestmark = pytest.mark.django_db
@@ -375,9 +385,7 @@ def test_purchase_list_query_count_stays_constant_with_attachments(
     assert {item["attachment_count"] for item in body["items"]} == {2}
 
 
-def test_available_is_false_as_soon_as_the_file_is_gone_and_true_when_back(owner_client, owner, settings):
-    from pathlib import Path
-
+def test_available_is_false_as_soon_as_the_file_is_gone_and_true_when_back(owner_client, owner):
     from tests.factories import PurchaseFactory
 
     purchase = PurchaseFactory(owner=owner)
@@ -385,7 +393,7 @@ def test_available_is_false_as_soon_as_the_file_is_gone_and_true_when_back(owner
 
     upload = SimpleUploadedFile("r.pdf", b"%PDF-1.7 available check", content_type="application/pdf")
     body = owner_client.post(f"/api/purchases/{purchase.pk}/attachments", {"file": upload}, format="multipart").json()
-    path = Path(settings.MEDIA_ROOT) / "uploads" / body["sha256"][:2] / body["sha256"][2:4] / body["sha256"]
+    path = StoredFile(upload_name(body["sha256"]))
     content = path.read_bytes()
     path.unlink()
     assert owner_client.get(f"/api/attachments/{body['id']}").json()["available"] is False

@@ -1,6 +1,10 @@
 """Backups belong to superusers (API.md § Backups): the clients these tests use; no temporary file left behind."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.core.files.storage import storages
 
 from tests.conftest import token_client
 from tests.factories import UserFactory
@@ -28,3 +32,32 @@ def _no_temporary_files_in_the_system_temp_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(system_tmp))
     yield
     assert sorted(p.name for p in system_tmp.glob("spends-*")) == [], "files left in the system temp folder"
+
+
+def archive_file(backup_or_name) -> Path:
+    """A local path to a stored archive: the file itself in a folder storage, a downloaded copy from S3
+    (`pytest --s3`). A test that changes the copy changes what it restores, not the stored archive."""
+    name = getattr(backup_or_name, "filename", backup_or_name)
+    store = storages["dbbackup"]
+    try:
+        return Path(store.path(name))
+    except NotImplementedError:
+        local = Path(settings.BACKUP_DIR).parent / "s3-copies" / name
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with store.open(name, "rb") as source:
+            local.write_bytes(source.read())
+        return local
+
+
+def archive_bytes(backup) -> bytes:
+    with storages["dbbackup"].open(backup.filename, "rb") as source:
+        return source.read()
+
+
+def stored_archives() -> list[str]:
+    """The names of the .zip archives in the backup storage."""
+    try:
+        _, files = storages["dbbackup"].listdir("")
+    except FileNotFoundError:
+        return []
+    return sorted(name for name in files if name.endswith(".zip"))

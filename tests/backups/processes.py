@@ -19,6 +19,8 @@ def child_env(settings) -> dict:
         "DATABASE_URL": url,
         "BACKUP_DIR": str(settings.BACKUP_DIR),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MEDIA_STORAGE_URL": settings.MEDIA_STORAGE_URL,  # the S3 bucket under `pytest --s3`, else empty
+        "BACKUP_STORAGE_URL": settings.BACKUP_STORAGE_URL,
         "DJANGO_SETTINGS_MODULE": "spends.settings",
         "PYTHONPATH": str(ROOT),
     }

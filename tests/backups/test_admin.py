@@ -6,6 +6,7 @@ import pytest
 
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
+from tests.backups.conftest import archive_bytes
 from tests.factories import PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,12 +48,12 @@ def test_backup_now_download_and_restore_with_confirmation(admin_client, setting
     page = admin_client.get(PAGE).content.decode()
     assert "ago, 0 files" in page and f"{backup.id}/download/" in page
     download = admin_client.get(f"{PAGE}{backup.id}/download/")
-    archive_bytes = b"".join(download.streaming_content)
-    assert archive_bytes == (Path(settings.BACKUP_DIR) / backup.filename).read_bytes()
+    downloaded = b"".join(download.streaming_content)
+    assert downloaded == archive_bytes(backup)
 
     PurchaseFactory(product_name="Dropped")
     upload = Path(settings.BACKUP_DIR) / "upload.zip"
-    upload.write_bytes(archive_bytes)
+    upload.write_bytes(downloaded)
     with open(upload, "rb") as handle:
         confirm = admin_client.post(PAGE + "restore/", {"file": handle})
     assert b"Restoring replaces ALL current data" in confirm.content and b"2 purchases" in confirm.content

@@ -1,11 +1,11 @@
 """The backup endpoints (API.md § Backups), superusers only, through HTTP."""
 
-from pathlib import Path
-
 import pytest
+from django.core.files.storage import storages
 
 from backups.models import Backup
 from purchases.models import Purchase
+from tests.backups.conftest import archive_bytes, archive_file
 from tests.factories import PurchaseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,12 +106,12 @@ def test_status_list_download_and_delete(superuser_client, backup, settings):
     download = superuser_client.get(f"/api/backup/{backup.pk}/download")
     assert download.status_code == 200
     content = b"".join(download.streaming_content)
-    assert content == (Path(settings.BACKUP_DIR) / backup.filename).read_bytes()
+    assert content == archive_bytes(backup)
     assert backup.filename in download["Content-Disposition"]
 
     assert superuser_client.delete(f"/api/backup/{backup.pk}").status_code == 204
     assert not Backup.objects.exists()
-    assert not (Path(settings.BACKUP_DIR) / backup.filename).exists()
+    assert not storages["dbbackup"].exists(backup.filename)
 
 
 def test_settings_roundtrip_and_validation(superuser_client):
@@ -147,7 +147,7 @@ def test_restore_by_id_replaces_data_and_keeps_a_restore_point(superuser_client,
 
 def test_restore_from_uploaded_file(superuser_client, backup, settings):
     PurchaseFactory(product_name="After backup")
-    with open(Path(settings.BACKUP_DIR) / backup.filename, "rb") as handle:
+    with open(archive_file(backup), "rb") as handle:
         response = superuser_client.post("/api/backup/restore", {"file": handle, "confirm": "true"}, format="multipart")
     assert response.status_code == 200, response.content
     assert response.json()["restored_from"] == backup.filename
@@ -155,7 +155,7 @@ def test_restore_from_uploaded_file(superuser_client, backup, settings):
 
 
 def test_damaged_upload_is_400_and_changes_nothing(superuser_client, backup, settings, tmp_path):
-    raw = bytearray((Path(settings.BACKUP_DIR) / backup.filename).read_bytes())
+    raw = bytearray(archive_bytes(backup))
     raw[len(raw) // 3] ^= 0xFF
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(bytes(raw))
@@ -178,15 +178,11 @@ def test_unknown_backup_id_is_404_and_both_or_neither_is_400(superuser_client, b
 
 
 def test_a_backup_or_restore_while_another_runs_is_409_not_500(superuser_client, backup, settings):
-    import fcntl
+    from backups import common
+    from spends import locks
 
-    lock = Path(settings.BACKUP_DIR) / ".backup.lock"
-    with open(lock, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            response = superuser_client.post("/api/backup/restore?confirm=true", {"backup_id": str(backup.pk)})
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.named_lock(common.LOCK, file=common.lock_path()):  # held by another process, maybe on another node
+        response = superuser_client.post("/api/backup/restore?confirm=true", {"backup_id": str(backup.pk)})
     assert response.status_code == 409 and response.json()["code"] == "conflict"
     assert "Another backup or restore is running" in response.json()["detail"]
 

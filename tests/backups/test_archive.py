@@ -9,6 +9,8 @@ import pytest
 from backups import archive
 from backups.archive import ArchiveError, Member
 
+pytestmark = pytest.mark.local_storage  # archives as files on disk, no storage involved
+
 
 @pytest.fixture
 def sources(tmp_path):

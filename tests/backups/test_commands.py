@@ -1,13 +1,12 @@
 """The backup commands: backup, verify_backup, restore, list_backups."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import CommandError, call_command
 
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
 from spends import data_versions
+from tests.backups.conftest import archive_file
 from tests.factories import PurchaseFactory, household_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,7 +18,7 @@ def test_backup_verify_list_restore_cycle(capsys, settings):
     out = capsys.readouterr()
     assert "verified" in out.out and "dumping the database" in out.err
     backup = Backup.objects.get()
-    path = Path(settings.BACKUP_DIR) / backup.filename
+    path = archive_file(backup)
 
     call_command("verify_backup", str(path))
     assert "OK:" in capsys.readouterr().out
@@ -90,7 +89,7 @@ def test_a_restore_in_another_process_shows_in_the_next_dashboard(owner_client, 
 
     scopes = [data_versions.household_scope(household_of(owner)), data_versions.INSTALLATION]
     before = data_versions.read(scopes)
-    run("restore", str(Path(settings.BACKUP_DIR) / Backup.objects.get().filename), "--yes")
+    run("restore", str(archive_file(Backup.objects.get())), "--yes")
     # The restored table held the archive's (older) numbers: every scope got one no answer was cached under.
     assert all(new > old for new, old in zip(data_versions.read(scopes), before, strict=True))
     assert list(Purchase.objects.filter(household__memberships__user=owner).values_list("product_name", flat=True)) == [

@@ -2,7 +2,6 @@
 disk, the lock. The killed processes are real `manage.py` runs on the test database (SQLite file or PostgreSQL)."""
 
 import errno
-import fcntl
 import os
 import signal
 import subprocess
@@ -15,14 +14,16 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 
-from backups import restore, services
+from backups import common, restore, services
 from backups.common import BackupError
 from backups.models import Backup, RestoreJob
 from purchases.models import Purchase
+from spends import locks
 from tests.backups.processes import ROOT, child_env
 from tests.factories import PurchaseFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Processes killed mid-run and their temporary files on this disk: folder storage only.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.local_storage]
 
 # Runs a management command with one function paused right after it returns: the test kills it there.
 PAUSING_CHILD = """
@@ -174,14 +175,9 @@ def test_pruning_removes_a_partial_archive_and_keeps_complete_ones(settings):
 
 def test_the_restore_point_is_made_under_the_restore_lock(settings):
     backup = services.backup_create()
-    lock = Path(settings.BACKUP_DIR) / ".backup.lock"
-    with open(lock, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # another backup or restore is running
-        try:
-            with pytest.raises(BackupError, match="Another backup or restore is running"):
-                restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="x")
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    held_elsewhere = locks.named_lock(common.LOCK, file=common.lock_path())  # another process's backup or restore
+    with held_elsewhere, pytest.raises(BackupError, match="Another backup or restore is running"):
+        restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="x")
     assert list(Backup.objects.values_list("pk", flat=True)) == [backup.pk]  # no restore point attempted
     report = restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="x")
     job = RestoreJob.objects.get(status="succeeded")

@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 
 from backups import services
 from backups.models import Backup, RestoreJob
 from purchases.models import Purchase
+from tests.backups.conftest import archive_file
 from tests.backups.processes import ROOT, child_env
 from tests.factories import PurchaseFactory
 
@@ -59,19 +61,27 @@ def test_a_restore_waits_for_the_worker_then_reports_its_result(settings, superu
     assert Backup.objects.get(pk=report["restore_point_id"]).is_restore_point
 
 
-def test_an_uploaded_archive_waits_in_the_backup_folder_until_the_worker_ran(
+def pending_uploads() -> list[str]:
+    try:
+        return storages["dbbackup"].listdir(".pending-restores")[1]
+    except FileNotFoundError:
+        return []
+
+
+def test_an_uploaded_archive_waits_in_the_backup_storage_until_the_worker_ran(
     settings, superuser_client, worker_backend
 ):
     backup = services.backup_create()
-    with open(Path(settings.BACKUP_DIR) / backup.filename, "rb") as handle:
+    with open(archive_file(backup), "rb") as handle:
         response = superuser_client.post("/api/backup/restore?confirm=true", {"file": handle}, format="multipart")
     assert response.status_code == 202
-    pending = Path(settings.BACKUP_DIR) / ".pending-restores"
-    assert len(list(pending.iterdir())) == 1
+    # In the backup storage (the backup folder, or the S3 bucket every node shares), not only on this node's disk.
+    assert len(pending_uploads()) == 1
     run_worker(settings)
     job = RestoreJob.objects.get(pk=response.json()["restore_id"])
     assert job.status == "succeeded" and job.result["restored_from"] == backup.filename
-    assert list(pending.iterdir()) == []
+    assert pending_uploads() == []
+    assert list((Path(settings.BACKUP_DIR) / ".pending-restores").iterdir()) == []  # nothing left on this node
 
 
 def test_with_the_immediate_backend_the_answer_is_the_report(superuser_client):

@@ -8,30 +8,31 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import connection
 
 from backups import archive, restore, services
 from backups.choices import BackupKind, BackupStatus
 from backups.models import Backup, BackupSettings
 from purchases.models import Purchase
+from tests.attachments.conftest import StoredFile
+from tests.attachments.conftest import stored_path as stored_path_of_upload
+from tests.backups.conftest import archive_file, stored_archives
 from tests.factories import PurchaseFactory, UserFactory, WarrantyFactory, household_of
 from warranties.models import Warranty
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def put_upload(settings, content: bytes) -> Path:
-    import hashlib
-
-    digest = hashlib.sha256(content).hexdigest()
-    path = Path(settings.MEDIA_ROOT) / "uploads" / digest[:2] / digest[2:4] / digest
-    path.parent.mkdir(parents=True, exist_ok=True)
+def put_upload(settings, content: bytes) -> StoredFile:
+    """A stored upload (in the media folder, or the S3 bucket under `pytest --s3`)."""
+    path = stored_path_of_upload(content)
     path.write_bytes(content)
     return path
 
 
 def stored_path(settings, backup) -> Path:
-    return Path(settings.BACKUP_DIR) / backup.filename
+    return archive_file(backup)
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def test_incremental_holds_only_new_uploads_and_restores_through_its_chain(setti
     assert incremental.parent_id == full.pk
     with zipfile.ZipFile(stored_path(settings, incremental)) as z:
         upload_members = [n for n in z.namelist() if n.startswith("uploads/")]
-    assert upload_members == [new_upload.relative_to(settings.MEDIA_ROOT).as_posix()]
+    assert upload_members == [new_upload.name]
 
     for path in [*uploads, new_upload]:
         path.unlink()
@@ -147,7 +148,7 @@ def test_incremental_with_missing_parent_says_which(settings, data):
     services.backup_create(kind=BackupKind.FULL)
     incremental = services.backup_create(kind=BackupKind.INCREMENTAL)
     parent = incremental.parent
-    (Path(settings.BACKUP_DIR) / parent.filename).unlink()
+    storages["dbbackup"].delete(parent.filename)
     with pytest.raises(ValidationError, match=str(parent.pk)):
         restore.backup_restore(path=stored_path(settings, incremental), restored_from="inc")
 
@@ -168,7 +169,7 @@ def test_retention_keeps_newest_and_parents_of_kept_incrementals(settings, data)
     deleted = services.backup_prune(keep_last=1)
     assert set(deleted) == {str(full.pk), str(inc1.pk), str(inc2.pk)}
     assert list(Backup.objects.values_list("pk", flat=True)) == [full2.pk]
-    assert sorted(p.name for p in Path(settings.BACKUP_DIR).glob("*.zip")) == [full2.filename]
+    assert stored_archives() == [full2.filename]
 
 
 def test_scheduled_backup_runs_only_when_due_and_prunes(settings, data):

@@ -13,7 +13,8 @@ from django_tasks_db.models import DBTaskResult
 from backups import archive, restore, services
 from tests.factories import PurchaseFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Storage-independent (signatures, sessions in the dump), and they edit archives in place: folder storage only.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.local_storage]
 TASKS_TABLE = DBTaskResult._meta.db_table
 
 

@@ -20,7 +20,8 @@ from backups.common import signing_keys
 from backups.models import Backup
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Storage-independent (signatures, sessions in the dump), and they edit archives in place: folder storage only.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.local_storage]
 User = get_user_model()
 
 

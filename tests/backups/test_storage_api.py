@@ -15,6 +15,7 @@ from attachments.models import Attachment
 from backups import restore, services
 from backups.choices import BackupKind, BackupStatus
 from backups.integrity import integrity_problems
+from tests.backups.conftest import archive_file
 from tests.backups.memory_storage import NoPathStorage
 from tests.conftest import token_client
 from tests.factories import PurchaseFactory, UserFactory
@@ -63,7 +64,7 @@ def test_backup_and_restore_go_through_a_storage_without_local_paths(settings, o
     backup = services.backup_create(kind=BackupKind.FULL)
     assert backup.status == BackupStatus.SUCCEEDED, backup.error
     assert backup.file_count == 2 and sorted(backup.uploads) == sorted([name_of(PDF), name_of(PNG)])
-    archive_path = Path(settings.BACKUP_DIR) / backup.filename
+    archive_path = archive_file(backup)
     with zipfile.ZipFile(archive_path) as zipped:  # the member names of every earlier archive
         assert zipped.read(name_of(PDF)) == PDF and zipped.read(name_of(PNG)) == PNG
     assert not (Path(settings.MEDIA_ROOT) / "uploads").exists()
@@ -90,7 +91,7 @@ def test_restore_into_a_fresh_storage_and_integrity_sees_a_damaged_file(settings
     use_fresh_storage(settings)  # another machine's empty bucket
     assert not default_storage.exists(name_of(PDF))
 
-    report = restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="elsewhere")
+    report = restore.backup_restore(path=archive_file(backup), restored_from="elsewhere")
     assert report["files_restored"] == 2 and report["integrity"]["ok"] is True
     with default_storage.open(name_of(PNG), "rb") as handle:
         assert handle.read() == PNG
@@ -107,7 +108,7 @@ def test_a_file_cut_short_by_an_interrupted_restore_is_written_again(settings, o
     default_storage.save(name_of(PDF), ContentFile(PDF[:10]))  # what a killed restore left: the first bytes only
     default_storage.save(name_of(PNG), ContentFile(PNG))  # whole: skipped
 
-    report = restore.backup_restore(path=Path(settings.BACKUP_DIR) / backup.filename, restored_from="again")
+    report = restore.backup_restore(path=archive_file(backup), restored_from="again")
     assert (report["files_restored"], report["files_skipped"]) == (1, 1)
     assert report["integrity"] == {"ok": True, "problems": []}
     with default_storage.open(name_of(PDF), "rb") as handle:

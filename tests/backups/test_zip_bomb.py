@@ -11,6 +11,8 @@ import pytest
 from backups import archive
 from backups.archive import ArchiveError
 
+pytestmark = pytest.mark.local_storage  # archives as files on disk, no storage involved
+
 BOMB_SIZE = 50 * 1024 * 1024
 DECLARED = 1024
 

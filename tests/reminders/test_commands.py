@@ -62,3 +62,16 @@ def test_dry_run_names_users_without_an_email_address(owner, capsys):
     ending(owner, 7)
     call_command("send_reminders", "--dry-run", "--today", TODAY.isoformat())
     assert "owner: skipped, no email address" in capsys.readouterr().err
+
+
+def test_a_run_while_another_node_runs_sends_nothing_and_says_so(owner, capsys):
+    from reminders import services
+    from spends import locks
+
+    ending(owner, 7, product_name="Drill")
+    with locks.named_lock(services.RUN_LOCK):  # another worker node's hourly run, sending now
+        call_command("send_reminders", "--today", TODAY.isoformat())
+    assert "Another run (on this or another node) is sending the reminders now" in capsys.readouterr().out
+    assert mail.outbox == [] and not SentReminder.objects.exists()
+    call_command("send_reminders", "--today", TODAY.isoformat())  # the lock is free again: sent once
+    assert len(mail.outbox) == 1 and SentReminder.objects.count() == 1

@@ -109,3 +109,26 @@ def test_sentry_is_enabled_only_with_a_dsn(dsn, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_storage_urls_default_to_the_folders():
+    assert config.storage_config("") == {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {}}
+    backups = config.storage_config("", default_location=Path("/data/backups"))
+    assert backups["OPTIONS"] == {"location": "/data/backups"}
+    assert config.storage_config("file:///srv/spends/media")["OPTIONS"] == {"location": "/srv/spends/media"}
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://bucket/x", "s3:// or file://"),
+        ("s3:///prefix", "names its bucket"),
+        ("file://relative/path", "absolute path"),
+        ("s3://bucket/x?endpoint=http://h", "Unknown storage URL parameter 'endpoint'"),
+        ("s3://bucket/x?addressing_style=sideways", "path, virtual or auto"),
+    ],
+)
+def test_a_bad_storage_url_stops_the_start_up_without_quoting_a_secret(url, message):
+    with pytest.raises(ImproperlyConfigured, match=message) as caught:
+        config.storage_config(url.replace("s3://", "s3://KEY:TOPSECRET@", 1) if url.startswith("s3://b") else url)
+    assert "TOPSECRET" not in str(caught.value)

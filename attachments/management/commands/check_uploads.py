@@ -1,8 +1,10 @@
 """Check attachments against the stored files (purchases.services.uploads_check); progress on stderr."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from attachments import services
+from spends import config
 
 
 class Command(BaseCommand):
@@ -16,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         fix = options["fix"]
+        where = config.storage_description(settings.STORAGES["default"]) or str(settings.MEDIA_ROOT)
+        self.stderr.write(f"checking the uploads in {where}")  # never a key: the URL's credentials are left out
         report = services.uploads_check(fix=fix, progress=lambda message: self.stderr.write(message))
         for name in report.missing:
             self.stdout.write(f"missing: {name}")

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         if options["scheduled"]:
             backup = services.backup_scheduled(progress=progress)
             if backup is None:
-                self.stdout.write("No backup due (schedule disabled or the last one is recent enough).")
+                self.stdout.write(
+                    "No backup due (schedule disabled, last one recent enough, or another node is making it now)."
+                )
                 return
         else:
             backup = services.backup_create(kind=options["kind"], progress=progress)

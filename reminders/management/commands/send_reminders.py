@@ -45,6 +45,9 @@ class Command(BaseCommand):
                 self.stderr.write(self.style.WARNING(f"  {outcome.username}: skipped, {outcome.skipped}"))
 
         report = services.send_reminders(today=options["today"], dry_run=dry_run, progress=progress)
+        if report.busy:
+            self.stdout.write("Another run (on this or another node) is sending the reminders now; nothing to do.")
+            return
         if dry_run:
             self.stdout.write(
                 f"Dry run for {report.today.isoformat()}: {report.reminders_due} reminder(s) due for "

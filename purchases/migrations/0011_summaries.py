@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0002_seed_default_catalog'),
         ('households', '0004_home_currency'),
-        ('purchases', '0009_conversion'),
+        ('purchases', '0010_list_order_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
