@@ -21,7 +21,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from backups import archive, portable, recovery, services, uploads
+from backups import archive, converting, portable, recovery, services, uploads
 from backups.choices import BackupKind, BackupStatus
 from backups.common import BackupError, engine, pending_dir, signing_keys, temp_dir, tmp_root
 from backups.integrity import integrity_problems
@@ -82,7 +82,7 @@ def backup_check(path: Path, *, allow_foreign: bool = False) -> dict:
     if state != "valid" and not allow_foreign:
         raise ForeignArchive({"file": [FOREIGN_MESSAGES[state] + HOW_TO_GO_AHEAD]})
     found = manifest.get("database_engine")
-    if found != engine() and not _portable_entry(manifest):
+    if found != engine() and not _portable_entry(manifest) and not converting.converts(manifest):
         raise ValidationError(
             {
                 "file": [
@@ -226,13 +226,14 @@ def _restore_database(dump: Path) -> None:
         connections.close_all()
 
 
-def _replace_database_portable(path: Path, job: RestoreJob, say) -> None:
-    """Every dumped table replaced by the portable dump's rows in one transaction (a failure changes nothing); the
-    backup and restore records are not in the dump and stay as they are."""
+def _replace_database_portable(path: Path, job: RestoreJob, say, converted: Path | None = None) -> None:
+    """Every dumped table replaced by the portable dump's rows (the archive's, or `converted` from its old SQLite
+    database) in one transaction (a failure changes nothing); the backup and restore records stay as they are."""
     recovery.write_journal(job)
     with temp_dir("spends-restore-") as tmp:
-        dump = tmp / "portable.jsonl"
-        archive.extract_member(path, portable.PORTABLE_MEMBER, dump)
+        dump = converted or tmp / "portable.jsonl"
+        if converted is None:
+            archive.extract_member(path, portable.PORTABLE_MEMBER, dump)
         say("restoring the database from the portable dump")
         portable.load_portable(dump, progress=say)
     Session.objects.all().delete()
@@ -266,6 +267,20 @@ def _restore_locked(path: Path, job: RestoreJob, say, prefer_portable: bool = Fa
     say("verifying the archive")
     manifest = backup_validate(path, allow_foreign=job.allow_foreign, prefer_portable=prefer_portable)
     parents = _parent_archives(manifest)
+    with temp_dir("spends-convert-") as folder:
+        converted = None
+        if converting.converts(manifest):
+            say("bringing the archive's SQLite database to this version's schema")
+            converted, entry = converting.portable_from_sqlite(path, folder)
+            try:
+                portable.validate_portable(converted, entry)
+            except portable.PortableError as exc:
+                raise ValidationError({"file": [f"The backup's converted database is refused: {exc}"]}) from None
+        return _restore_checked(path, job, say, manifest, parents, prefer_portable, converted)
+
+
+def _restore_checked(path, job, say, manifest, parents, prefer_portable, converted: Path | None) -> dict:
+    """The restore once everything was checked: restore point, database, uploads, integrity."""
     say("making a restore point of the current data")
     point = services.backup_create(kind=BackupKind.FULL, restore_point=True)  # under our lock (re-entrant)
     if point.status != BackupStatus.SUCCEEDED:
@@ -273,8 +288,8 @@ def _restore_locked(path: Path, job: RestoreJob, say, prefer_portable: bool = Fa
     RestoreJob.objects.filter(pk=job.pk).update(restore_point_id=point.pk)
     job.restore_point_id = point.pk
     report = RestoreReport(restored_from=job.restored_from, restore_point_id=str(point.pk))
-    if uses_portable(manifest, prefer_portable=prefer_portable):
-        _replace_database_portable(path, job, say)
+    if converted is not None or uses_portable(manifest, prefer_portable=prefer_portable):
+        _replace_database_portable(path, job, say, converted)
     else:
         _replace_database(path, job, say)
     say("restoring uploads")
