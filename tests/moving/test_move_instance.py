@@ -42,6 +42,16 @@ def test_move_instance_carries_everything_to_the_other_engine(instance, source_e
     assert again.returncode == 2 and "already holds data (3 user account(s), 3 purchase(s))" in again.stderr
     assert comparable(target.fingerprint()) == comparable(before)
 
+    # --force replaces the target's data with the source's as it is now, after a restore point of the target's.
+    source.run("shell", "-c", "from purchases.models import Purchase; Purchase.objects.update(notes='changed')")
+    changed = source.fingerprint()
+    assert comparable(changed) != comparable(before)
+    points = set((target.folder / "backups").glob("spends-backup-*.zip"))
+    forced = source.run("move_instance", "--to", target.url, *target_env(target), "--force")
+    assert "identical:" in forced.stdout
+    assert comparable(target.fingerprint()) == comparable(changed)
+    assert len(set((target.folder / "backups").glob("spends-backup-*.zip")) - points) == 1  # the restore point
+
 
 def target_env(target) -> list[str]:
     return ["--target-env", f"MEDIA_ROOT={target.media}", "--target-env", f"BACKUP_DIR={target.folder / 'backups'}"]
