@@ -23,6 +23,10 @@ def seeded(instance):
 
 @pytest.mark.parametrize(("source_engine", "target_engine"), [("sqlite", "postgresql"), ("postgresql", "sqlite")])
 def test_move_instance_carries_everything_to_the_other_engine(instance, source_engine, target_engine):
+    if source_engine != connection.vendor:
+        # Each direction once per CI (a move is minutes of child processes): from SQLite in the SQLite pass, from
+        # PostgreSQL in the PostgreSQL pass.
+        pytest.skip(f"moves from {source_engine} run in the {source_engine} pass")
     source, target = seeded(instance(source_engine)), instance(target_engine)
     before = source.fingerprint()
     assert len(before["households"]) == 3 and before["tables"]["purchases.purchase"]["rows"] == 3
