@@ -492,8 +492,8 @@ def import_csv_text(rows: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(IMPORT_HEADER)
-    for purchase, warranty in maker.rows(0, rows):
-        _, _, name, price, currency, retailer_id, brand_id, status, day, notes, _, _ = purchase
+    for purchase, warranty in maker.rows((None, None), rows):
+        _, _, _, name, price, currency, retailer_id, brand_id, status, day, notes, _, _ = purchase
         w = warranty or (None,) * 10
         writer.writerow([
             name, price, currency, retailer_names.get(retailer_id, ""), brand_names.get(brand_id, ""), status, day,
