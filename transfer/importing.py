@@ -24,6 +24,7 @@ from purchases import conversion
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer import converting, coverages
+from transfer.columns import collector_paused
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Lines, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
 from transfer.validating import BulkValidator, Item
@@ -483,7 +484,8 @@ def purchases_import_detailed(
         group_by_id=grouped,
         lines=Lines(csv=table is not None),
     )
-    items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
+    with collector_paused():
+        items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
     return importer.outcome(items, refused, list(source.warnings), field_name, keep_rows)
 
 
