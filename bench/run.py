@@ -6,8 +6,9 @@ HTTP to 127.0.0.1 only: median and p95 latency of the purchase list (default pag
 detail, warranties `expiring`, every analytics endpoint and `dashboard` cold (the household's data version bumped before
 each request) and warm, and the detail's throughput with concurrent clients. In the same run it captures the SQL each
 endpoint runs (in-process, CaptureQueriesContext) and replays it through the raw DB-API cursor: the floor. A bare
-Django view returning a constant is the framework floor. Then a 100k-row CSV import through the API (vs a raw bulk
-insert of the same rows) and CSV exports at 100k rows and at the full size (rows/s; peak RSS of the export process).
+Django view returning a constant is the framework floor. Then a 100k-row CSV import through the API (vs a raw COPY
+on PostgreSQL or executemany on SQLite of the same rows, before and after it: issue #24) and CSV exports at 100k
+rows and at the full size (rows/s; peak RSS of the export process).
 Every loop is bounded in count and time. Results: a table on stdout and JSON + query plans under bench/out/.
 """
 

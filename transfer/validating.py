@@ -1,7 +1,9 @@
-"""The first stage of an import: each row of a file validated with the API's field rules (purchases.validation and
-warranties.validation: the DRF fields PurchaseSerializer declares, run without a serializer) as it is read, outside
-any transaction, and kept as a compact item: the validated values as tuples, ready for the write. Nothing of the
-file's own objects is kept."""
+"""The first stage of an import: the rows of a file validated with the API's field rules (purchases.validation and
+warranties.validation: the DRF fields PurchaseSerializer declares, run without a serializer) as they are read, in
+batches of BULK_ROWS rows whose fields run column by column (BulkValidator, transfer.columns), outside any
+transaction, and kept as compact items: the validated values as tuples, ready for the write. Nothing of the file's
+own objects is kept. RowValidator.validate, the same rules one row at a time, is the reference the bulk path is
+tested against (tests/transfer/test_bulk_validation.py)."""
 
 import datetime
 import uuid
