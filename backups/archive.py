@@ -26,7 +26,9 @@ from typing import BinaryIO
 from spends.sizes import readable_size
 
 FORMAT = "spends-tracker-backup"
-FORMAT_VERSION = 1
+# 1: the native dump and the uploads. 2 (#26): also database/portable.jsonl, described by the manifest's "portable"
+# entry (backups.portable), which restores into the other engine. Both are read.
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 DATABASE_MEMBER = "database/dump"
 UPLOADS_PREFIX = "uploads/"

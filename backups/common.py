@@ -7,6 +7,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
@@ -27,6 +28,16 @@ SIGNING_SALT = "spends.backups.archive-signing-key"
 class BackupError(Conflict):
     """A backup or restore could not be done now (another one is running, an archive is gone, the restore point
     failed); the message is for the user. Answered 409 by the API, never a 500."""
+
+
+def task_queue_models() -> list:
+    """The task queue's model (this installation's state, never in a backup), when django-tasks' database backend is
+    installed."""
+    if not apps.is_installed("django_tasks_db"):
+        return []
+    from django_tasks_db.models import DBTaskResult
+
+    return [DBTaskResult]
 
 
 def storage():

@@ -21,7 +21,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from backups import archive, recovery, services, uploads
+from backups import archive, converting, portable, recovery, services, uploads
 from backups.choices import BackupKind, BackupStatus
 from backups.common import (
     BackupError,
@@ -36,7 +36,7 @@ from backups.common import (
     tmp_root,
 )
 from backups.integrity import integrity_problems
-from backups.models import Backup, BackupSettings, RestoreJob
+from backups.models import Backup, RestoreJob
 from spends import backup_registry, data_versions
 from spends.cache import clear_cache
 
@@ -93,8 +93,16 @@ def backup_check(path: Path, *, allow_foreign: bool = False) -> dict:
     if state != "valid" and not allow_foreign:
         raise ForeignArchive({"file": [FOREIGN_MESSAGES[state] + HOW_TO_GO_AHEAD]})
     found = manifest.get("database_engine")
-    if found != engine():
-        raise ValidationError({"file": [f"The backup is of a {found} database; this installation runs on {engine()}."]})
+    if found != engine() and not _portable_entry(manifest) and not converting.converts(manifest):
+        raise ValidationError(
+            {
+                "file": [
+                    f"The backup is of a {found} database and holds no portable dump (it was made before format "
+                    f"version 2); this installation runs on {engine()}. Restore it on a {found} installation of "
+                    "this version, then make a new backup there: that one restores here."
+                ]
+            }
+        )
     unknown = sorted(set(manifest.get("migrations") or []) - _known_migrations())
     if unknown:
         raise ValidationError(
@@ -110,14 +118,59 @@ def backup_check(path: Path, *, allow_foreign: bool = False) -> dict:
     return manifest
 
 
-def backup_validate(path: Path, *, allow_foreign: bool = False) -> dict:
+def _portable_entry(manifest: dict) -> dict | None:
+    """The manifest's description of its portable dump (format version 2), when it holds a well-formed one."""
+    entry = manifest.get("portable")
+    members = {m["path"] for m in manifest.get("members") or []}
+    if (
+        isinstance(entry, dict)
+        and entry.get("member") == portable.PORTABLE_MEMBER
+        and entry.get("serializer") == portable.SERIALIZER
+        and isinstance(entry.get("rows"), dict)
+        and portable.PORTABLE_MEMBER in members
+    ):
+        return entry
+    return None
+
+
+def uses_portable(manifest: dict, *, prefer_portable: bool = False) -> bool:
+    """A restore reads the portable dump into another engine (or when asked to); the native dump otherwise."""
+    return bool(_portable_entry(manifest)) and (prefer_portable or manifest.get("database_engine") != engine())
+
+
+def _check_portable(path: Path, manifest: dict) -> None:
+    """The portable dump loads into this schema only: same migrations; then every line is read and checked."""
+    missing = sorted(set(services.applied_migrations()) - set(manifest.get("migrations") or []))
+    if missing:
+        raise ValidationError(
+            {
+                "file": [
+                    f"The backup was made by an older version (it lacks migrations such as {', '.join(missing[:3])}), "
+                    "and its portable dump loads only into the schema it was made with. Restore it on a "
+                    f"{manifest.get('database_engine')} installation, which migrates it, then make a new backup there."
+                ]
+            }
+        )
+    with temp_dir("spends-portable-") as tmp:
+        dump = tmp / "portable.jsonl"
+        archive.extract_member(path, portable.PORTABLE_MEMBER, dump)
+        try:
+            portable.validate_portable(dump, _portable_entry(manifest))
+        except portable.PortableError as exc:
+            raise ValidationError({"file": [f"The backup's portable dump is refused: {exc}"]}) from None
+
+
+def backup_validate(path: Path, *, allow_foreign: bool = False, prefer_portable: bool = False) -> dict:
     """Everything checked before a restore changes anything: the quick checks, then every member's checksum
-    (never reading more than a member's declared size). Returns the manifest; raises ValidationError."""
+    (never reading more than a member's declared size), then, when the restore reads it, the whole portable dump.
+    Returns the manifest; raises ValidationError."""
     manifest = backup_check(path, allow_foreign=allow_foreign)
     try:
         archive.verify_archive(path, free_bytes=archive.free_space(tmp_root()))
     except archive.ArchiveError as exc:
         raise ValidationError({"file": [str(exc)]}) from None
+    if uses_portable(manifest, prefer_portable=prefer_portable):
+        _check_portable(path, manifest)
     return manifest
 
 
@@ -144,7 +197,7 @@ def _parent_archives(manifest: dict) -> list[Backup]:
 def _kept_models() -> list:
     """What describes this installation rather than its data, kept as it is across a restore: the backup and
     restore records and the task queue (the worker running this restore must find its own task afterwards)."""
-    return [Backup, BackupSettings, RestoreJob, *services.task_queue_models()]
+    return portable.kept_models()
 
 
 def _snapshot_records() -> dict:
@@ -184,6 +237,22 @@ def _restore_database(dump: Path) -> None:
         connections.close_all()
 
 
+def _replace_database_portable(path: Path, job: RestoreJob, say, converted: Path | None = None) -> None:
+    """Every dumped table replaced by the portable dump's rows (the archive's, or `converted` from its old SQLite
+    database) in one transaction (a failure changes nothing); the backup and restore records stay as they are."""
+    recovery.write_journal(job)
+    with temp_dir("spends-restore-") as tmp:
+        dump = converted or tmp / "portable.jsonl"
+        if converted is None:
+            archive.extract_member(path, portable.PORTABLE_MEMBER, dump)
+        say("restoring the database from the portable dump")
+        portable.load_portable(dump, progress=say)
+    Session.objects.all().delete()
+    data_versions.renew_all()
+    recovery.clear_journal()
+    recovery.rescan_storage()
+
+
 def _replace_database(path: Path, job: RestoreJob, say) -> None:
     """Database from the archive, schema migrated, then the backup and restore records put back as they were."""
     records = _snapshot_records()
@@ -206,12 +275,26 @@ def _replace_database(path: Path, job: RestoreJob, say) -> None:
     recovery.rescan_storage()
 
 
-def _restore_locked(path: Path, job: RestoreJob, say) -> dict:
+def _restore_locked(path: Path, job: RestoreJob, say, prefer_portable: bool = False) -> dict:
     """Call under the lock. Order: validate the archive and its parent chain (nothing changed on failure) →
     restore point (aborts if it fails) → database → records → uploads through the chain → integrity."""
     say("verifying the archive")
-    manifest = backup_validate(path, allow_foreign=job.allow_foreign)
+    manifest = backup_validate(path, allow_foreign=job.allow_foreign, prefer_portable=prefer_portable)
     parents = _parent_archives(manifest)
+    with temp_dir("spends-convert-") as folder:
+        converted = None
+        if converting.converts(manifest):
+            say("bringing the archive's SQLite database to this version's schema")
+            converted, entry = converting.portable_from_sqlite(path, folder)
+            try:
+                portable.validate_portable(converted, entry)
+            except portable.PortableError as exc:
+                raise ValidationError({"file": [f"The backup's converted database is refused: {exc}"]}) from None
+        return _restore_checked(path, job, say, manifest, parents, prefer_portable, converted)
+
+
+def _restore_checked(path, job, say, manifest, parents, prefer_portable, converted: Path | None) -> dict:
+    """The restore once everything was checked: restore point, database, uploads, integrity."""
     say("making a restore point of the current data")
     point = services.backup_create(kind=BackupKind.FULL, restore_point=True)  # under our lock (re-entrant)
     if point.status != BackupStatus.SUCCEEDED:
@@ -219,7 +302,10 @@ def _restore_locked(path: Path, job: RestoreJob, say) -> dict:
     RestoreJob.objects.filter(pk=job.pk).update(restore_point_id=point.pk)
     job.restore_point_id = point.pk
     report = RestoreReport(restored_from=job.restored_from, restore_point_id=str(point.pk))
-    _replace_database(path, job, say)
+    if converted is not None or uses_portable(manifest, prefer_portable=prefer_portable):
+        _replace_database_portable(path, job, say, converted)
+    else:
+        _replace_database(path, job, say)
     say("restoring uploads")
     for source in [path, *parents]:
         with contextlib.ExitStack() as stack:
@@ -267,7 +353,7 @@ def _failure(exc: Exception, job: RestoreJob) -> dict:
     return {"error": message, "error_kind": RestoreJob.ErrorKind.CONFLICT}
 
 
-def _run_job(job: RestoreJob, *, path: Path | None = None, progress=None) -> dict:
+def _run_job(job: RestoreJob, *, path: Path | None = None, progress=None, prefer_portable: bool = False) -> dict:
     """Run a pending job to its end and record the outcome on it; re-raises the failure."""
     say = progress or (lambda message: None)
     outcome = {"status": BackupStatus.FAILED}
@@ -275,7 +361,7 @@ def _run_job(job: RestoreJob, *, path: Path | None = None, progress=None) -> dic
         with recovery.run_guard():
             RestoreJob.objects.filter(pk=job.pk).update(status=BackupStatus.RUNNING, started_at=timezone.now())
             with _job_archive(job, path) as source:
-                report = _restore_locked(source, job, say)
+                report = _restore_locked(source, job, say, prefer_portable)
         outcome = {"status": BackupStatus.SUCCEEDED, "result": report, "error": "", "error_kind": ""}
         return report
     except Exception as exc:
@@ -305,13 +391,16 @@ def restore_run(job_id) -> RestoreJob | None:
     return RestoreJob.objects.filter(pk=job_id).first()
 
 
-def backup_restore(*, path: Path, restored_from: str, user=None, allow_foreign=False, progress=None) -> dict:
+def backup_restore(
+    *, path: Path, restored_from: str, user=None, allow_foreign=False, progress=None, prefer_portable=False
+) -> dict:
     """Restore an archive now, in this process (manage.py restore, tests). Returns the report of API.md § Backups;
-    raises ValidationError (nothing changed) or BackupError."""
+    raises ValidationError (nothing changed) or BackupError. `prefer_portable` reads the portable dump even on the
+    archive's own engine."""
     job = RestoreJob.objects.create(
         restored_from=restored_from[:255], allow_foreign=allow_foreign, requested_by=_username(user)
     )
-    return _run_job(job, path=path, progress=progress)
+    return _run_job(job, path=path, progress=progress, prefer_portable=prefer_portable)
 
 
 def _username(user) -> str:

@@ -14,14 +14,13 @@ from pathlib import Path
 from dbbackup import settings as dbbackup_settings
 from dbbackup.db.base import get_connector
 from dbbackup.db.exceptions import CommandConnectorError
-from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from backups import archive, recovery
+from backups import archive, portable, recovery
 from backups import uploads as upload_store
 from backups.choices import BackupKind, BackupStatus
 from backups.common import (  # noqa: F401 (BackupError is part of this module's interface)
@@ -31,6 +30,7 @@ from backups.common import (  # noqa: F401 (BackupError is part of this module's
     exclusive_lock,
     signing_keys,
     storage,
+    task_queue_models,
     temp_dir,
     tmp_root,
 )
@@ -47,19 +47,11 @@ logger = logging.getLogger(__name__)
 EXCLUDED_TABLES = ["django_session"]
 
 
-def task_queue_models() -> list:
-    if not apps.is_installed("django_tasks_db"):
-        return []
-    from django_tasks_db.models import DBTaskResult
-
-    return [DBTaskResult]
-
-
 def excluded_tables() -> list[str]:
     return [*EXCLUDED_TABLES, *(model._meta.db_table for model in task_queue_models())]
 
 
-def _applied_migrations() -> list[str]:
+def applied_migrations() -> list[str]:
     return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
 
 
@@ -100,6 +92,16 @@ def _dump_database(target: Path) -> None:
                 out.write(chunk)
     finally:
         dump.close()
+
+
+def _dump_portable(native_dump: Path, target: Path) -> dict:
+    """The portable dump of the same data as the native dump: on SQLite read from the dump's copy itself, on
+    PostgreSQL from the live database in one repeatable-read snapshot (pg_dump takes its own)."""
+    if engine() == "sqlite":
+        with portable.database_file(native_dump) as alias:
+            return portable.write_portable(target, using=alias)
+    with portable.live_snapshot():
+        return portable.write_portable(target)
 
 
 def backup_request(*, kind: str = BackupKind.FULL, user=None) -> Backup:
@@ -224,19 +226,27 @@ def _write_backup(backup: Backup, *, progress=None) -> None:
         dump = tmp_dir / "dump"
         say("dumping the database")
         _dump_database(dump)
+        say("writing the portable dump")
+        portable_dump = tmp_dir / "portable.jsonl"
+        portable_entry = _dump_portable(dump, portable_dump)
         upload_members = upload_store.upload_members(exclude=in_chain)  # read through their storages
         uploads = [member.arcname for member in upload_members]
         say(f"archiving {len(uploads)} upload(s)")
-        members = [archive.Member(archive.DATABASE_MEMBER, dump), *upload_members]
+        members = [
+            archive.Member(archive.DATABASE_MEMBER, dump),
+            archive.Member(portable.PORTABLE_MEMBER, portable_dump),
+            *upload_members,
+        ]
         meta = {
             "app_version": settings.VERSION,
             "created_at": archive.utc_timestamp(created),
             "database_engine": engine(),
-            "migrations": _applied_migrations(),
+            "migrations": applied_migrations(),
             "backup_id": str(backup.pk),
             "kind": backup.kind,
             "parent_id": str(backup.parent_id) if backup.parent_id else None,
             "is_restore_point": backup.is_restore_point,
+            "portable": portable_entry,
         }
         local = tmp_dir / filename
         # Signed, and verified before it is renamed into place.

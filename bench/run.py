@@ -6,8 +6,9 @@ HTTP to 127.0.0.1 only: median and p95 latency of the purchase list (default pag
 detail, warranties `expiring`, every analytics endpoint and `dashboard` cold (the household's data version bumped before
 each request) and warm, and the detail's throughput with concurrent clients. In the same run it captures the SQL each
 endpoint runs (in-process, CaptureQueriesContext) and replays it through the raw DB-API cursor: the floor. A bare
-Django view returning a constant is the framework floor. Then a 100k-row CSV import through the API (vs a raw bulk
-insert of the same rows) and CSV exports at 100k rows and at the full size (rows/s; peak RSS of the export process).
+Django view returning a constant is the framework floor. Then a 100k-row CSV import through the API (vs a raw COPY
+on PostgreSQL or executemany on SQLite of the same rows, before and after it: issue #24) and CSV exports at 100k
+rows and at the full size (rows/s; peak RSS of the export process).
 Every loop is bounded in count and time. Results: a table on stdout and JSON + query plans under bench/out/.
 """
 
@@ -47,7 +48,8 @@ LIST_FACTOR, LIST_SLACK_MS = 1.5, 3.0
 LEAN_SLACK_MS = 1.0  # issue #24: the detail and the list with three filters
 SEARCH_TARGET_MS = 50.0
 WARM_TARGET_MS = 5.0
-IMPORT_TARGET_RPS, IMPORT_MAX_RATIO = 10_000, 4.0
+# Issue #24, decision 2: the import against the database's own limit, in the same run.
+IMPORT_MAX_RATIO_COPY, IMPORT_MAX_RATIO_INSERT = 1.5, 2.0
 EXPORT_TARGET_RPS, EXPORT_MAX_MB = 50_000, 200
 
 
@@ -506,8 +508,8 @@ def import_csv_text(rows: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(IMPORT_HEADER)
-    for purchase, warranty in maker.rows(0, rows):
-        _, _, name, price, currency, retailer_id, brand_id, status, day, notes, _, _ = purchase
+    for purchase, warranty in maker.rows((None, None), rows):
+        _, _, _, name, price, currency, retailer_id, brand_id, status, day, notes, _, _ = purchase
         w = warranty or (None,) * 10
         writer.writerow([
             name, price, currency, retailer_names.get(retailer_id, ""), brand_names.get(brand_id, ""), status, day,
@@ -582,9 +584,16 @@ def _maybe(value, key):
 
 
 def import_bench(args, engine: str, connection) -> dict:
+    """The API import of `--import-rows` CSV rows against the database's own floor in the same run (#24): a raw COPY
+    (PostgreSQL) or executemany (SQLite) of the same rows into the same tables, once before and once after the
+    import (the tables and their indexes grow, and the machine's load moves); the ratio is against the faster one."""
     text = import_csv_text(args.import_rows)
     data, content_type = _multipart("file", "import.csv", text.encode())
+    copy = engine == "postgres"
+    floor = "raw_copy" if copy else "raw_insert"
+    before = raw_insert(connection, text, _fresh_user("bench_raw")[0], copy=copy)
     user, token = _fresh_user("bench_import")
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     status, body, _ = request(
         args.port, "/api/import/csv", token, method="POST", body=data, headers={"Content-Type": content_type}
@@ -593,23 +602,21 @@ def import_bench(args, engine: str, connection) -> dict:
     report = json.loads(body)
     if status != 200 or report.get("created") != args.import_rows:
         raise RuntimeError(f"import: HTTP {status}: {body[:500]!r}")
+    after = raw_insert(connection, text, _fresh_user("bench_raw")[0], copy=copy)
     result = {
         "rows": args.import_rows,
         "csv_mb": round(len(data) / 1048576, 1),
         "api_seconds": round(api_s, 2),
         "api_rows_per_s": round(args.import_rows / api_s),
+        "load_average_1min": round(load, 2),
         "user": user.username,
+        f"{floor}_seconds_before_after": [round(before, 2), round(after, 2)],
+        f"ratio_vs_{floor}": round(api_s / min(before, after), 2),
     }
-    raw_user, _ = _fresh_user("bench_raw")
-    raw_s = raw_insert(connection, text, raw_user, copy=False)
-    result.update(raw_insert_seconds=round(raw_s, 2), raw_insert_rows_per_s=round(args.import_rows / raw_s))
-    result["ratio_vs_raw_insert"] = round(api_s / raw_s, 2)
-    if engine == "postgres":
-        copy_user, _ = _fresh_user("bench_raw")
-        copy_s = raw_insert(connection, text, copy_user, copy=True)
-        result.update(raw_copy_seconds=round(copy_s, 2), raw_copy_rows_per_s=round(args.import_rows / copy_s))
-        result["ratio_vs_raw_copy"] = round(api_s / copy_s, 2)
-    result["met"] = result["api_rows_per_s"] >= IMPORT_TARGET_RPS and result["ratio_vs_raw_insert"] <= IMPORT_MAX_RATIO
+    if copy:  # the other floor, for the record (an executemany of INSERTs)
+        insert_s = raw_insert(connection, text, _fresh_user("bench_raw")[0], copy=False)
+        result.update(raw_insert_seconds=round(insert_s, 2), ratio_vs_raw_insert=round(api_s / insert_s, 2))
+    result["met"] = result[f"ratio_vs_{floor}"] <= (IMPORT_MAX_RATIO_COPY if copy else IMPORT_MAX_RATIO_INSERT)
     print(f"import: {result}", flush=True)
     return result
 

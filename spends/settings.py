@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "reminders",
     "transfer",
     "demo",
+    "moving",
     "attachments",
     "receipts",
     "axes",

@@ -4,15 +4,19 @@ and which are worked out again, what an update changes, and the bulk conversion 
 A rate is MANUAL when the row's rate_source is MANUAL, or when the file gives an exchange_rate and has no rate_source
 at all (a file made by hand: as in the API, a rate sent is a rate set by hand). A rate_source ECB or empty (an
 export's reference or same-currency rate, possibly to another home currency) is never trusted: the rate is worked out
-from the reference rates of the importing household's home currency, in bulk after the write (purchases.conversion.
-reconvert: one UPDATE per currency and one for the home prices), in the import's transaction. A MANUAL row is written
-whole (its home price computed in Python: transfer.writing.rate_columns)."""
+from the reference rates of the importing household's home currency. Every row's rate, source and home price are
+worked out in Python before the write, inside the import's transaction (HomeConversion: one query of reference rates
+per currency of the file), and written with the row: no UPDATE after the insert (#24). The values are those of
+purchases.conversion (`complete` for one purchase, `reconvert` in SQL): tests/transfer/test_rates.py compares."""
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 
-from purchases import conversion, summaries
+from purchases import conversion
 from purchases.choices import RateSource
-from purchases.models import Purchase
+from rates.selectors import rates_for
+from spends.money_sql import product_cents
+from transfer.writing import PLAIN_FIELDS
 
 RATE_SOURCE_INVALID = "Must be ECB, MANUAL or empty."
 MANUAL_WITHOUT_RATE = "A MANUAL rate source needs its exchange rate."
@@ -57,11 +61,36 @@ def update_rate(item, stored_rate, stored_source, changes: dict) -> None:
         changes["exchange_rate"] = item.rate
 
 
-def convert_written(household_id, written_at: datetime) -> None:
-    """Inside the import's write transaction: every row it wrote (its updated_at is the write's) gets its reference
-    rate, source and home price, in bulk; MANUAL rows keep theirs. The home currency is read here, in the transaction
-    that writes. The rows are chosen by updated_at, a column reconvert leaves alone. Then the household's analytics
-    summaries are recomputed from its rows (purchases.summaries), in the same transaction."""
-    written = Purchase.objects.filter(household_id=household_id, updated_at=written_at)
-    conversion.reconvert(written, home_currency=conversion.home_currency_of(household_id))
-    summaries.recompute([household_id])  # #24: the household's analytics summaries, from its rows as now written
+class HomeConversion:
+    """The conversion columns (exchange_rate, rate_source, home_price) of rows about to be written, worked out in
+    Python from the household's home currency (read when made: inside the write transaction) and the reference
+    rates (`fetch`, before `columns`). A row's values are writing.PLAIN_FIELDS' values."""
+
+    price_at, currency_at, date_at = (PLAIN_FIELDS.index(name) for name in ("price", "currency_code", "purchase_date"))
+
+    def __init__(self, household_id):
+        self.home = conversion.home_currency_of(household_id)
+        self.found: dict = {}  # (currency, day) → (reference rate or None, day used)
+
+    def fetch(self, rows: Iterable[tuple]) -> None:
+        """The reference rates the rows `rows` (values; those without a MANUAL rate) need: one query per currency."""
+        days = defaultdict(set)
+        for values in rows:
+            currency = values[self.currency_at]
+            if currency != self.home and (currency, values[self.date_at]) not in self.found:
+                days[currency].add(values[self.date_at])
+        for currency, wanted in sorted(days.items()):
+            self.found.update(rates_for(currencies=[currency], home_currency=self.home, days=wanted))
+
+    def columns(self, rate, values: tuple) -> tuple:
+        """(exchange_rate, rate_source, home_price) of a row: its MANUAL `rate` (None: none), else the reference."""
+        price = values[self.price_at]
+        if rate is not None:
+            return (rate, RateSource.MANUAL.value, product_cents(price, rate))
+        currency = values[self.currency_at]
+        if currency == self.home:
+            return (conversion.ONE, None, price)
+        reference = self.found[(currency, values[self.date_at])][0]
+        if reference is None:
+            return (None, None, None)
+        return (reference, RateSource.ECB.value, product_cents(price, reference))

@@ -122,6 +122,76 @@ def read_coverages(raw) -> tuple[list | None, list]:
     return (None, errors) if errors else (coverages, [])
 
 
+def read_coverages_bulk(raws: list) -> list[tuple[list | None, list]]:
+    """read_coverages() of each of `raws` (version-2 `warranties` values), the same results, with the warranty and
+    claim fields run column by column over all of them (transfer.columns)."""
+    from transfer.columns import joined, run_column  # columns imports validating's neighbours: kept local
+
+    results: list = [([], []) for _ in raws]  # (coverages, errors) per raw, the errors of its coverages appended
+    entries = []  # (raw index, coverage index, the coverage object with an exported EXPIRED read as ACTIVE)
+    for at, raw in enumerate(raws):
+        if not isinstance(raw, list) or len(raw) > MAX_COVERAGES:
+            results[at] = (None, [("warranties", f"Must be a list of at most {MAX_COVERAGES} warranty objects.")])
+            continue
+        for index, item in enumerate(raw):
+            if isinstance(item, dict) and item.get("status") == EffectiveStatus.EXPIRED:
+                item = {**item, "status": WarrantyStatus.ACTIVE}
+            entries.append((at, index, item))
+    checked = run_column(_WARRANTY, [item for _, _, item in entries])
+    claims = _claims_bulk([(index, item) for _, index, item in entries], checked, run_column, joined)
+    for (at, index, _), (ok, found), (read, claim_errors) in zip(entries, checked, claims, strict=True):
+        errors = claim_errors if ok else [(joined(f"warranties.{index}", sub), message) for sub, message in found]
+        coverages, messages = results[at]
+        messages.extend(errors)
+        coverages.append(None if errors else (tuple(found[name] for name in WARRANTY_FIELDS), read))
+    return [(None, messages) if messages else (coverages, []) for coverages, messages in results]
+
+
+def _claims_bulk(entries: list, checked: list, run_column, joined) -> list[tuple[tuple, list]]:
+    """(claims, errors) of each coverage of `entries` ((coverage index, object)) whose fields were valid (`checked`),
+    its claims run column by column with every other coverage's."""
+    spans, cells = [], []  # per coverage: its claims' range in cells, or its error
+    for (index, item), (ok, _) in zip(entries, checked, strict=True):
+        raw_claims = item.get("claims") if ok else None
+        if raw_claims is None:
+            raw_claims = []
+        if not isinstance(raw_claims, list) or len(raw_claims) > MAX_CLAIMS:
+            spans.append([(f"warranties.{index}.claims", f"Must be a list of at most {MAX_CLAIMS} claim objects.")])
+        else:
+            spans.append(range(len(cells), len(cells) + len(raw_claims)))
+            cells.extend(raw_claims)
+    checked_claims = run_column(_CLAIM, cells)
+    found = []
+    for (index, _), span in zip(entries, spans, strict=True):
+        if isinstance(span, list):
+            found.append(((), span))
+            continue
+        read, errors = [], []
+        for number, position in enumerate(span):
+            ok, claim = checked_claims[position]
+            if ok:
+                read.append(tuple(claim[name] for name in CLAIM_FIELDS))
+            else:
+                errors.extend((joined(f"warranties.{index}.claims.{number}", sub), message) for sub, message in claim)
+        found.append((tuple(read), errors))
+    return found
+
+
+# Version 2's warranty fields, which a version-1 file's update leaves as stored unless the file gives a value (the
+# version-1 formats had no such columns): name → the value an absent one validates to.
+KEPT = {"cost": None, "reference": ""}
+
+
+def keeping_stored(new: tuple, stored: dict) -> tuple:
+    """`new` (WARRANTY_FIELDS' values of a version-1 row) with the `stored` cost and reference where it has none."""
+    values = list(new)
+    for name, empty in KEPT.items():
+        at = WARRANTY_FIELDS.index(name)
+        if values[at] == empty:
+            values[at] = stored[name]
+    return tuple(values)
+
+
 def _canonical(coverages: Iterable[tuple]) -> list:
     """A set of coverages in a comparable form: the order of coverages and of claims does not matter."""
     return sorted(((values, tuple(sorted(claims, key=repr))) for values, claims in coverages), key=repr)

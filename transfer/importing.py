@@ -1,11 +1,13 @@
 """The batched importer (API.md § Export and import).
 
-1. Read and validate every row (validating.RowValidator), streaming, outside any transaction: reads only.
+1. Read and validate every row (validating.BulkValidator: the API's field rules run column by column over batches of
+   rows), streaming, outside any transaction: reads only.
 2. Resolve catalog names and check catalog ids, and refuse repeated ids (reads only). With any error and not
    `partial`, stop: nothing is written, and no write transaction is ever opened.
 3. In one short transaction (on SQLite: BEGIN IMMEDIATE, the write lock), decide against the state the write will
    change: catalog names again (entries may have been created or deleted meanwhile), duplicates, the updates' diffs;
-   then write (writing.ImportWrite). A dry run decides the same way without a transaction and writes nothing.
+   then write (`_Importer.write_rows`: writing.ImportWrite, each row converted in Python). A dry run decides the
+   same way without a transaction and writes nothing.
 
 Validation, most of an import's time, thus never holds the write lock: another user's writes wait at most for the
 short write, not for the whole import (#18)."""
@@ -18,13 +20,14 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from households.selectors import member_ids_by_username
-from purchases import conversion
+from purchases import conversion, summaries
 from purchases.models import Purchase, return_window_errors
 from spends import data_versions
 from transfer import converting, coverages
+from transfer.columns import collector_paused
 from transfer.reading import CATALOG_MODELS, CsvTable, JsonRows, Lines, Progress, SourceRow, csv_rows
 from transfer.resources import PurchaseResource
-from transfer.validating import Item, RowValidator
+from transfer.validating import BulkValidator, Item
 from transfer.writing import (
     PLAIN_FIELDS,
     WARRANTY_FIELDS,
@@ -72,21 +75,6 @@ def _by_id(ids: list):
     return Purchase.objects.annotate(warranty=chosen_warranty_relation()).filter(pk__in=ids).order_by()
 
 
-# Version 2's warranty fields, which a version-1 file's update leaves as stored unless the file gives a value (the
-# version-1 formats had no such columns): name → the value an absent one validates to.
-_KEPT_UNLESS_GIVEN = {"cost": None, "reference": ""}
-
-
-def _keeping_stored(new: tuple, current: tuple) -> tuple:
-    """`new` (WARRANTY_FIELDS' values of a version-1 row) with the stored cost and reference where it has none."""
-    values = list(new)
-    for name, empty in _KEPT_UNLESS_GIVEN.items():
-        at = WARRANTY_FIELDS.index(name)
-        if values[at] == empty:
-            values[at] = current[CURRENT_INDEX[f"warranty.{name}"]]
-    return tuple(values)
-
-
 @dataclass
 class RowOutcome:
     number: int
@@ -132,7 +120,7 @@ class _Importer:
     def run(self, rows: Iterable[SourceRow], catalog_urls: Callable[[], dict]) -> tuple[list[Item], bool]:
         """Imports `rows`; returns the items and whether the import was refused. `catalog_urls()`: kind → casefolded
         name → url, for the entries the import creates (known once the rows are read)."""
-        items = RowValidator(self.progress, group_by_id=self.group_by_id).items(rows)
+        items = BulkValidator(self.progress, group_by_id=self.group_by_id).items(rows)
         self._resolve_catalog(items)
         self._refuse_repeated_ids(items)
         converting.home_rate_errors(items, PLAIN_INDEX["currency_code"], conversion.home_currency_of(self.household_id))
@@ -301,7 +289,9 @@ class _Importer:
             elif new is not None and not stored:
                 item.warranty_change = ("create", new)
             elif new is not None:
-                new = _keeping_stored(new, current)
+                new = coverages.keeping_stored(
+                    new, {k: current[CURRENT_INDEX[f"warranty.{k}"]] for k in coverages.KEPT}
+                )
                 if any(
                     current[CURRENT_INDEX[f"warranty.{key}"]] != value
                     for key, value in zip(WARRANTY_FIELDS, new, strict=True)
@@ -362,6 +352,14 @@ class _Importer:
             self._decide(items)
         self._create_catalog(items, urls)
         new = [item for item in items if item.action == "new" and not item.errors]
+        updated = [item for item in items if item.action == "update" and not item.errors]
+        self.written_at = self.write_rows(new, updated, ids)
+        return False
+
+    def write_rows(self, new: list[Item], updated: list[Item], ids: list) -> object:
+        """The import's write step, inside its transaction once every decision is taken: the new purchases (ids from
+        `ids`) and the updates, each row with its conversion worked out in Python (converting.HomeConversion, the home
+        currency read here), then the household's data version. Returns the write's time stamp."""
         write = ImportWrite(
             household_id=self.household_id,
             created_by=self.created_by,
@@ -370,16 +368,15 @@ class _Importer:
             # The file's created_by names one of the household's members, or nobody (an unknown name, or another
             # household's user, is ignored alike: the import tells nothing of who exists). One query per import.
             members=member_ids_by_username(household_id=self.household_id) if any(i.creator for i in new) else None,
+            conversion=converting.HomeConversion(self.household_id),
         )
         write.insert(new, ids)
-        updated = [item for item in items if item.action == "update" and not item.errors]
         write.update(updated, CURRENT_INDEX)
         if new or updated:
-            converting.convert_written(self.household_id, write.now)
+            summaries.recompute([self.household_id])  # #24: its analytics summaries, from the rows as now written
             # The household's data version, in this write's transaction: every process's analytics see the import.
             data_versions.bump(data_versions.household_scope(self.household_id))
-        self.written_at = write.now
-        return False
+        return write.now
 
     # -- the outcome --
     def instance(self, item: Item) -> Purchase | None:
@@ -488,7 +485,8 @@ def purchases_import_detailed(
         group_by_id=grouped,
         lines=Lines(csv=table is not None),
     )
-    items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
+    with collector_paused():
+        items, refused = importer.run(rows, lambda: getattr(source, "urls", {}))
     return importer.outcome(items, refused, list(source.warnings), field_name, keep_rows)
 
 

@@ -260,8 +260,10 @@ class RowProblem:
 def csv_rows(table: CsvTable) -> Iterator[SourceRow]:
     """The table's rows as purchase objects (PurchaseResource's mapping), read as they are iterated."""
     headers, width = table.headers, len(table.headers)
-    keys = None
-    coverage_rows = table.version == 2
+    read, present = PurchaseResource.object_reader(headers)
+    coverage_rows = table.version == 2 and "warranty" in present
+    if coverage_rows:  # a row's warranty is one of the purchase's `warranties`
+        present = (present - {"warranty"}) | {"warranties"}
     for number, cells in enumerate(table.rows, 1):
         if isinstance(cells, RowProblem):  # a record that a source's translation could not read (transfer.sources)
             yield number, None, frozenset(), cells.message
@@ -269,13 +271,11 @@ def csv_rows(table: CsvTable) -> Iterator[SourceRow]:
         if len(cells) != width:
             yield number, None, frozenset(), f"The row has {len(cells)} cells but the header has {width} columns."
             continue
-        obj, present = PurchaseResource.row_to_object(dict(zip(headers, cells, strict=True)), headers)
-        if coverage_rows and "warranty" in present:  # the row's warranty is one of the purchase's `warranties`
+        obj = read(cells)
+        if coverage_rows:
             warranty = obj.pop("warranty", None)
             obj["warranties"] = [] if warranty is None else [warranty]
-            present = (set(present) - {"warranty"}) | {"warranties"}
-        keys = keys or frozenset(present)  # the same for every row of a file: the header's columns
-        yield number, obj, keys, None
+        yield number, obj, present, None
 
 
 @dataclass

@@ -1,11 +1,13 @@
-"""The first stage of an import: each row of a file validated with the API's field rules (purchases.validation and
-warranties.validation: the DRF fields PurchaseSerializer declares, run without a serializer) as it is read, outside
-any transaction, and kept as a compact item: the validated values as tuples, ready for the write. Nothing of the
-file's own objects is kept."""
+"""The first stage of an import: the rows of a file validated with the API's field rules (purchases.validation and
+warranties.validation: the DRF fields PurchaseSerializer declares, run without a serializer) as they are read, in
+batches of BULK_ROWS rows whose fields run column by column (BulkValidator, transfer.columns), outside any
+transaction, and kept as compact items: the validated values as tuples, ready for the write. Nothing of the file's
+own objects is kept. RowValidator.validate, the same rules one row at a time, is the reference the bulk path is
+tested against (tests/transfer/test_bulk_validation.py)."""
 
 import datetime
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rest_framework.exceptions import ValidationError
@@ -15,6 +17,7 @@ from purchases import representation
 from purchases.validation import PURCHASE_FIELDS, return_window
 from spends.fields import ObjectField
 from transfer import coverages
+from transfer.columns import flatten, run_column
 from transfer.converting import manual_rate
 from transfer.reading import CATALOG_MODELS, SourceRow
 from transfer.writing import PLAIN_FIELDS, WARRANTY_FIELDS
@@ -30,6 +33,7 @@ _FIELDS = {
 PURCHASE_OBJECT = ObjectField({key: _FIELDS[key] for key in WRITABLE_KEYS})
 SHARED_MAX_LENGTH = 64  # short texts and dates repeat across rows: each distinct one is kept once
 SHARED_MAX_COUNT = 50_000
+BULK_ROWS = 5000  # rows validated together, column by column (BulkValidator)
 CREATOR_MAX_LENGTH = 150  # a username's longest (django.contrib.auth); a longer created_by names no member
 
 
@@ -57,19 +61,6 @@ class Item:
     changes: dict | None = None  # field → new value (catalog fields: the reference)
     warranty_change: tuple | None = None  # ("create"|"update", values) | ("delete", None) | ("replace", coverages)
     instance: object = None  # the purchase written (or that would be), for the admin's log
-
-
-def flatten(detail, path: str | None = None) -> Iterator[tuple[str | None, str]]:
-    """Error detail (nested dicts/lists, DRF's shape) → (dotted field path or None, message) pairs."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            key = None if key in ("non_field_errors", "__all__") else key
-            yield from flatten(value, ".".join(part for part in (path, key) if part) or None)
-    elif isinstance(detail, list):
-        for value in detail:
-            yield from flatten(value, path)
-    else:
-        yield path, str(detail)
 
 
 def _join(first: Item, item: Item) -> None:
@@ -122,16 +113,36 @@ class RowValidator:
         return items
 
     def validate(self, number: int, obj, keys: frozenset, error: str | None) -> Item:
+        """One row through the DRF fields, on its own: the reference that the bulk validation (BulkValidator, which
+        the importer runs) is tested against."""
+        item, errors = self.head(number, obj, keys, error)
+        if errors is None:
+            return item
+        data = self.data(obj)
+        if "warranties" in obj:  # version 2: every coverage; `warranty` (the chosen one) is among them
+            item.coverages, found = coverages.read_coverages(obj["warranties"])
+            errors.extend(found)
+        try:
+            values = PURCHASE_OBJECT.run_validation(data)
+            result = (True, values)
+        except ValidationError as exc:
+            result = (False, list(flatten(exc.detail)))
+        self.finish(item, obj, errors, result)
+        return item
+
+    def head(self, number: int, obj, keys: frozenset, error: str | None) -> tuple[Item, list | None]:
+        """The row's item and the errors of its id and catalog references; errors None: the row is refused already
+        (unreadable, or not an object) and `item.errors` says why."""
         present = self._present.get(keys)
         if present is None:
             present = self._present[keys] = present_fields(keys)
         item = Item(number=number, present=present)
         if error is not None:  # refused while reading the file (a ragged CSV row)
             item.errors = [(None, error)]
-            return item
+            return item, None
         if not isinstance(obj, dict):
             item.errors = [(None, "Expected a purchase object.")]
-            return item
+            return item, None
         errors = []
         raw_id = obj.get("id")
         if raw_id not in (None, ""):
@@ -142,30 +153,39 @@ class RowValidator:
         item.retailer = self._catalog_ref("retailer", obj, errors)
         item.brand = self._catalog_ref("brand", obj, errors)
         item.creator = self._creator(obj.get("created_by"))
+        return item, errors
+
+    @staticmethod
+    def data(obj: dict) -> dict:
+        """What PURCHASE_OBJECT validates of the row's object."""
         data = {key: obj[key] for key in WRITABLE_KEYS if key in obj}
-        if "warranties" in obj:  # version 2: every coverage; `warranty` (the chosen one) is among them
+        if "warranties" in obj:
             data.pop("warranty", None)
-            item.coverages, found = coverages.read_coverages(obj["warranties"])
-            errors.extend(found)
         warranty = data.get("warranty")
         if isinstance(warranty, dict) and warranty.get("status") == "EXPIRED":
             # Exports show the effective status; EXPIRED is stored as ACTIVE and recomputed from the end date.
             data["warranty"] = {**warranty, "status": "ACTIVE"}
-        try:
-            values = PURCHASE_OBJECT.run_validation(data)
-            # The return window as a whole: the rules the API's write checks in the model (return_window_errors).
-            return_window(values)
-        except ValidationError as exc:
-            errors.extend(flatten(exc.detail))
+        return data
+
+    def finish(self, item: Item, obj: dict, errors: list, result: tuple) -> None:
+        """The row's item from its object's validation `result` ((True, values) or (False, errors)): the return
+        window as a whole (the rules the API's write checks in the model, return_window_errors), the rate."""
+        if result[0]:
+            values = result[1]
+            try:
+                return_window(values)
+            except ValidationError as exc:
+                errors.extend(flatten(exc.detail))
+        else:
+            errors.extend(result[1])
         if not errors:
-            item.file_rate = manual_rate(obj, present, values.get("exchange_rate"), errors)
+            item.file_rate = manual_rate(obj, item.present, values.get("exchange_rate"), errors)
         if errors:
             item.errors = errors
         else:
             item.values = tuple(self._share(values[name]) for name in PLAIN_FIELDS)
             warranty = values.get("warranty")
             item.warranty = None if warranty is None else tuple(self._share(warranty[k]) for k in WARRANTY_FIELDS)
-        return item
 
     def _share(self, value):
         """One object for equal short texts and for equal dates (currencies, statuses, days, empty notes) across the
@@ -210,3 +230,51 @@ class RowValidator:
         if key is not None:
             self._names[key] = found
         return found
+
+
+class BulkValidator(RowValidator):
+    """The import's validation (#24): the same items and errors as RowValidator.validate row by row, but each field
+    of the purchase object (and of its warranties and claims) is run over a column of BULK_ROWS rows at once
+    (transfer.columns). What is not a DRF field (the id, catalog references, the return window, the rate) stays
+    per row, the same code as the reference's."""
+
+    def items(self, rows: Iterable[SourceRow]) -> list[Item]:
+        items, groups, batch = [], {}, []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BULK_ROWS:
+                self._add(self.validate_rows(batch), items, groups)
+                batch = []
+                self.progress("validating", row[0], 0)  # the total is known once the file is read
+        self._add(self.validate_rows(batch), items, groups)
+        self.progress("validating", len(items), len(items))
+        return items
+
+    def _add(self, validated: list[Item], items: list[Item], groups: dict) -> None:
+        for item in validated:
+            grouped = self.group_by_id and item.pid is not None and "warranties" in item.present
+            first = groups.get(item.pid) if grouped else None
+            if first is not None:
+                _join(first, item)
+            else:
+                items.append(item)
+                if grouped:
+                    groups[item.pid] = item
+
+    def validate_rows(self, rows: list[SourceRow]) -> list[Item]:
+        """Items of `rows`, in their order."""
+        items, valid = [], []  # valid: (item, object, errors so far) of the rows that are objects
+        for number, obj, keys, error in rows:
+            item, errors = self.head(number, obj, keys, error)
+            items.append(item)
+            if errors is not None:
+                valid.append((item, obj, errors))
+        with_coverages = [(item, obj, errors) for item, obj, errors in valid if "warranties" in obj]
+        found = coverages.read_coverages_bulk([obj["warranties"] for _, obj, _ in with_coverages])
+        for (item, _, errors), (read, messages) in zip(with_coverages, found, strict=True):
+            item.coverages = read
+            errors.extend(messages)
+        results = run_column(PURCHASE_OBJECT, [self.data(obj) for _, obj, _ in valid])
+        for (item, obj, errors), result in zip(valid, results, strict=True):
+            self.finish(item, obj, errors, result)
+        return items

@@ -15,10 +15,8 @@ from django.db import connection, connections
 from django.db.models import CharField, DecimalField, TextField
 from django.utils import timezone
 
-from purchases.choices import RateSource
 from purchases.models import Purchase
 from spends import db_driver
-from spends.money_sql import product_cents
 from transfer.coverages import CLAIM_FIELDS, WARRANTY_FIELDS
 from transfer.reading import CATALOG_MODELS
 from warranties.models import Claim, Warranty
@@ -37,10 +35,8 @@ PLAIN_FIELDS = (
     "return_by",
     "returned_on",
 )
-# A purchase's conversion (purchases.conversion): written by the import for a MANUAL rate (rate_columns), else left
-# NULL for the bulk re-conversion that follows the write in the same transaction (importing._Importer._write).
+# A purchase's conversion (purchases.conversion), worked out in Python for each row written (converting.HomeConversion).
 RATE_COLUMNS = ("exchange_rate", "rate_source", "home_price")
-_PRICE = PLAIN_FIELDS.index("price")
 # Columns written for a new purchase / warranty, and for an updated one (then followed by the primary key).
 PURCHASE_COLUMNS = (
     "id",
@@ -58,14 +54,6 @@ CLAIM_COLUMNS = ("id", "warranty_id", "created_by_id", *CLAIM_FIELDS, "created_a
 PURCHASE_UPDATE_COLUMNS = (*PLAIN_FIELDS, "retailer_id", "brand_id", *RATE_COLUMNS, "updated_at")
 _UPDATE_READ = PURCHASE_UPDATE_COLUMNS[: -len(RATE_COLUMNS) - 1]  # what an update takes from the stored row
 WARRANTY_UPDATE_COLUMNS = (*WARRANTY_FIELDS, "updated_at")
-
-
-def rate_columns(rate, values: tuple) -> tuple:
-    """RATE_COLUMNS' values of a row of PLAIN_FIELDS' `values`: a MANUAL `rate` with its home price (half-even
-    cents, as purchases.conversion computes it), or NULLs that the import's re-conversion fills."""
-    if rate is None:
-        return (None, None, None)
-    return (rate, RateSource.MANUAL.value, product_cents(values[_PRICE], rate))
 
 
 def chunked(items: Iterable, size: int) -> Iterator[list]:
@@ -211,12 +199,15 @@ class ImportWrite:
         catalog_ids: dict,
         progress: Callable[[str, int, int], None],
         members: Mapping[str, int] | None = None,
+        conversion,
     ):
+        """`conversion` (converting.HomeConversion, made in the write transaction) gives each row's rate columns."""
         self.household_id = household_id
         self.created_by_id = getattr(created_by, "pk", None)  # the importer
         self.members = members or {}  # username → user id of the household's members (a row's `creator`)
         self.catalog_ids = catalog_ids
         self.progress = progress
+        self.conversion = conversion
         self.now = timezone.now()
 
     def fk(self, kind: str, ref) -> uuid.UUID | None:
@@ -231,6 +222,8 @@ class ImportWrite:
         ids = ids[: len(items)]
         household_id, now, fk = self.household_id, self.now, self.fk
         by = [self.members.get(item.creator, self.created_by_id) for item in items]
+        rates = self.conversion.columns
+        self.conversion.fetch(item.values for item in items if item.rate is None)
         purchases = (
             (
                 pk,
@@ -239,7 +232,7 @@ class ImportWrite:
                 *item.values,
                 fk("retailer", item.retailer),
                 fk("brand", item.brand),
-                *rate_columns(item.rate, item.values),
+                *rates(item.rate, item.values),
                 now,
                 now,
             )
@@ -250,6 +243,16 @@ class ImportWrite:
         self.insert_coverages((pk, who, _coverages_of(item)) for item, pk, who in zip(items, ids, by, strict=True))
         for item, pk in zip(items, ids, strict=True):
             item.duplicate_of = pk  # from here on: the id of the row's purchase
+
+    def _updated_row(self, item, current_index: dict) -> tuple[dict, tuple]:
+        """The stored row of `item`'s purchase with its changes: (column → value, PLAIN_FIELDS' values)."""
+        row = {name: item.current[current_index[name]] for name in _UPDATE_READ}
+        for name, value in item.changes.items():
+            if name in CATALOG_MODELS:
+                row[f"{name}_id"] = self.fk(name, value)
+            elif name in row:
+                row[name] = value
+        return row, tuple(row[name] for name in PLAIN_FIELDS)
 
     def insert_coverages(self, purchases: Iterable[tuple]) -> None:
         """Inserts the coverages (and their claims) of `purchases`: (purchase id, created_by id, [(values, claims)]).
@@ -273,18 +276,15 @@ class ImportWrite:
     def update(self, items: list, current_index: dict) -> None:
         """Applies each item's `changes` (field → value, or catalog reference) to its purchase row `current` (values
         in `current_index` order), and its `warranty_change`."""
-        purchases, gone, new, changed, replaced = [], [], [], [], []
+        purchases = [(item, self._updated_row(item, current_index)) for item in items if item.changes]
+        self.conversion.fetch(plain for item, (_, plain) in purchases if item.rate is None)
+        purchases = [
+            # the importer decided item.rate (its _diff)
+            (*row.values(), *self.conversion.columns(item.rate, plain), self.now, item.duplicate_of)
+            for item, (row, plain) in purchases
+        ]
+        gone, new, changed, replaced = [], [], [], []
         for item in items:
-            if item.changes:
-                row = {name: item.current[current_index[name]] for name in _UPDATE_READ}
-                for name, value in item.changes.items():
-                    if name in CATALOG_MODELS:
-                        row[f"{name}_id"] = self.fk(name, value)
-                    elif name in row:
-                        row[name] = value
-                plain = tuple(row[name] for name in PLAIN_FIELDS)
-                rates = rate_columns(item.rate, plain)  # the importer decided item.rate (its _diff)
-                purchases.append((*row.values(), *rates, self.now, item.duplicate_of))
             if item.warranty_change:
                 how, values = item.warranty_change
                 warranty_id = item.current[current_index["warranty_id"]]

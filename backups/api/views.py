@@ -127,7 +127,9 @@ class BackupViewSet(viewsets.GenericViewSet):
         "restore runs in the background task runner: the request waits up to BACKUP_RESTORE_WAIT_SECONDS (30) and "
         "answers 200 with the report when it is done, else 202 with the restore_id to poll. A restore point (a full "
         "backup of the current data) is made first and stays listed. Sessions are not restored: everyone signs in "
-        "again.",
+        "again. An archive of the other database engine (SQLite or PostgreSQL) is restored from its portable dump "
+        "(format version 2), every line checked first (a bad one is a 400 and changes nothing); a format-1 SQLite "
+        "archive restores on PostgreSQL through a migrated temporary copy.",
         parameters=[
             OpenApiParameter("confirm", bool, description="Must be true."),
             OpenApiParameter(

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APPS = [
     "spends", "households", "catalog", "purchases", "warranties", "attachments", "analytics", "backups", "reminders",
-    "transfer", "demo",
+    "transfer", "demo", "moving",
 ]  # fmt: skip
 FORBIDDEN = ("serializers", "generics", "viewsets", "views")  # under rest_framework
 

@@ -1,6 +1,6 @@
 """Import and export of a purchase's conversion (API.md § Currencies; #22): exports carry exchange_rate, rate_source
 and home_price; an import keeps a MANUAL rate and works every other one out from the reference rates of the importing
-household's home currency, in bulk after the write."""
+household's home currency, in Python before the write (one query of reference rates per currency, #24)."""
 
 import datetime
 import json
@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 import pytest
 
 from households.models import Household
+from purchases import conversion
 from purchases.choices import RateSource
 from purchases.models import Purchase
 from tests.factories import household_of
@@ -294,14 +295,52 @@ def _import_queries(user, rows: list[str]) -> list[str]:
 
 
 def test_the_conversion_is_a_fixed_number_of_statements_whatever_the_rows(owner, other_user):
-    """One UPDATE per currency (the home currency's included; rate, source and home price together), and the reads
-    of the home currency, the currencies, each currency's days and its reference rates: never a query per row."""
+    """Rows are converted in Python before they are written (#24): no UPDATE after the insert; the reads are the home
+    currency and one query of reference rates per foreign currency of the file, never a query per row."""
     few = ["A,1.00,EUR,2024-03-15", "B,2.00,GBP,2024-03-18", "C,3.00,USD,2024-03-19"]
     days = [datetime.date(2024, 1, 1) + datetime.timedelta(days=n) for n in range(150)]
     many = [f"N{n},{n}.50,{('EUR', 'GBP', 'USD')[n % 3]},{days[n % 150]}" for n in range(600)]
     small, big = _import_queries(owner, few), _import_queries(other_user, many)
     assert len(small) == len(big)
-    updates = [sql for sql in big if sql.startswith('UPDATE "purchases_purchase" SET "exchange_rate"')]
-    assert len(updates) == 3  # EUR, GBP, USD (the home currency: rate 1)
-    assert all('"home_price"' in sql for sql in updates)
+    assert not [sql for sql in big if sql.startswith('UPDATE "purchases_purchase"')]
+    rate_reads = [sql for sql in big if 'FROM "rates_rate"' in sql]
+    assert len(rate_reads) == 2  # EUR needs none of its own; GBP and USD (the home currency: rate 1) one each
     assert conversions(other_user)["N1"][1] == RateSource.ECB
+
+
+def test_rows_converted_in_python_equal_the_conversion_of_one_purchase(owner, owner_client):
+    """Every imported row's rate, source and home price are what purchases.conversion.complete gives the same
+    purchase: the reference rate of its day or the nearest earlier one, none (no rate known), the home currency's 1,
+    and a MANUAL rate of the file; home prices rounded half-even to cents."""
+    rows = [
+        "Home,19.99,USD,2024-03-15,,",
+        "Euro,10.05,EUR,2024-03-15,,",
+        "Weekend,10.00,EUR,2024-03-17,,",
+        "Pound,0.05,GBP,2024-03-18,,",
+        "Unpublished,5.00,XOF,2024-03-18,,",
+        "Early,5.00,EUR,1990-01-01,,",
+        "Manual,12.34,EUR,2024-03-18,1.234567891,MANUAL",
+        "Zero,0.00,JPY,2024-03-18,,",
+    ]
+    header = "product_name,price,currency_code,purchase_date,exchange_rate,rate_source"
+    response = import_file(owner_client, "csv", csv_text(*rows, header=header))
+    assert response.status_code == 200, response.json()["errors"]
+    assert response.json()["created"] == len(rows)
+    for purchase in Purchase.objects.filter(household_id=household_of(owner)):
+        expected = Purchase(
+            household_id=purchase.household_id,
+            price=purchase.price,
+            currency_code=purchase.currency_code,
+            purchase_date=purchase.purchase_date,
+            exchange_rate=purchase.exchange_rate if purchase.rate_source == RateSource.MANUAL else None,
+            rate_source=purchase.rate_source if purchase.rate_source == RateSource.MANUAL else None,
+        )
+        conversion.complete(expected)
+        got = (purchase.exchange_rate, purchase.rate_source, purchase.home_price)
+        assert got == (expected.exchange_rate, expected.rate_source, expected.home_price), purchase.product_name
+    stored = conversions(owner)
+    assert stored["Home"] == (Decimal("1"), None, Decimal("19.99"))
+    assert stored["Unpublished"] == (None, None, None)
+    assert stored["Early"] == (None, None, None)
+    assert stored["Manual"][1] == RateSource.MANUAL
+    assert stored["Pound"][1] == RateSource.ECB
