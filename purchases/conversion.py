@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, DecimalField, F, QuerySet, Value, When
+from django.utils import timezone
 
 from households.models import Household
 from purchases import summaries
@@ -76,7 +77,7 @@ def reconvert(rows: QuerySet, *, home_currency: str) -> None:
     for currency in currencies:
         of_currency = rows.filter(currency_code=currency)
         if currency == home_currency:
-            of_currency.update(exchange_rate=ONE, rate_source=None, home_price=F("price"))
+            of_currency.update(exchange_rate=ONE, rate_source=None, home_price=F("price"), updated_at=timezone.now())
             continue
         days = sorted(set(of_currency.order_by().values_list("purchase_date", flat=True).distinct()))
         for start in range(0, len(days), DAYS_PER_STATEMENT):
@@ -90,7 +91,7 @@ def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list)
     known = {day: rate for day in days if (rate := found[(currency, day)][0]) is not None}
     rows = rows.filter(purchase_date__range=(days[0], days[-1]))
     if not known:
-        rows.update(exchange_rate=None, rate_source=None, home_price=None)
+        rows.update(exchange_rate=None, rate_source=None, home_price=None, updated_at=timezone.now())
         return
     rate = Case(
         *(When(purchase_date=day, then=Value(value, output_field=RATE_FIELD)) for day, value in known.items()),
@@ -98,7 +99,10 @@ def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list)
         output_field=RATE_FIELD,
     )
     source = Case(When(purchase_date__in=list(known), then=Value(RateSource.ECB.value)), default=None)
-    rows.update(exchange_rate=rate, rate_source=source, home_price=HomePrice(F("price"), rate))
+    # updated_at too: an edit that read the row before this UPDATE is refused (services.purchase_save_unchanged).
+    rows.update(
+        exchange_rate=rate, rate_source=source, home_price=HomePrice(F("price"), rate), updated_at=timezone.now()
+    )
 
 
 def rates_added(*, first_day, last_day) -> None:

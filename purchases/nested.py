@@ -161,9 +161,11 @@ def purchase_update(
     bump per household. No savepoint. `purchase.written_coverages`: the coverages after the write, or None when they
     were left alone."""
     before = summaries.values_of(purchase)  # #24: what the summaries hold of it, before the change
+    read_at = purchase.updated_at
     previous_household_id = services.purchase_change(purchase, fields, home_currency=home_currency)
     with transaction.atomic():
-        purchase.save()
+        # Refused (409) when another write came after `purchase` was read: `before` would be stale.
+        services.purchase_save_unchanged(purchase, read_at=read_at)
         summaries.apply(before=before, after=summaries.values_of(purchase))  # one statement (none: nothing changed)
         coverages = _write_warranty(purchase, warranty, created_by)
         listed = _write_warranties(purchase, warranties, created_by)

@@ -7,11 +7,13 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from purchases import conversion, summaries
 from purchases.choices import PurchaseStatus, RateSource
 from purchases.models import Purchase
 from spends import clock, data_versions
+from spends.exceptions import Conflict
 
 UNSET = object()  # `exchange_rate` absent from a write: a MANUAL rate stays, any other is looked up again
 
@@ -104,12 +106,27 @@ def purchase_change(purchase: Purchase, fields: dict, *, home_currency: str | No
     return previous_household_id
 
 
+CHANGED_MEANWHILE = "This purchase was changed by someone else meanwhile. Reload it and try again."
+
+
+def purchase_save_unchanged(purchase: Purchase, *, read_at) -> None:
+    """UPDATE `purchase` (every field, like save()) only if its row was not written since it was read: its stored
+    `updated_at` is still `read_at`. The caller's summaries delta subtracts the values read then; had another write
+    come between (an edit, a reconversion: every writer of a purchase sets updated_at), that delta would be wrong.
+    One statement, as save(). Conflict (409, nothing written: the caller's transaction rolls back) otherwise."""
+    purchase.updated_at = timezone.now()
+    values = {field.attname: getattr(purchase, field.attname) for field in Purchase._meta.concrete_fields}
+    del values[Purchase._meta.pk.attname]
+    if not Purchase.objects.filter(pk=purchase.pk, updated_at=read_at).update(**values):
+        raise Conflict(CHANGED_MEANWHILE)
+
+
 def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | None = None):
     """purchase_change, then save `purchase` (and its summaries: one statement); returns the household id it had
     before."""
-    before = summaries.values_of(purchase)
+    before, read_at = summaries.values_of(purchase), purchase.updated_at
     previous_household_id = purchase_change(purchase, fields, home_currency=home_currency)
-    purchase.save()
+    purchase_save_unchanged(purchase, read_at=read_at)
     summaries.apply(before=before, after=summaries.values_of(purchase))  # #24: the summaries, one statement
     return previous_household_id
 
@@ -191,12 +208,14 @@ def purchases_move(*, from_household_id, to_household_id, user_id, move_all: boo
         warranties=Count("warranties", distinct=True), attachments=Count("attachments", distinct=True)
     )
     moved_ids = [row[0] for row in rows]
-    moved = moving.update(household_id=to_household_id)
+    moved = moving.update(household_id=to_household_id, updated_at=timezone.now())
     if moved and conversion.home_currency_of(from_household_id) != (
         home := conversion.home_currency_of(to_household_id)
     ):
         # Their rates were to the other household's home currency: convert them to this one's, rates set by hand too.
-        Purchase.objects.filter(pk__in=moved_ids, rate_source=RateSource.MANUAL).update(rate_source=None)
+        Purchase.objects.filter(pk__in=moved_ids, rate_source=RateSource.MANUAL).update(
+            rate_source=None, updated_at=timezone.now()
+        )
         conversion.reconvert(Purchase.objects.filter(pk__in=moved_ids), home_currency=home)
     if moved:
         summaries.recompute([from_household_id, to_household_id])
