@@ -67,31 +67,33 @@ def complete(purchase: Purchase, *, home_currency: str | None = None) -> None:
     )
 
 
-def reconvert(rows: QuerySet, *, home_currency: str) -> None:
+def reconvert(rows: QuerySet, *, home_currency: str, touch: bool = True) -> None:
     """Re-convert every purchase of `rows` (one household's, or any subset of it) whose rate is not MANUAL to
     `home_currency`: one UPDATE per currency (DAYS_PER_STATEMENT purchase days at a time), which sets the rate, the
     source and the home price together, so `rows` may be filtered on any of them. `rows` may be of a migration's
-    historical model."""
+    historical model. `touch`: set the rows' updated_at (an edit read before this is then refused, see
+    services.purchase_save_unchanged); a migration passes False, as converting old data is no edit."""
     rows = rows.exclude(rate_source=RateSource.MANUAL)
+    touched = {"updated_at": timezone.now()} if touch else {}
     currencies = sorted(set(rows.order_by().values_list("currency_code", flat=True).distinct()))
     for currency in currencies:
         of_currency = rows.filter(currency_code=currency)
         if currency == home_currency:
-            of_currency.update(exchange_rate=ONE, rate_source=None, home_price=F("price"), updated_at=timezone.now())
+            of_currency.update(exchange_rate=ONE, rate_source=None, home_price=F("price"), **touched)
             continue
         days = sorted(set(of_currency.order_by().values_list("purchase_date", flat=True).distinct()))
         for start in range(0, len(days), DAYS_PER_STATEMENT):
-            _rates_update(of_currency, currency, home_currency, days[start : start + DAYS_PER_STATEMENT])
+            _rates_update(of_currency, currency, home_currency, days[start : start + DAYS_PER_STATEMENT], touched)
 
 
-def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list) -> None:
+def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list, touched: dict) -> None:
     """One UPDATE: the rate of each of `days` on the rows of those days, its source and the home price (all NULL
     where no rate is known)."""
     found = rates_for(currencies=[currency], home_currency=home_currency, days=days)
     known = {day: rate for day in days if (rate := found[(currency, day)][0]) is not None}
     rows = rows.filter(purchase_date__range=(days[0], days[-1]))
     if not known:
-        rows.update(exchange_rate=None, rate_source=None, home_price=None, updated_at=timezone.now())
+        rows.update(exchange_rate=None, rate_source=None, home_price=None, **touched)
         return
     rate = Case(
         *(When(purchase_date=day, then=Value(value, output_field=RATE_FIELD)) for day, value in known.items()),
@@ -99,10 +101,7 @@ def _rates_update(rows: QuerySet, currency: str, home_currency: str, days: list)
         output_field=RATE_FIELD,
     )
     source = Case(When(purchase_date__in=list(known), then=Value(RateSource.ECB.value)), default=None)
-    # updated_at too: an edit that read the row before this UPDATE is refused (services.purchase_save_unchanged).
-    rows.update(
-        exchange_rate=rate, rate_source=source, home_price=HomePrice(F("price"), rate), updated_at=timezone.now()
-    )
+    rows.update(exchange_rate=rate, rate_source=source, home_price=HomePrice(F("price"), rate), **touched)
 
 
 def rates_added(*, first_day, last_day) -> None:

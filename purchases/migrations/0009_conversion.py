@@ -11,7 +11,7 @@ def convert_every_purchase(apps, schema_editor):
     Household = apps.get_model("households", "Household")
     Purchase = apps.get_model("purchases", "Purchase")
     for household_id, home_currency in Household.objects.values_list("id", "home_currency"):
-        reconvert(Purchase.objects.filter(household_id=household_id), home_currency=home_currency)
+        reconvert(Purchase.objects.filter(household_id=household_id), home_currency=home_currency, touch=False)
 
 
 class Migration(migrations.Migration):

@@ -78,7 +78,7 @@ def test_a_restore_from_the_list_shows_its_progress_until_it_has_ended(root_page
     page.fill("#sign-in-username", "root")
     page.fill("#sign-in-password", PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.locator("#restore-done")).to_be_visible()
+    expect(page.locator("#restore-done")).to_be_visible(timeout=15_000)  # sign-in, then the result: slow under load
     expect(page.locator("#restore-summary")).to_contain_text(f"Restored from {backup.filename}")
     expect(page.locator("#restore-integrity")).to_have_text("Integrity check: no problems.")
     expect(page.locator("#restore-point")).to_contain_text(point.filename)
