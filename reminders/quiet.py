@@ -47,6 +47,8 @@ def _renew() -> None:
 
 def forget_all() -> None:
     """Every household's mark stops counting: now, and when the current transaction commits."""
+    if _seconds() <= 0:
+        return
     _renew()
     transaction.on_commit(_renew)
 
