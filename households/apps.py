@@ -8,8 +8,9 @@ class HouseholdsConfig(AppConfig):
     verbose_name = "Households"
 
     def ready(self):
-        from households import services
+        from households import scoping, services
 
         # A new user (sign-up, createsuperuser, the admin, seed_data) gets a personal household at once, so every
         # scoped request finds one. The receiver stays inside this app.
         post_save.connect(services.on_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="households.user")
+        scoping.connect()  # a kept scope stops counting when a membership or household changes (households.scoping)

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from households.models import Membership
 from purchases import representation
 from purchases import selectors as purchase_selectors
-from reminders import emails
+from reminders import emails, quiet
 from reminders.choices import ChannelKind, Event
 from reminders.delivery import deliveries_create, new_keys, webhook_body
 from reminders.models import Channel
@@ -59,9 +59,13 @@ def _never_raises(receiver):
 def on_purchase_written(sender, *, event: str, household_id, data: dict, **kwargs) -> None:
     """purchases.signals.purchase_written: every member's subscribed channels get the event, once (each write is its
     own event, so its key is new)."""
+    known_quiet, generation = quiet.is_quiet(household_id, event)
+    if known_quiet:  # no channel of this household hears `event` (reminders.quiet): no lookup
+        return
     members = Membership.objects.filter(household_id=household_id).values("user_id")
     channels = subscribed_channels(members, event)
     if not channels:
+        quiet.remember_quiet(household_id, event, generation)
         return
     name = data.get("product_name", "")
     text = f"{name}: {data.get('price')} {data.get('currency_code')}, bought {data.get('purchase_date')}"

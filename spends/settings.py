@@ -127,6 +127,12 @@ CACHES = {
 # cache every worker shares (Redis): a per-process cache could not learn that another worker revoked a token.
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
 AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=60 if _SHARED_CACHE else 0)
+# How long a request's household and role are kept in the cache (households.scoping; 0 = off, the default with a
+# per-process cache). Any membership or household change in Django makes every kept one stop counting at once.
+SCOPE_CACHE_SECONDS = env.int("SCOPE_CACHE_SECONDS", default=60 if _SHARED_CACHE else 0)
+# How long the cache remembers that a household has no notification channel for an event (reminders.quiet; 0 = off,
+# the default with a per-process cache, whose marks other processes could not forget).
+NOTIFY_QUIET_SECONDS = env.int("NOTIFY_QUIET_SECONDS", default=300 if _SHARED_CACHE else 0)
 
 # Proxies whose X-Forwarded-For is believed (comma-separated IPs or networks, e.g. 172.16.0.0/12); none by default.
 # The client address (throttles, sign-in lockout) is REMOTE_ADDR unless it is one of these (spends.api.client_ip).
