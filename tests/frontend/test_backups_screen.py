@@ -75,6 +75,8 @@ def test_a_restore_from_the_list_shows_its_progress_until_it_has_ended(root_page
     screenshot(page, "restore-signed-out")
 
     page.click("#restore-sign-in")
+    page.wait_for_url(re.compile(r"/sign-in"))  # filled before the sign-in page loads, the field would be reset
+    page.wait_for_load_state("networkidle")
     page.fill("#sign-in-username", "root")
     page.fill("#sign-in-password", PASSWORD)
     page.keyboard.press("Enter")

@@ -46,6 +46,8 @@ def test_move_instance_carries_everything_to_the_other_engine(instance, source_e
     assert again.returncode == 2 and "already holds data (3 user account(s), 3 purchase(s))" in again.stderr
     assert comparable(target.fingerprint()) == comparable(before)
 
+    if source_engine != "sqlite":
+        return  # --force is the same code either way: checked once per CI (a third move costs a minute)
     # --force replaces the target's data with the source's as it is now, after a restore point of the target's.
     source.run("shell", "-c", "from purchases.models import Purchase; Purchase.objects.update(notes='changed')")
     changed = source.fingerprint()
