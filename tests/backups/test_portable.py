@@ -18,7 +18,8 @@ from purchases.models import Purchase
 from tests.backups import varied
 from tests.factories import PurchaseFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# local_storage: archives opened and edited as files on disk.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.local_storage]
 
 
 @pytest.fixture

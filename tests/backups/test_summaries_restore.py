@@ -13,7 +13,8 @@ from purchases import summaries
 from purchases.models import Purchase, PurchaseSummary
 from tests.factories import PurchaseFactory, UserFactory, household_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# local_storage: restores an archive by its path on disk.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.local_storage]
 
 
 def test_restore_recomputes_the_summaries_of_the_restored_rows(settings):
