@@ -138,7 +138,9 @@ def _upsert_sql(count: int) -> str:
     return (
         f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "  # noqa: S608 (our table and column names)
         f"SELECT {', '.join(keys + sums)} FROM (VALUES {', '.join([placeholder] * count)}) AS v "
-        "WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 "
+        # ORDER BY: every transaction locks (or inserts) the rows it touches in one global order, so concurrent writes
+        # of one household wait for each other instead of deadlocking (a hash aggregate's order is arbitrary).
+        "WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8 "
         f"ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}, home_exact = {home_add}"
     )
 
