@@ -98,7 +98,15 @@ class RowValidator:
     def items(self, rows: Iterable[SourceRow]) -> list[Item]:
         items, groups = [], {}
         for number, obj, keys, error in rows:
-            item = self.validate(number, obj, keys, error)
+            self._add([self.validate(number, obj, keys, error)], items, groups)
+            if number % 1000 == 0:
+                self.progress("validating", number, 0)  # the total is known once the file is read
+        self.progress("validating", len(items), len(items))
+        return items
+
+    def _add(self, validated: list[Item], items: list[Item], groups: dict) -> None:
+        """Append `validated` to `items`; with group_by_id a row of an id already seen joins that purchase."""
+        for item in validated:
             grouped = self.group_by_id and item.pid is not None and "warranties" in item.present
             first = groups.get(item.pid) if grouped else None
             if first is not None:
@@ -107,10 +115,6 @@ class RowValidator:
                 items.append(item)
                 if grouped:
                     groups[item.pid] = item
-            if number % 1000 == 0:
-                self.progress("validating", number, 0)  # the total is known once the file is read
-        self.progress("validating", len(items), len(items))
-        return items
 
     def validate(self, number: int, obj, keys: frozenset, error: str | None) -> Item:
         """One row through the DRF fields, on its own: the reference that the bulk validation (BulkValidator, which
@@ -249,17 +253,6 @@ class BulkValidator(RowValidator):
         self._add(self.validate_rows(batch), items, groups)
         self.progress("validating", len(items), len(items))
         return items
-
-    def _add(self, validated: list[Item], items: list[Item], groups: dict) -> None:
-        for item in validated:
-            grouped = self.group_by_id and item.pid is not None and "warranties" in item.present
-            first = groups.get(item.pid) if grouped else None
-            if first is not None:
-                _join(first, item)
-            else:
-                items.append(item)
-                if grouped:
-                    groups[item.pid] = item
 
     def validate_rows(self, rows: list[SourceRow]) -> list[Item]:
         """Items of `rows`, in their order."""
