@@ -7,7 +7,7 @@ import uuid
 
 from django.core.exceptions import RequestDataTooBig
 
-from spends.api.exceptions import json_error
+from spends.api.exceptions import RETRY_AFTER_SECONDS, TRANSIENT_DETAIL, is_transient, json_error
 from spends.logging import request_id_var
 
 logger = logging.getLogger("spends.api")
@@ -85,5 +85,10 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return json_error(413, "The request body is too large.")
+        if is_transient(exception):  # a plain Django view under /api lost a race: as DRF's handler answers it
+            logger.warning("A transient database error answered as 503: %s", exception)
+            response = json_error(503, TRANSIENT_DETAIL)
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return json_error(500, "Server error. The problem has been logged.")

@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -15,6 +15,28 @@ from rest_framework.serializers import as_serializer_error
 from spends.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
+
+# PostgreSQL SQLSTATEs of a transaction that lost a race and may simply be tried again: serialization failure,
+# deadlock detected, lock not available (lock_timeout). SQLite says "database is locked" when its busy timeout ends.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+TRANSIENT_DETAIL = "The database was busy with another change at the same moment and nothing was saved. Try again."
+RETRY_AFTER_SECONDS = 1
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a database error that says "another transaction was in the way", not "your request is wrong": the
+    whole transaction was rolled back, so answering 503 (try again) changes nothing."""
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def transient_body() -> dict:
+    return error_body(503, TRANSIENT_DETAIL)
+
 
 CODES = {
     400: "validation_error",
@@ -92,6 +114,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         logger.warning("IntegrityError answered as 409: %s", exc)
         return Response(error_body(409, "The change conflicts with existing data."), status=status.HTTP_409_CONFLICT)
+    elif is_transient(exc):
+        logger.warning("A transient database error answered as 503: %s", exc)
+        return Response(transient_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: ApiErrorMiddleware answers a JSON 500 and logs it

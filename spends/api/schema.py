@@ -13,6 +13,8 @@ ERROR_DESCRIPTIONS = {
     "403": "Not allowed (permission_denied), e.g. a staff-only change.",
     "404": "Not found, or not your household's (not_found).",
     "409": "Conflict with stored data (conflict).",
+    "503": "The database was busy with another change at the same moment (service_unavailable): nothing was saved; "
+    "try again after the Retry-After header's seconds.",
 }
 
 VIEWER_403 = (
@@ -51,6 +53,8 @@ class ContractAutoSchema(AutoSchema):
                 codes.append("403")
             if catalog and self.method == "DELETE":
                 codes.append("409")
+            if self.method not in SAFE_METHODS:
+                codes.append("503")  # a write that lost a race with another transaction (spends.api.exceptions)
         for code in codes:
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
