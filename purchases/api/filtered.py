@@ -22,6 +22,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from purchases import selectors
 from purchases.filters import PurchaseFilterSet
+from purchases.models import Purchase
 from spends import clock
 from spends.api.pagination import DEFERRED_JOIN_FROM, trim_joins
 from spends.prepared import PreparedRead
@@ -86,14 +87,29 @@ def _plain_int(raw, *, minimum: int, below: int | None = None) -> bool:
     return text.isascii() and text.isdigit() and int(text) >= minimum and (below is None or int(text) < below)
 
 
+# Per set of query keys (all of them taken here): PurchaseFilterSet's own form class for them (RequestedFiltersOnly
+# picks the filters by the keys), a chosen retailer or brand checked as a UUID only. Built once: building the
+# FilterSet and its form class (deep copies of the filters, their fields and labels) was most of the validation.
+_FORMS: dict[frozenset, type] = {}
+
+
+def _form_class(keys: frozenset) -> type:
+    form_class = _FORMS.get(keys)
+    if form_class is None:
+        filterset = PurchaseFilterSet(data=dict.fromkeys(keys, ""), queryset=Purchase.objects.none())
+        base = filterset.get_form_class()
+        # Parsed as the model's UUIDField parses (uuid.UUID of the text as it is): the count checks that it exists.
+        chosen = {name: forms.UUIDField(required=False, strip=False) for name in _CHOSEN if name in base.base_fields}
+        form_class = type(base.__name__, (base,), chosen)
+        if len(_FORMS) < 1024:
+            _FORMS[keys] = form_class
+    return form_class
+
+
 def _validated(request) -> dict | None:
     """The cleaned values of the request's filters, by PurchaseFilterSet's form; a chosen retailer or brand only as
     a UUID (the count checks that it exists). None when any is invalid (the generic path then answers the 400)."""
-    filterset = PurchaseFilterSet(data=request.query_params, queryset=PurchaseFilterSet._meta.model.objects.none())
-    form = filterset.form
-    for name in _CHOSEN:
-        if name in form.fields:
-            form.fields[name] = forms.UUIDField(required=False, strip=False)  # parsed as the model's UUIDField does
+    form = _form_class(frozenset(request.query_params.keys()))(request.query_params)
     if not form.is_valid():
         return None
     return {name: value for name, value in form.cleaned_data.items() if value not in EMPTY_VALUES}
