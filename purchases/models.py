@@ -133,9 +133,16 @@ class Purchase(models.Model):
             # ordering by price / created_at within a household's list.
             models.Index(fields=["household", "price"], name="purchase_household_price_idx"),
             models.Index(fields=["household", "created_at"], name="purchase_household_created_idx"),
-            # catalog_with_purchase_count: the household's purchases per retailer / brand.
-            models.Index(fields=["household", "retailer"], name="purchase_household_retail_idx"),
-            models.Index(fields=["household", "brand"], name="purchase_household_brand_idx"),
+            # purchase_list ?retailer_id= / ?brand_id= with ?currency_code= and a date range (#24: the count of a
+            # filtered list reads the index only; its page scans it backwards by date), and on their first column
+            # catalog_with_purchase_count (the household's purchases per retailer / brand). They replaced the
+            # (household, retailer) and (household, brand) indexes: no more indexes for a write to maintain.
+            models.Index(
+                fields=["household", "retailer", "currency_code", "purchase_date"], name="purchase_retailer_curdate_idx"
+            ),
+            models.Index(
+                fields=["household", "brand", "currency_code", "purchase_date"], name="purchase_brand_curdate_idx"
+            ),
             # purchase_list ?returnable= and the return-window reminders and calendar feed: open windows by date.
             models.Index(fields=["household", "return_by"], name="purchase_household_return_idx"),
             # spending_summary's min_price / max_price (one index probe each, the totals come from the summaries):

@@ -86,7 +86,7 @@ def catalog_with_purchase_count(*, model, household_id):
     """`catalog_list` of `model` (Retailer or Brand), each entry annotated with `purchase_count`: the number of
     household's purchases that reference it. Lives here, not in catalog: catalog sits below purchases."""
     fk = model._meta.model_name  # "retailer" or "brand"
-    # A correlated count per entry, served by purchase_household_retail_idx / purchase_household_brand_idx; a JOIN
+    # A correlated count per entry, served by purchase_retailer_curdate_idx / purchase_brand_curdate_idx; a JOIN
     # with a filtered Count would read every household's purchases of each entry.
     counts = (
         Purchase.objects.filter(household_id=household_id, **{fk: OuterRef("pk")})

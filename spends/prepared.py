@@ -1,14 +1,16 @@
 """Reads compiled once and run many times (issue #24): a values_list() query whose only inputs that change from one
-request to the next are a few ids, bound as parameters on every run.
+request to the next are a few values (ids, a code, a date), bound as parameters on every run.
 
 Why: compiling a purchase's detail query (joins, the chosen warranty's subquery, the effective-status CASEs, the
-attachment count) took longer than running it (bench/RESULTS.md, runs D–F). The SQL text does not depend on the ids,
-so it is compiled once per connection and day, and each request binds its own ids in their places.
+attachment count) took longer than running it (bench/RESULTS.md, runs D–F). The SQL text does not depend on those
+values, so it is compiled once per connection and key, and each request binds its own values in their places.
 """
 
+import datetime
+import random
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import connections
@@ -19,52 +21,94 @@ class _Plan:
     sql: str
     params: tuple
     slots: tuple[tuple[str, int, Callable], ...]  # (name, index in params, adapt)
-    compiler: object  # the query's compiler: converts raw rows as values_list() would
+    compiler: object  # the query's compiler: converts raw rows as values_list() would; None for raw SQL
 
 
 def _as_uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _adapter(sentinel: uuid.UUID, param) -> Callable | None:
-    """How a UUID is bound in this query, told by how its sentinel was: a UUID (PostgreSQL) or its hex (SQLite)."""
-    if isinstance(param, uuid.UUID):
-        return None if param != sentinel else _as_uuid
-    if param == sentinel.hex:
-        return lambda value: _as_uuid(value).hex
+def _as_date(value) -> datetime.date:
+    if type(value) is not datetime.date:  # a datetime is a date too: never bound in a date's place
+        raise ValueError(f"not a date: {value!r}")
+    return value
+
+
+def _as_text(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"not a text: {value!r}")
+    return value
+
+
+# A slot's kind: a fresh sentinel value (never a real one: random, and dates before the year 900), and how a value
+# is validated for it.
+_KINDS: dict[str, tuple[Callable[[], object], Callable]] = {
+    "uuid": (uuid.uuid4, _as_uuid),
+    "text": (lambda: f"\x1fsentinel-{uuid.uuid4().hex}", _as_text),
+    "date": (lambda: datetime.date.fromordinal(random.randint(1, 328_000)), _as_date),  # noqa: S311
+}
+
+
+def _adapter(sentinel, param, kind: str) -> Callable | None:
+    """How a value is bound in this query, told by how its sentinel was: as it is (PostgreSQL's UUIDs and dates, any
+    text), or as text (SQLite: a UUID's hex, a date's ISO text)."""
+    validate = _KINDS[kind][1]
+    if isinstance(param, uuid.UUID) or kind == "uuid":
+        if param == sentinel:
+            return validate
+        if param == getattr(sentinel, "hex", None):
+            return lambda value: validate(value).hex
+        return None
+    if type(param) is type(sentinel) and param == sentinel:
+        return validate
+    if isinstance(param, str) and param == str(sentinel):
+        return lambda value: str(validate(value))
     return None
 
 
 class PreparedRead:
-    """`build(key, **ids)` returns a values_list() queryset filtered by equality on each named UUID (`slots`).
+    """`build(key, **ids)` returns a values_list() queryset filtered by equality on each named UUID (`slots`), or
+    on each named value of the slot's kind (`slots` a mapping of names to "uuid", "text" or "date"); or an SQL text
+    and its parameters (`(sql, params)`: its rows are returned as the cursor gives them).
 
     `rows(key, **ids)` returns what `build(key, **ids)` would, as a list of tuples. The SQL is compiled once per
-    thread, database and `key` (what else the SQL depends on, such as today's date) with random sentinel UUIDs,
+    thread, database and `key` (what else the SQL depends on, such as today's date) with random sentinel values,
     each of which must appear exactly once among the parameters (ValueError otherwise: a condition that did not
     compile to one bound parameter is never dropped or guessed). Each run copies those parameters and puts the
-    given ids where the sentinels were. Values are UUIDs or their text (validated: a bad one is a ValueError)."""
+    given values where the sentinels were. UUIDs may be given as their text; every value is validated for its kind
+    (a bad one is a ValueError)."""
 
-    def __init__(self, build: Callable, *, slots: tuple[str, ...], using: str = "default", keep: int = 4):
+    def __init__(
+        self, build: Callable, *, slots: tuple[str, ...] | Mapping[str, str], using: str = "default", keep: int = 4
+    ):
         self.build = build
         self.slots = slots
         self.using = using
         self.keep = keep  # plans kept per thread (keys beyond it start the cache afresh)
         self._local = threading.local()  # per thread: a compiler holds the connection it was compiled for
 
-    def _compile(self, key, slots: tuple[str, ...]) -> _Plan:
-        sentinels = {name: uuid.uuid4() for name in slots}
-        queryset = self.build(key, **sentinels)
-        compiler = queryset.query.get_compiler(using=self.using)
-        sql, params = compiler.as_sql()
+    def _compile(self, key, slots: tuple[str, ...] | Mapping[str, str]) -> _Plan:
+        kinds = slots if isinstance(slots, Mapping) else dict.fromkeys(slots, "uuid")
+        sentinels = {name: _KINDS[kind][0]() for name, kind in kinds.items()}
+        built = self.build(key, **sentinels)
+        if isinstance(built, tuple):
+            (sql, params), compiler = built, None
+        else:
+            compiler = built.query.get_compiler(using=self.using)
+            sql, params = compiler.as_sql()
         bound = []
         for name, sentinel in sentinels.items():
-            found = [(index, adapt) for index, param in enumerate(params) if (adapt := _adapter(sentinel, param))]
+            found = [
+                (index, adapt)
+                for index, param in enumerate(params)
+                if (adapt := _adapter(sentinel, param, kinds[name]))
+            ]
             if len(found) != 1:
                 raise ValueError(f"{name}: bound {len(found)} times in the compiled query, not once")
             bound.append((name, *found[0]))
         return _Plan(sql, tuple(params), tuple(bound), compiler)
 
-    def plan(self, key, slots: tuple[str, ...] | None = None) -> _Plan:
+    def plan(self, key, slots: tuple[str, ...] | Mapping[str, str] | None = None) -> _Plan:
         plans = getattr(self._local, "plans", None)
         if plans is None or plans[0] is not connections[self.using]:
             plans = self._local.plans = (connections[self.using], {})
@@ -78,16 +122,26 @@ class PreparedRead:
     def rows(self, key, **ids) -> list[tuple]:
         return self.rows_of(key, ids)
 
-    def rows_of(self, key, ids: dict, slots: tuple[str, ...] | None = None) -> list[tuple]:
-        """`rows(key, **ids)`; `slots` (names of `ids`) for a reader whose slots depend on the key."""
+    def rows_of(
+        self,
+        key,
+        ids: dict,
+        slots: tuple[str, ...] | Mapping[str, str] | None = None,
+        *,
+        tail: tuple[str, list] = ("", []),
+    ) -> list[tuple]:
+        """`rows(key, **ids)`; `slots` (names of `ids`, or names and kinds) for a reader whose slots depend on the
+        key; `tail`: SQL and parameters appended to the compiled query (a page's LIMIT and OFFSET)."""
         plan = self.plan(key, slots)
         params = list(plan.params)
         for name, index, adapt in plan.slots:
             params[index] = adapt(ids[name])
         compiler = plan.compiler
         with connections[self.using].cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            cursor.execute(plan.sql + tail[0], params + tail[1])
             raw = cursor.fetchall()
+        if compiler is None:
+            return raw
         if compiler.has_extra_select:  # ORDER BY columns that are not selected
             raw = [row[: compiler.col_count] for row in raw]
         return list(compiler.results_iter(results=[raw], tuple_expected=True))

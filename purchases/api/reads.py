@@ -78,3 +78,10 @@ def get(*, household_id, pk) -> dict | None:
     if not found:
         return None
     return _objects(found, _DETAIL_COVERAGES.rows(today, pk=pk))[0]
+
+
+def page(view, request) -> list[dict] | None:
+    """A filtered list's page through SQL compiled once per filter shape, or None (purchases.api.filtered)."""
+    from . import filtered  # it reads and renders through this module
+
+    return filtered.page(view, request)

@@ -70,13 +70,18 @@ def _keyed(queryset) -> bool:
 
 
 def _page_keys(queryset, offset: int, limit: int):
-    """The ids of the page, as a subquery that joins only what its WHERE and ORDER BY use.
+    """The ids of the page, as a subquery that joins only what its WHERE and ORDER BY use (trim_joins)."""
+    keys = queryset.values("pk")[offset : offset + limit]
+    trim_joins(keys.query)
+    return keys
+
+
+def trim_joins(query) -> None:
+    """Leave out of `query` (a values() query) the LEFT JOINs that its WHERE and ORDER BY do not use.
 
     A LEFT JOIN that neither filters nor orders can only add columns to a row (the selectors' joins are to-one:
     retailer, brand, the chosen warranty), so it is left out; PostgreSQL drops such a join to a unique key by itself,
     SQLite does not, and the chosen warranty's join runs a correlated subquery per row."""
-    keys = queryset.values("pk")[offset : offset + limit]
-    query = keys.query
     order = [query.annotations.get(str(name).lstrip("-"), name) for name in query.order_by]
     used = set(query._gen_col_aliases([query.where, *(o for o in order if not isinstance(o, str))]))
     needed, todo = set(), list(used)
@@ -91,7 +96,6 @@ def _page_keys(queryset, offset: int, limit: int):
     for alias, join in query.alias_map.items():
         if isinstance(join, Join) and join.join_type == LOUTER and alias not in needed:
             query.alias_refcount[alias] = 0
-    return keys
 
 
 class SkipLimitPagination(LimitOffsetPagination):
@@ -145,6 +149,15 @@ class SkipLimitPagination(LimitOffsetPagination):
         if self.count is not None and self.total_exact and self.offset >= self.count:
             return []
         return page_rows(queryset, self.offset, self.limit, rows)
+
+    def counted(self, request, count: int) -> bool:
+        """For a view that counts and reads its page itself (a prepared read, without `include_total` or `search`):
+        record its exact `count` and this request's `limit` and `skip`. Whether a page is left to read."""
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        self.count, self.total_exact = count, True
+        return self.offset < count
 
     def get_paginated_response(self, data):
         body = {"total": self.count, "skip": self.offset, "limit": self.limit, "items": data}

@@ -56,7 +56,8 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
     # itself); `render(page)`: the page's objects, as the serializer would give them (the schema is still the
     # serializer's); `get(household_id=, pk=)`: the household's object `pk`, or None. The scoping and the permissions
     # stay here: the list reads get_queryset(), the detail the caller's household from the same scope, after the same
-    # permission checks.
+    # permission checks. Optionally `page(view, request)`: a list's page read its own way, with the paginator's count,
+    # skip and limit set (paginator.counted), or None for the way above.
     reader = None
 
     def scoped_queryset(self, household_id):
@@ -77,6 +78,10 @@ class ScopedModelViewSet(ScopedViewMixin, UUIDLookupMixin, viewsets.ModelViewSet
     def list(self, request, *args, **kwargs):
         if self.reader is None:
             return super().list(request, *args, **kwargs)
+        prepared = getattr(self.reader, "page", None)
+        items = None if prepared is None else prepared(self, request)
+        if items is not None:
+            return self.get_paginated_response(items)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginator.paginate_queryset(queryset, request, view=self, rows=self.reader.rows)
         return self.get_paginated_response(self.reader.render(page))
