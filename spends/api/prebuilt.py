@@ -29,7 +29,10 @@ _KEPT_VALIDATORS = "_prebuilt_validators"
 def _fresh(field):
     if isinstance(field, BaseSerializer):  # a nested (list) serializer: DRF's deep copy, a new instance
         return copy.deepcopy(field)
-    return copy.copy(field)
+    # copy.copy(field), without its __reduce_ex__ round trip (fields have a __dict__ and no __slots__ or __copy__)
+    fresh = object.__new__(type(field))
+    fresh.__dict__.update(field.__dict__)
+    return fresh
 
 
 class PrebuiltFieldsMixin:
