@@ -5,11 +5,12 @@ from purchases import validation
 from purchases.choices import RateSource
 from purchases.models import HOME_PRICE_MAX_DIGITS, Purchase
 from purchases.representation import OBJECT_KEYS, purchase_read_representation
+from spends.api.prebuilt import PrebuiltFieldsMixin
 from spends.fields import MoneyField
 from warranties.api.serializers import CoverageSerializer, NestedWarrantySerializer
 
 
-class PurchaseSerializer(serializers.ModelSerializer):
+class PurchaseSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """API.md § Purchases. `warranty` nests the chosen warranty object (absent leaves it, null deletes it; 409 when the
     purchase has several); `warranties` lists every coverage and, written, replaces them as a set."""
 

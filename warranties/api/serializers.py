@@ -2,6 +2,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from purchases.models import Purchase
+from spends.api.prebuilt import PrebuiltFieldsMixin
 from spends.api.scope import request_scope
 from warranties import validation
 from warranties.choices import EffectiveStatus, WarrantyStatus
@@ -31,7 +32,7 @@ class WarrantyStatusFieldSchema(OpenApiSerializerFieldExtension):
         return auto_schema._map_serializer_field(field, direction)
 
 
-class WarrantyFieldsSerializer(serializers.ModelSerializer):
+class WarrantyFieldsSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """The writable warranty fields, shared by /api/warranties and a purchase's nested `warranty`."""
 
     # The fields and rules of warranties.validation, which the import runs too (one place for each rule).
