@@ -202,6 +202,7 @@ def spending_summary(
     today: datetime.date | None = None,
     totals: dict | None = None,
     currencies: list[str] | None = None,
+    extremes: dict | None = None,
 ) -> dict:
     """Totals of the household's purchases in `currency`, and the list of every currency the household has used.
 
@@ -211,7 +212,8 @@ def spending_summary(
     other prices and dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates).
     `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Four queries: the totals from the
     summaries, the extremes (summarised.extremes: index probes), the coverages' cost, the currencies (summaries).
-    The dashboard passes `totals` (summary_aggregates' values, read with its other figures) and `currencies`.
+    The dashboard passes `totals` (summary_aggregates' values, read with its other figures), `currencies` and
+    `extremes` (summarised.extremes), read its own way.
     """
     today = today or clock.today()
     row = totals
@@ -219,7 +221,7 @@ def spending_summary(
         row = summarised.month_rows(household_id, currency).aggregate(**summary_aggregates(currency, today))
     total_spent = summarised.amount(currency, row["total_spent"])
     item_count = summarised.counted(row["item_count"])
-    extremes = summarised.extremes(household_id, currency)
+    extremes = summarised.extremes(household_id, currency) if extremes is None else extremes
     # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage. HOME:
     # each cost at its purchase's rate.
     warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
@@ -377,16 +379,19 @@ def top_product_rows(household_id, currency: str, limit: int):
     )
 
 
-def top_products(*, household_id, currency: str, limit: int = 10, rows: list[tuple] | None = None) -> list[dict]:
+def top_products(
+    *, household_id, currency: str, limit: int = 10, rows: list[tuple] | None = None, spell=None
+) -> list[dict]:
     """The household's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
     "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
     then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
     Two queries: the top groups (top_product_rows; the dashboard passes them as `rows`), then the newest spelling of
-    just those groups."""
+    just those groups (newest_spelling_rows; the dashboard's `spell` reads them its own way)."""
     if rows is None:
         rows = list(top_product_rows(household_id, currency, limit))
     rows = [dict(zip(_TOP_COLUMNS, row, strict=False)) for row in rows]
-    spellings = _newest_spellings(household_id, currency, [row["name_key"] for row in rows])
+    name_keys = [row["name_key"] for row in rows]
+    spellings = dict(spell(name_keys) if spell else newest_spelling_rows(household_id, currency, name_keys))
     results = []
     for row in rows:
         total = summarised.amount(currency, row["total_spent"])
@@ -403,18 +408,18 @@ def top_products(*, household_id, currency: str, limit: int = 10, rows: list[tup
     return results
 
 
-def _newest_spellings(household_id, currency: str, name_keys: list[str]) -> dict[str, str]:
-    """{name key: the newest spelling (purchase_date, then created, then id) of the purchases that count}, one
-    query: per name one index probe (purchase_top_products_name_idx) for its newest purchase, then those rows. No
-    window over every purchase of the group, no correlated subquery per purchase (bench/RESULTS.md)."""
-    if not name_keys:
-        return {}
+def newest_spelling_rows(household_id, currency: str, name_keys: list[str]):
+    """(name key, the newest spelling (purchase_date, then created, then id) of the purchases that count) per name
+    key, one query: per name one index probe (purchase_top_products_name_idx) for its newest purchase, then those rows.
+    No window over every purchase of the group, no correlated subquery per purchase (bench/RESULTS.md)."""
     purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
+    if not name_keys:
+        return purchases.none().values_list("name_key", Trim("product_name"))
     newest = Q()
     for name_key in name_keys:
         ordered = purchases.filter(name_key=name_key).order_by("-purchase_date", "-created_at", "-id")
         newest |= Q(pk=Subquery(ordered.values("pk")[:1]))
-    return dict(purchases.filter(newest).values_list("name_key", Trim("product_name")))
+    return purchases.filter(newest).values_list("name_key", Trim("product_name"))
 
 
 # --- recent lists ---------------------------------------------------------------------------------------------

@@ -104,10 +104,18 @@ def spending_months(household_id, currency: str, first: datetime.date, last: dat
     return grouped(rows, currency, "month")
 
 
+EXTREMES = ("min_price", "max_price", "first_purchase_date", "last_purchase_date")
+
+
 def extremes(household_id, currency: str) -> dict:
     """min/max price and first/last purchase date of the purchases the summary counts (not RETURNED; HOME: the
     converted ones, by home price): one query of four index probes (purchase_summary_price_idx,
     purchase_summary_home_idx, the date indexes), not a scan: the totals come from the summaries."""
+    return extremes_answer(list(extremes_rows(household_id, currency)))
+
+
+def extremes_rows(household_id, currency: str):
+    """extremes' query: a values_list() of EXTREMES (one row, none without the household)."""
     rows = Purchase.objects.in_household(household_id).filter(KEPT)
     rows = rows if currency == HOME else rows.filter(currency_code=currency)
     price = "price"
@@ -117,14 +125,14 @@ def extremes(household_id, currency: str) -> dict:
     def first(*order):
         return Subquery(rows.order_by(*order).values(order[0].lstrip("-"))[:1])
 
-    found = (
-        Household.objects.filter(pk=household_id)
-        .values(
-            min_price=first(price),
-            max_price=first(f"-{price}"),
-            first_purchase_date=first("purchase_date"),
-            last_purchase_date=first("-purchase_date"),
-        )
-        .first()
+    found = Household.objects.filter(pk=household_id).annotate(
+        min_price=first(price),
+        max_price=first(f"-{price}"),
+        first_purchase_date=first("purchase_date"),
+        last_purchase_date=first("-purchase_date"),
     )
-    return found or dict.fromkeys(("min_price", "max_price", "first_purchase_date", "last_purchase_date"))
+    return found.values_list(*EXTREMES)
+
+
+def extremes_answer(rows: list[tuple]) -> dict:
+    return dict(zip(EXTREMES, rows[0], strict=True)) if rows else dict.fromkeys(EXTREMES)
