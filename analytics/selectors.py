@@ -12,7 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower, Trim, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Lower, Trim, TruncDay, TruncMonth, TruncWeek
 
 from analytics import summarised
 from analytics.money import (
@@ -316,9 +316,9 @@ def distribution_rows(household_id, currency: str, relation: str):
         .filter(present__gt=0)
         .annotate(
             entry_id=Case(When(**{key: NIL}, then=Value(None)), default=F(key)),
-            entry_name=Coalesce(name, Value(UNKNOWN_NAME)),
+            entry_name=summarised.GroupCoalesce(name, Value(UNKNOWN_NAME)),  # a lookup per group, not per row
         )
-        .order_by("-count", Lower("entry_name"), "entry_id")
+        .order_by("-count", summarised.GroupLower("entry_name"), "entry_id")
         .values_list(*_DISTRIBUTION_COLUMNS[: 5 if currency == HOME else 4])
     )
 

@@ -102,3 +102,12 @@ def test_the_dashboard_agrees_with_the_single_endpoints(owner_client, history, c
 
 def _plain(data):
     return json.loads(_json(data))
+
+
+@pytest.mark.parametrize("relation", ["retailer", "brand"])
+def test_a_distribution_looks_each_name_up_once_per_group(history, relation):
+    """The catalog name is not part of the GROUP BY (where the database would look it up once per summary row)."""
+    rows = selectors.distribution_rows(household_of(history), "USD", relation)
+    sql = str(rows.query)
+    group_by = sql[sql.index("GROUP BY") : sql.index("HAVING")]
+    assert "catalog_" not in group_by and "catalog_" in sql[: sql.index("GROUP BY")]
