@@ -3,14 +3,17 @@
 A DRF serializer deep-copies its declared fields for every instance and walks them per row; the dashboard renders
 several hundred rows (a row per retailer and per brand). Here each response serializer's fields are bound once (per
 API date and time formats) and each value goes through the very field's own `to_representation`, as
-`Serializer.to_representation` does: None stays None, nested serializers and lists recurse. The recent lists come
+`Serializer.to_representation` does: None stays None, nested serializers and lists recurse (a decimal as a string goes
+through the same steps as DecimalField's, its context and quantum made once per plan). The recent lists come
 already rendered as objects (analytics.dashboard: purchases.representation), so they pass through.
 """
 
+import decimal
 import threading
 
 from rest_framework import serializers
 from rest_framework.fields import ListField
+from rest_framework.settings import api_settings
 
 from purchases.representation import current_formats
 
@@ -34,8 +37,33 @@ def _plan(serializer, passed: tuple[str, ...] = ()) -> list[tuple]:
         elif isinstance(field, ListField):
             plan.append((name, "list", field.child.to_representation))
         else:
-            plan.append((name, "field", field.to_representation))
+            plan.append((name, "field", _writer(field)))
     return plan
+
+
+def _writer(field):
+    """The field's to_representation; for a DecimalField rendered as a string, the same steps without copying the
+    decimal context and computing the quantum on every call (most of the dashboard's values are sums of money)."""
+    plain = (
+        type(field).to_representation is serializers.DecimalField.to_representation
+        and field.decimal_places is not None
+        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        and not field.localize
+        and not field.normalize_output
+    )
+    if not plain:
+        return field.to_representation
+    context = decimal.getcontext().copy()
+    if field.max_digits is not None:
+        context.prec = field.max_digits
+    quantum, rounding = decimal.Decimal(".1") ** field.decimal_places, field.rounding
+
+    def write(value):
+        if not isinstance(value, decimal.Decimal):
+            return field.to_representation(value)
+        return f"{value.quantize(quantum, rounding=rounding, context=context):f}"
+
+    return write
 
 
 def _render(plan: list[tuple], obj) -> dict:

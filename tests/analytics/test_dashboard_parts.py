@@ -2,6 +2,7 @@
 against the single endpoints: the same bytes, part for part."""
 
 import datetime
+import decimal
 import json
 from decimal import Decimal
 
@@ -111,3 +112,22 @@ def test_a_distribution_looks_each_name_up_once_per_group(history, relation):
     sql = str(rows.query)
     group_by = sql[sql.index("GROUP BY") : sql.index("HAVING")]
     assert "catalog_" not in group_by and "catalog_" in sql[: sql.index("GROUP BY")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("0"), Decimal("1E+2"), Decimal("0.005"), Decimal("0.015"), Decimal("-1.235"), Decimal("123456789.125"), 5],
+)
+def test_the_lean_decimal_writer_writes_what_drf_writes(value):
+    from analytics.api import lean
+    from analytics.api.serializers import AmountField
+    from spends.fields import MoneyField
+
+    def outcome(write):
+        try:
+            return write(value)
+        except decimal.InvalidOperation as error:  # more digits than max_digits: both refuse alike
+            return type(error)
+
+    for field in (AmountField(), MoneyField(), AmountField(max_digits=None)):
+        assert outcome(lean._writer(field)) == outcome(field.to_representation)
