@@ -5,8 +5,8 @@ from pathlib import Path
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/spends_bench"
 DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent.parent / "data" / "bench" / "spends_bench.sqlite3"
-# A Redis database of the bench's own (prod-check uses 15). The environment's BENCH_CACHE_URL picks another: two
-# benches run at once on databases of their own must not share cached scopes or answers (their users' ids are equal).
+# A Redis database of the bench's own (prod-check uses 15). BENCH_CACHE_URL overrides it: two benches run at once on
+# different databases must not share it (the cached scopes and tokens are keyed by user id / token digest).
 BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
 MAIN_USER = "bench"
 MAIN_PASSWORD = "bench-password-not-secret"
