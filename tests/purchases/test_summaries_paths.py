@@ -195,10 +195,12 @@ def test_the_dashboard_reads_a_constant_number_of_queries_whatever_the_history(o
         selectors.dashboard(household_id=household_id, currency="USD", today=datetime.date(2025, 2, 1))
     # The money figures read no purchase rows: only the extremes, coverages, spellings and lists do.
     summary_reads = [q["sql"] for q in few.captured_queries if "purchases_purchasesummary" in q["sql"]]
-    assert len(summary_reads) == 6  # spending, summary totals, currencies, retailers, brands, top products
-    # spending 1, summary 4 (totals, extremes, coverages' cost, currencies), timeline 1, warranty summary 1,
+    # spending, summary totals (with the coverages' cost), currencies, retailers, brands, top products, and the
+    # warranty timeline and summary (WARRANTY rows)
+    assert len(summary_reads) == 8
+    # spending 1, summary 3 (totals with the coverages' cost, extremes, currencies), timeline 1, warranty summary 1,
     # retailers 1, brands 1, top products 2 (groups, spellings), returns closing 1 (the other lists are lazy here).
-    assert len(few) == 12
+    assert len(few) == 11
 
 
 def test_another_members_token_sees_the_same_summaries(owner, owner_client):
