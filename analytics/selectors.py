@@ -33,7 +33,6 @@ from purchases.selectors import purchase_list
 from purchases.summaries import NIL
 from spends import clock
 from warranties.choices import WarrantyStatus
-from warranties.models import Warranty
 from warranties.selectors import warranty_expiring, warranty_list
 
 EXPIRING_SOON_DAYS = 30
@@ -191,6 +190,8 @@ def summary_aggregates(currency: str, today: datetime.date) -> dict:
         "this_month_spent": summarised.total(currency, kept & Q(month=month_start(today))),
         **{f"status_{status}": summarised.present(Q(status=status)) for status in PurchaseStatus.values},
         **summarised.unconverted(currency, kept),
+        # The coverages' cost (#24: summed per MONTH row by the writes). HOME: each cost at its purchase's rate.
+        "warranty_cost": summarised.warranty_cost(currency, kept),
     }
 
 
@@ -210,8 +211,8 @@ def spending_summary(
     "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
     "currencies": [sorted codes], "warranty_cost_total"}`. Without purchases in `currency`: sums "0.00", counts 0,
     other prices and dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates).
-    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Four queries: the totals from the
-    summaries, the extremes (summarised.extremes: index probes), the coverages' cost, the currencies (summaries).
+    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Three queries: the totals and the
+    coverages' cost from the summaries, the extremes (summarised.extremes: index probes), the currencies (summaries).
     The dashboard passes `totals` (summary_aggregates' values, read with its other figures), `currencies` and
     `extremes` (summarised.extremes), read its own way.
     """
@@ -222,11 +223,6 @@ def spending_summary(
     total_spent = summarised.amount(currency, row["total_spent"])
     item_count = summarised.counted(row["item_count"])
     extremes = summarised.extremes(household_id, currency) if extremes is None else extremes
-    # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage. HOME:
-    # each cost at its purchase's rate.
-    warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
-        total=money_total(currency, "cost", rate="purchase__exchange_rate")
-    )
     currencies = household_currencies(household_id) if currencies is None else currencies
     return {
         "currency": currency,
@@ -239,7 +235,7 @@ def spending_summary(
         "this_month_spent": finished(currency, summarised.amount(currency, row["this_month_spent"])),
         "by_status": {status: summarised.counted(row[f"status_{status}"]) for status in PurchaseStatus.values},
         "currencies": currencies,
-        "warranty_cost_total": finished(currency, warranty_cost["total"]),
+        "warranty_cost_total": finished(currency, summarised.amount(currency, row["warranty_cost"])),
     }
 
 
@@ -251,8 +247,10 @@ def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | 
 
     With L = the month's last day (today for the current month), over warranties that are not voided:
     `active` started on or before L and ends on or after L or has no end (LIFETIME); `expired` ends inside the
-    month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query:
-    three conditional COUNTs per month.
+    month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query over the
+    WARRANTY summaries (#24: counts per status × start × end; no end is 9999-12-31, after every L): three
+    conditional sums per month, over the rows that end from the first month on and start by today (every count
+    needs both).
     """
     today = today or clock.today()
     current = month_start(today)
@@ -260,12 +258,13 @@ def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | 
     aggregates = {}
     for index, first in enumerate(firsts):
         last = today if first == current else month_end(first)
-        in_force = Q(warranty_start__lte=last) & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=last))
+        in_force = Q(month__lte=last, ends__gte=last)
         soon_limit = last + datetime.timedelta(days=EXPIRING_SOON_DAYS)
-        aggregates[f"active_{index}"] = Count("id", filter=in_force)
-        aggregates[f"expired_{index}"] = Count("id", filter=Q(warranty_end__gte=first, warranty_end__lte=last))
-        aggregates[f"soon_{index}"] = Count("id", filter=in_force & Q(warranty_end__lte=soon_limit))
-    row = Warranty.objects.in_household(household_id).exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
+        aggregates[f"active_{index}"] = summarised.warranty_count(in_force)
+        aggregates[f"expired_{index}"] = summarised.warranty_count(Q(ends__gte=first, ends__lte=last))
+        aggregates[f"soon_{index}"] = summarised.warranty_count(in_force & Q(ends__lte=soon_limit))
+    rows = summarised.warranty_rows(household_id).filter(ends__gte=firsts[0], month__lte=today)
+    row = rows.exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
     return [
         {
             "month": period_key(first, "month"),
@@ -279,17 +278,18 @@ def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | 
 
 def warranty_summary(*, household_id, today: datetime.date | None = None) -> dict:
     """Counts of the household's warranties by effective status today: `{"total", "active", "expired", "voided",
-    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query."""
+    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query over the WARRANTY summaries
+    (#24; no end is 9999-12-31)."""
     today = today or clock.today()
     in_force = Q(status=WarrantyStatus.ACTIVE)
-    active = in_force & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=today))
-    soon = in_force & Q(warranty_end__gte=today, warranty_end__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
-    return Warranty.objects.in_household(household_id).aggregate(
-        total=Count("id"),
-        active=Count("id", filter=active),
-        expired=Count("id", filter=in_force & Q(warranty_end__lt=today)),
-        voided=Count("id", filter=Q(status=WarrantyStatus.VOIDED)),
-        expiring_soon=Count("id", filter=soon),
+    soon = in_force & Q(ends__gte=today, ends__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
+    count = summarised.warranty_count
+    return summarised.warranty_rows(household_id).aggregate(
+        total=count(),
+        active=count(in_force & Q(ends__gte=today)),
+        expired=count(in_force & Q(ends__lt=today)),
+        voided=count(Q(status=WarrantyStatus.VOIDED)),
+        expiring_soon=count(soon),
     )
 
 

@@ -3,10 +3,11 @@ currencies, retailers, brands and product names a household has, not with its nu
 
 A MONTH row holds, per month × currency × status, how many purchases, how many of them are converted, the sum of
 their prices in cents and the exact SUM(price × rate); RETAILER, BRAND and PRODUCT rows the same per currency ×
-retailer, brand or product name (without the RETURNED purchases). Rows of no purchase (`purchases` 0) may exist:
-groups are kept only where the summed `purchases` is positive. The figures equal the row-by-row aggregates the
-analytics used before: sums of cents are exact integers, HOME sums are the exact product sums rounded half-even
-once, at the end.
+retailer, brand or product name (without the RETURNED purchases). MONTH rows also sum their purchases' warranty
+costs; WARRANTY rows count the household's warranties per status × start day × end day. Rows of no purchase
+(`purchases` 0) may exist: groups are kept only where the summed `purchases` is positive. The figures equal the
+row-by-row aggregates the analytics used before: sums of cents are exact integers, HOME sums are the exact product
+sums rounded half-even once, at the end.
 """
 
 import datetime
@@ -83,6 +84,23 @@ def unconverted(currency: str, where: Q | None = None) -> dict:
     if currency != HOME:
         return {}
     return {"unconverted_count": Cast(Sum(F("purchases") - F("converted"), filter=where), BigIntegerField())}
+
+
+def warranty_cost(currency: str, where: Q | None = None):
+    """The raw cost of the warranties of the MONTH rows' purchases (read it with `amount`): cents of the currency, or
+    HOME's exact sum of each cost × its purchase's rate (the purchases without a rate left out)."""
+    return ExactSum("warranty_home_exact", filter=where) if currency == HOME else _int_sum("warranty_cents", where)
+
+
+def warranty_rows(household_id):
+    """The household's WARRANTY rows: its warranties counted (`purchases`) per status × start (`month`) × end (`ends`,
+    purchases.summaries.FOREVER for none), of every purchase (RETURNED too)."""
+    return PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.WARRANTY)
+
+
+def warranty_count(where: Q | None = None):
+    """How many warranties the WARRANTY rows matching `where` count (0 for none)."""
+    return Coalesce(_int_sum("purchases", where), 0)
 
 
 def rank_total(currency: str):
