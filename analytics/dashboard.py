@@ -155,6 +155,24 @@ _EXPIRING_WARRANTIES = _prepared(
 )
 
 
+def _timeline_query(household_id, today: datetime.date, months: int):
+    """The warranty timeline's one row, grouped by the one `kind` its rows have (a values_list(): spends.prepared)."""
+    firsts, aggregates = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)
+    rows = summarised.timeline_rows(household_id, firsts, today).values("kind").annotate(**aggregates)
+    return rows.values_list(*aggregates)
+
+
+_TIMELINE = _prepared(_timeline_query)
+
+
+def timeline_row(*, household_id, today: datetime.date, months: int = 12) -> dict:
+    """selectors.warranty_timeline's `row` through _TIMELINE. Without rows a grouped query has no group: every sum is
+    then 0, as the aggregate's COALESCEd sums (summarised.warranty_count) give."""
+    names = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)[1]
+    found = _TIMELINE.rows((today, months), household_id=household_id)
+    return dict(zip(names, found[0], strict=True)) if found else dict.fromkeys(names, 0)
+
+
 def _warranty_objects(rows: list[tuple]) -> list[dict]:
     """Warranty objects (WarrantyReadSerializer's) of rows of _WARRANTY_COLUMNS."""
     return [warranty_row_object(purchase_id, name, values) for purchase_id, name, *values in rows]
@@ -181,7 +199,9 @@ def dashboard(
             currencies=currencies,
             extremes=summarised.extremes_answer(_EXTREMES.rows((currency,), household_id=household_id)),
         ),
-        "warranty_timeline": selectors.warranty_timeline(household_id=household_id, today=today),
+        "warranty_timeline": selectors.warranty_timeline(
+            household_id=household_id, today=today, row=timeline_row(household_id=household_id, today=today)
+        ),
         "warranty_summary": selectors.warranty_summary(household_id=household_id, today=today),
         **{
             f"{relation}s": selectors.distribution_answer(

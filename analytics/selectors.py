@@ -242,7 +242,9 @@ def spending_summary(
 # --- warranties -----------------------------------------------------------------------------------------------
 
 
-def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+def warranty_timeline(
+    *, household_id, months: int = 12, today: datetime.date | None = None, row: dict | None = None
+) -> list[dict]:
     """Per calendar month (oldest first, current month last): `{"month", "active", "expired", "expiring_soon"}`.
 
     With L = the month's last day (today for the current month), over warranties that are not voided:
@@ -253,18 +255,9 @@ def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | 
     needs both).
     """
     today = today or clock.today()
-    current = month_start(today)
-    firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
-    aggregates = {}
-    for index, first in enumerate(firsts):
-        last = today if first == current else month_end(first)
-        in_force = Q(month__lte=last, ends__gte=last)
-        soon_limit = last + datetime.timedelta(days=EXPIRING_SOON_DAYS)
-        aggregates[f"active_{index}"] = summarised.warranty_count(in_force)
-        aggregates[f"expired_{index}"] = summarised.warranty_count(Q(ends__gte=first, ends__lte=last))
-        aggregates[f"soon_{index}"] = summarised.warranty_count(in_force & Q(ends__lte=soon_limit))
-    rows = summarised.warranty_rows(household_id).filter(ends__gte=firsts[0], month__lte=today)
-    row = rows.exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
+    firsts, aggregates = summarised.timeline_aggregates(months, today, EXPIRING_SOON_DAYS)
+    if row is None:
+        row = summarised.timeline_rows(household_id, firsts, today).aggregate(**aggregates)
     return [
         {
             "month": period_key(first, "month"),

@@ -17,10 +17,12 @@ from django.db.models import BigIntegerField, F, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Lower
 
 from analytics.money import HOME, ZERO
+from analytics.periods import add_months, month_end, month_start
 from households.models import Household
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import ExactSum, ExactSumForOrder
+from warranties.choices import WarrantyStatus
 
 KEPT = ~Q(status=PurchaseStatus.RETURNED)  # what every money total and count covers (by_status: all)
 
@@ -101,6 +103,28 @@ def warranty_rows(household_id):
 def warranty_count(where: Q | None = None):
     """How many warranties the WARRANTY rows matching `where` count (0 for none)."""
     return Coalesce(_int_sum("purchases", where), 0)
+
+
+def timeline_aggregates(months: int, today: datetime.date, soon_days: int) -> tuple[list, dict]:
+    """(the first days of the last `months` months, the warranty timeline's three conditional sums per month), with
+    L = each month's last day (today for the current month): see analytics.selectors.warranty_timeline."""
+    current = month_start(today)
+    firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
+    aggregates = {}
+    for index, first in enumerate(firsts):
+        last = today if first == current else month_end(first)
+        in_force = Q(month__lte=last, ends__gte=last)
+        soon_limit = last + datetime.timedelta(days=soon_days)
+        aggregates[f"active_{index}"] = warranty_count(in_force)
+        aggregates[f"expired_{index}"] = warranty_count(Q(ends__gte=first, ends__lte=last))
+        aggregates[f"soon_{index}"] = warranty_count(in_force & Q(ends__lte=soon_limit))
+    return firsts, aggregates
+
+
+def timeline_rows(household_id, firsts: list, today: datetime.date):
+    """The WARRANTY rows the timeline counts: not voided, ending from the first month on and starting by today."""
+    rows = warranty_rows(household_id).filter(ends__gte=firsts[0], month__lte=today)
+    return rows.exclude(status=WarrantyStatus.VOIDED)
 
 
 def rank_total(currency: str):
