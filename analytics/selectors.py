@@ -12,7 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower, Trim, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Lower, Trim, TruncDay, TruncMonth, TruncWeek
 
 from analytics import summarised
 from analytics.money import (
@@ -25,6 +25,7 @@ from analytics.money import (
     percentages,
     unconverted,
 )
+from analytics.periods import add_months, month_end, month_start, period_key, period_starts
 from catalog.models import Brand, Retailer
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
@@ -32,7 +33,6 @@ from purchases.selectors import purchase_list
 from purchases.summaries import NIL
 from spends import clock
 from warranties.choices import WarrantyStatus
-from warranties.models import Warranty
 from warranties.selectors import warranty_expiring, warranty_list
 
 EXPIRING_SOON_DAYS = 30
@@ -40,54 +40,6 @@ UNKNOWN_NAME = "Unknown"
 GROUP_BY_CHOICES = ("day", "week", "month")
 
 _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-
-
-# --- period helpers (pure Python over a handful of dates) ---------------------------------------------------
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def add_months(first: datetime.date, months: int) -> datetime.date:
-    """The first day of the month `months` after (or before, when negative) the month of `first`."""
-    index = first.year * 12 + (first.month - 1) + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day: datetime.date) -> datetime.date:
-    return add_months(month_start(day), 1) - datetime.timedelta(days=1)
-
-
-def week_start(day: datetime.date) -> datetime.date:
-    """The Monday of `day`'s ISO week (what TruncWeek returns on both engines)."""
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def period_key(first_day: datetime.date, group_by: str) -> str:
-    """`YYYY-MM-DD`, ISO week `YYYY-Www` or `YYYY-MM`.
-
-    A week is named by its ISO year, which differs from the calendar year around New Year (2024-12-30 is in
-    2025-W01), so the key comes from the Monday's `isocalendar()`, not from the database.
-    """
-    if group_by == "day":
-        return first_day.isoformat()
-    if group_by == "week":
-        iso_year, iso_week, _ = first_day.isocalendar()
-        return f"{iso_year:04d}-W{iso_week:02d}"
-    return f"{first_day.year:04d}-{first_day.month:02d}"
-
-
-def period_starts(start: datetime.date, end: datetime.date, group_by: str) -> list[datetime.date]:
-    """The first day of every period touching [start, end], oldest first."""
-    if group_by == "day":
-        return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
-    if group_by == "week":
-        first, last = week_start(start), week_start(end)
-        return [first + datetime.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
-    first, last = month_start(start), month_start(end)
-    count = (last.year - first.year) * 12 + last.month - first.month + 1
-    return [add_months(first, i) for i in range(count)]
 
 
 def _as_date(value) -> datetime.date:
@@ -154,11 +106,19 @@ def spending_by_month(
     Returns `[{"month": "YYYY-MM", "total_amount": Decimal, "item_count": int}]`, every month present
     (zero-filled). A month counts all its purchases, including ones dated later this month. One query.
     """
-    today = today or clock.today()
+    first, last = month_window(today or clock.today(), months)
+    return month_series(summarised.spending_months(household_id, currency, first, last), currency, first, last)
+
+
+def month_window(today: datetime.date, months: int) -> tuple[datetime.date, datetime.date]:
+    """The first days of the first and the last (current) of the last `months` calendar months."""
     last = month_start(today)
-    first = add_months(last, -(months - 1))
-    found = _finished(summarised.spending_months(household_id, currency, first, last), currency)
-    return _zero_filled(period_starts(first, last, "month"), found, "month", "month")
+    return add_months(last, -(months - 1)), last
+
+
+def month_series(found: dict, currency: str, first: datetime.date, last: datetime.date) -> list[dict]:
+    """spending_by_month's answer of summarised.grouped() rows per month (first days), zero-filled."""
+    return _zero_filled(period_starts(first, last, "month"), _finished(found, currency), "month", "month")
 
 
 def spending_by_period(
@@ -220,8 +180,30 @@ def _period_from_summaries(household_id, currency: str, start, end, home_currenc
     }
 
 
+def summary_aggregates(currency: str, today: datetime.date) -> dict:
+    """The aggregates of spending_summary's totals over the MONTH summaries (read them with spending_summary)."""
+    kept = summarised.KEPT
+    # by_status counts RETURNED purchases too; every other figure leaves them out (`kept`), as _purchases does.
+    return {
+        "total_spent": summarised.total(currency, kept),
+        "item_count": summarised.count(currency, kept),
+        "this_month_spent": summarised.total(currency, kept & Q(month=month_start(today))),
+        **{f"status_{status}": summarised.present(Q(status=status)) for status in PurchaseStatus.values},
+        **summarised.unconverted(currency, kept),
+        # The coverages' cost (#24: summed per MONTH row by the writes). HOME: each cost at its purchase's rate.
+        "warranty_cost": summarised.warranty_cost(currency, kept),
+    }
+
+
 def spending_summary(
-    *, household_id, currency: str, home_currency: str = "", today: datetime.date | None = None
+    *,
+    household_id,
+    currency: str,
+    home_currency: str = "",
+    today: datetime.date | None = None,
+    totals: dict | None = None,
+    currencies: list[str] | None = None,
+    extremes: dict | None = None,
 ) -> dict:
     """Totals of the household's purchases in `currency`, and the list of every currency the household has used.
 
@@ -229,28 +211,19 @@ def spending_summary(
     "first_purchase_date", "last_purchase_date", "this_month_spent", "by_status": {status: count},
     "currencies": [sorted codes], "warranty_cost_total"}`. Without purchases in `currency`: sums "0.00", counts 0,
     other prices and dates None. RETURNED purchases count in `by_status` only (not in item_count, prices or dates).
-    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Four queries: the totals from the
-    summaries, the extremes (summarised.extremes: index probes), the coverages' cost, the currencies (summaries).
+    `warranty_cost_total`: the cost of the counted purchases' coverages (#21). Three queries: the totals and the
+    coverages' cost from the summaries, the extremes (summarised.extremes: index probes), the currencies (summaries).
+    The dashboard passes `totals` (summary_aggregates' values, read with its other figures), `currencies` and
+    `extremes` (summarised.extremes), read its own way.
     """
     today = today or clock.today()
-    kept = summarised.KEPT
-    # by_status counts RETURNED purchases too; every other figure leaves them out (`kept`), as _purchases does.
-    row = summarised.month_rows(household_id, currency).aggregate(
-        total_spent=summarised.total(currency, kept),
-        item_count=summarised.count(currency, kept),
-        this_month_spent=summarised.total(currency, kept & Q(month=month_start(today))),
-        **{f"status_{status}": summarised.present(Q(status=status)) for status in PurchaseStatus.values},
-        **summarised.unconverted(currency, kept),
-    )
+    row = totals
+    if row is None:
+        row = summarised.month_rows(household_id, currency).aggregate(**summary_aggregates(currency, today))
     total_spent = summarised.amount(currency, row["total_spent"])
     item_count = summarised.counted(row["item_count"])
-    extremes = summarised.extremes(household_id, currency)
-    # Its own aggregate over the coverages: a join in the one above would repeat each purchase per coverage. HOME:
-    # each cost at its purchase's rate.
-    warranty_cost = Warranty.objects.filter(purchase__in=_purchases(household_id, currency)).aggregate(
-        total=money_total(currency, "cost", rate="purchase__exchange_rate")
-    )
-    currencies = household_currencies(household_id)
+    extremes = summarised.extremes(household_id, currency) if extremes is None else extremes
+    currencies = household_currencies(household_id) if currencies is None else currencies
     return {
         "currency": currency,
         "home_currency": home_currency or None,
@@ -262,33 +235,29 @@ def spending_summary(
         "this_month_spent": finished(currency, summarised.amount(currency, row["this_month_spent"])),
         "by_status": {status: summarised.counted(row[f"status_{status}"]) for status in PurchaseStatus.values},
         "currencies": currencies,
-        "warranty_cost_total": finished(currency, warranty_cost["total"]),
+        "warranty_cost_total": finished(currency, summarised.amount(currency, row["warranty_cost"])),
     }
 
 
 # --- warranties -----------------------------------------------------------------------------------------------
 
 
-def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | None = None) -> list[dict]:
+def warranty_timeline(
+    *, household_id, months: int = 12, today: datetime.date | None = None, row: dict | None = None
+) -> list[dict]:
     """Per calendar month (oldest first, current month last): `{"month", "active", "expired", "expiring_soon"}`.
 
     With L = the month's last day (today for the current month), over warranties that are not voided:
     `active` started on or before L and ends on or after L or has no end (LIFETIME); `expired` ends inside the
-    month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query:
-    three conditional COUNTs per month.
+    month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query over the
+    WARRANTY summaries (#24: counts per status × start × end; no end is 9999-12-31, after every L): three
+    conditional sums per month, over the rows that end from the first month on and start by today (every count
+    needs both).
     """
     today = today or clock.today()
-    current = month_start(today)
-    firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
-    aggregates = {}
-    for index, first in enumerate(firsts):
-        last = today if first == current else month_end(first)
-        in_force = Q(warranty_start__lte=last) & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=last))
-        soon_limit = last + datetime.timedelta(days=EXPIRING_SOON_DAYS)
-        aggregates[f"active_{index}"] = Count("id", filter=in_force)
-        aggregates[f"expired_{index}"] = Count("id", filter=Q(warranty_end__gte=first, warranty_end__lte=last))
-        aggregates[f"soon_{index}"] = Count("id", filter=in_force & Q(warranty_end__lte=soon_limit))
-    row = Warranty.objects.in_household(household_id).exclude(status=WarrantyStatus.VOIDED).aggregate(**aggregates)
+    firsts, aggregates = summarised.timeline_aggregates(months, today, EXPIRING_SOON_DAYS)
+    if row is None:
+        row = summarised.timeline_rows(household_id, firsts, today).aggregate(**aggregates)
     return [
         {
             "month": period_key(first, "month"),
@@ -302,46 +271,54 @@ def warranty_timeline(*, household_id, months: int = 12, today: datetime.date | 
 
 def warranty_summary(*, household_id, today: datetime.date | None = None) -> dict:
     """Counts of the household's warranties by effective status today: `{"total", "active", "expired", "voided",
-    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query."""
+    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query over the WARRANTY summaries
+    (#24; no end is 9999-12-31)."""
     today = today or clock.today()
     in_force = Q(status=WarrantyStatus.ACTIVE)
-    active = in_force & (Q(warranty_end__isnull=True) | Q(warranty_end__gte=today))
-    soon = in_force & Q(warranty_end__gte=today, warranty_end__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
-    return Warranty.objects.in_household(household_id).aggregate(
-        total=Count("id"),
-        active=Count("id", filter=active),
-        expired=Count("id", filter=in_force & Q(warranty_end__lt=today)),
-        voided=Count("id", filter=Q(status=WarrantyStatus.VOIDED)),
-        expiring_soon=Count("id", filter=soon),
+    soon = in_force & Q(ends__gte=today, ends__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
+    count = summarised.warranty_count
+    return summarised.warranty_rows(household_id).aggregate(
+        total=count(),
+        active=count(in_force & Q(ends__gte=today)),
+        expired=count(in_force & Q(ends__lt=today)),
+        voided=count(Q(status=WarrantyStatus.VOIDED)),
+        expiring_soon=count(soon),
     )
 
 
 # --- distributions --------------------------------------------------------------------------------------------
 
 
-def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
+_DISTRIBUTION_COLUMNS = ("entry_id", "entry_name", "count", "total_spent", "unconverted_count")
+
+
+def distribution_rows(household_id, currency: str, relation: str):
+    """The query of a retailer ("retailer") or brand ("brand") distribution: a values_list() of
+    _DISTRIBUTION_COLUMNS (no unconverted_count for a currency code), finished by distribution_answer."""
     key = f"{relation}_key"
     catalog = {"retailer": Retailer, "brand": Brand}[relation]
     # From the summaries, one row per retailer/brand; each group's name by its key (a lookup per group, not per
     # purchase). The nil key is "no retailer/brand": id None, "Unknown".
     name = Subquery(catalog.objects.filter(pk=OuterRef(key)).values("name")[:1])
     kind = {"retailer": PurchaseSummary.RETAILER, "brand": PurchaseSummary.BRAND}[relation]
-    rows = list(
+    measures = {"count": summarised.count(currency), "total_spent": summarised.total(currency)}
+    return (
         summarised.kind_rows(household_id, currency, kind)
         .values(key)
-        .annotate(
-            count=summarised.count(currency),
-            total_spent=summarised.total(currency),
-            present=summarised.present(),
-            **summarised.unconverted(currency),
-        )
+        .annotate(**measures, present=summarised.present(), **summarised.unconverted(currency))
         .filter(present__gt=0)
         .annotate(
             entry_id=Case(When(**{key: NIL}, then=Value(None)), default=F(key)),
-            entry_name=Coalesce(name, Value(UNKNOWN_NAME)),
+            entry_name=summarised.GroupCoalesce(name, Value(UNKNOWN_NAME)),  # a lookup per group, not per row
         )
-        .order_by("-count", Lower("entry_name"), "entry_id")
+        .order_by("-count", summarised.GroupLower("entry_name"), "entry_id")
+        .values_list(*_DISTRIBUTION_COLUMNS[: 5 if currency == HOME else 4])
     )
+
+
+def distribution_answer(rows: list[tuple], currency: str, relation: str) -> list[dict]:
+    """The answer of distribution_rows' rows."""
+    rows = [dict(zip(_DISTRIBUTION_COLUMNS, row, strict=False)) for row in rows]
     # The shares need the grand total of a list with one row per retailer/brand: no extra query for it.
     shares = percentages([summarised.counted(row["count"]) for row in rows])
     return [
@@ -357,6 +334,10 @@ def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
     ]
 
 
+def _distribution(*, household_id, currency: str, relation: str) -> list[dict]:
+    return distribution_answer(list(distribution_rows(household_id, currency, relation)), currency, relation)
+
+
 def retailer_distribution(*, household_id, currency: str) -> list[dict]:
     """The household's purchases in `currency` per retailer: `[{"retailer_id", "retailer_name", "count",
     "percentage", "total_spent"}]`, most purchases first, ties by name. Purchases without a retailer form one
@@ -369,12 +350,13 @@ def brand_distribution(*, household_id, currency: str) -> list[dict]:
     return _distribution(household_id=household_id, currency=currency, relation="brand")
 
 
-def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
-    """The household's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
-    "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
-    then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
-    Two queries: the top groups, then the newest spelling of just those groups."""
-    rows = list(
+_TOP_COLUMNS = ("name_key", "count", "total_spent", "unconverted_count")
+
+
+def top_product_rows(household_id, currency: str, limit: int):
+    """top_products' first query: the top groups, a values_list() of _TOP_COLUMNS (no unconverted_count for a
+    currency code)."""
+    return (
         summarised.kind_rows(household_id, currency, PurchaseSummary.PRODUCT)
         .values("name_key")
         .annotate(
@@ -385,9 +367,24 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
             **summarised.unconverted(currency),
         )
         .filter(present__gt=0)
-        .order_by("-count", F("rank_total").desc(nulls_last=True), "name_key")[:limit]
+        .order_by("-count", F("rank_total").desc(nulls_last=True), "name_key")
+        .values_list(*_TOP_COLUMNS[: 4 if currency == HOME else 3])[:limit]
     )
-    spellings = _newest_spellings(household_id, currency, [row["name_key"] for row in rows])
+
+
+def top_products(
+    *, household_id, currency: str, limit: int = 10, rows: list[tuple] | None = None, spell=None
+) -> list[dict]:
+    """The household's most purchased products in `currency`: `[{"product_name", "count", "total_spent",
+    "avg_price"}]`, names grouped case-insensitively and trimmed, most purchased first, then highest total,
+    then name. Each group is named by its most recent spelling (newest purchase_date, then newest created).
+    Two queries: the top groups (top_product_rows; the dashboard passes them as `rows`), then the newest spelling of
+    just those groups (newest_spelling_rows; the dashboard's `spell` reads them its own way)."""
+    if rows is None:
+        rows = list(top_product_rows(household_id, currency, limit))
+    rows = [dict(zip(_TOP_COLUMNS, row, strict=False)) for row in rows]
+    name_keys = [row["name_key"] for row in rows]
+    spellings = dict(spell(name_keys) if spell else newest_spelling_rows(household_id, currency, name_keys))
     results = []
     for row in rows:
         total = summarised.amount(currency, row["total_spent"])
@@ -404,18 +401,18 @@ def top_products(*, household_id, currency: str, limit: int = 10) -> list[dict]:
     return results
 
 
-def _newest_spellings(household_id, currency: str, name_keys: list[str]) -> dict[str, str]:
-    """{name key: the newest spelling (purchase_date, then created, then id) of the purchases that count}, one
-    query: per name one index probe (purchase_top_products_name_idx) for its newest purchase, then those rows. No
-    window over every purchase of the group, no correlated subquery per purchase (bench/RESULTS.md)."""
-    if not name_keys:
-        return {}
+def newest_spelling_rows(household_id, currency: str, name_keys: list[str]):
+    """(name key, the newest spelling (purchase_date, then created, then id) of the purchases that count) per name
+    key, one query: per name one index probe (purchase_top_products_name_idx) for its newest purchase, then those rows.
+    No window over every purchase of the group, no correlated subquery per purchase (bench/RESULTS.md)."""
     purchases = _purchases(household_id, currency).annotate(name_key=Lower(Trim("product_name")))
+    if not name_keys:
+        return purchases.none().values_list("name_key", Trim("product_name"))
     newest = Q()
     for name_key in name_keys:
         ordered = purchases.filter(name_key=name_key).order_by("-purchase_date", "-created_at", "-id")
         newest |= Q(pk=Subquery(ordered.values("pk")[:1]))
-    return dict(purchases.filter(newest).values_list("name_key", Trim("product_name")))
+    return purchases.filter(newest).values_list("name_key", Trim("product_name"))
 
 
 # --- recent lists ---------------------------------------------------------------------------------------------
@@ -446,25 +443,41 @@ def returns_closing(
     `limit`: `[{"id", "product_name", "return_by", "days_left", "price", "currency_code"}]`. One query; `days_left`
     is worked out on the (at most `limit`) rows read, a date difference being different SQL in SQLite and PostgreSQL."""
     today = today or clock.today()
-    rows = (
+    return returns_closing_answer(returns_closing_rows(household_id, today, days)[:limit], today)
+
+
+RETURN_COLUMNS = ("id", "product_name", "return_by", "price", "currency_code")
+
+
+def returns_closing_rows(household_id, today: datetime.date, days: int = EXPIRING_SOON_DAYS):
+    """returns_closing's query, to be sliced: a values_list() of RETURN_COLUMNS."""
+    return (
         Purchase.objects.in_household(household_id)
         .exclude(status=PurchaseStatus.RETURNED)
         .filter(return_by__gte=today, return_by__lte=today + datetime.timedelta(days=days))
         .order_by("return_by", Lower("product_name"), "id")
-        .values("id", "product_name", "return_by", "price", "currency_code")[:limit]
+        .values_list(*RETURN_COLUMNS)
     )
-    return [{**row, "days_left": (row["return_by"] - today).days} for row in rows]
+
+
+def returns_closing_answer(rows, today: datetime.date) -> list[dict]:
+    return [{**dict(zip(RETURN_COLUMNS, row, strict=True)), "days_left": (row[2] - today).days} for row in rows]
 
 
 def household_currencies(household_id) -> list[str]:
     """Every currency the household has purchases in, sorted. One query (summaries)."""
-    return list(
+    return [code for (code,) in currency_rows(household_id)]
+
+
+def currency_rows(household_id):
+    """household_currencies' query: a values_list() of `currency_code`."""
+    return (
         summarised.month_rows(household_id, HOME)
         .values("currency_code")
         .annotate(present=summarised.present())
         .filter(present__gt=0)
         .order_by("currency_code")
-        .values_list("currency_code", flat=True)
+        .values_list("currency_code")
     )
 
 
@@ -472,28 +485,3 @@ def dashboard_currency(*, household_id) -> str:
     """The dashboard's currency when none is asked for (API.md § Currencies): HOME when the household has purchases
     in more than one currency, else DEFAULT_CURRENCY. One query."""
     return HOME if len(household_currencies(household_id)) > 1 else settings.DEFAULT_CURRENCY
-
-
-def dashboard(
-    *, household_id, currency: str | None = None, home_currency: str = "", today: datetime.date | None = None
-) -> dict:
-    """Everything the dashboard shows, each part at its default parameters. A fixed number of queries (12; one more
-    without `currency`: dashboard_currency)."""
-    today = today or clock.today()
-    currency = currency or dashboard_currency(household_id=household_id)
-    return {
-        "spending": spending_by_month(household_id=household_id, currency=currency, today=today),
-        "summary": spending_summary(
-            household_id=household_id, currency=currency, home_currency=home_currency, today=today
-        ),
-        "warranty_timeline": warranty_timeline(household_id=household_id, today=today),
-        "warranty_summary": warranty_summary(household_id=household_id, today=today),
-        "retailers": retailer_distribution(household_id=household_id, currency=currency),
-        "brands": brand_distribution(household_id=household_id, currency=currency),
-        "top_products": top_products(household_id=household_id, currency=currency),
-        "recent_purchases": recent_purchases(household_id=household_id, today=today),
-        "recent_warranties": recent_warranties(household_id=household_id, today=today),
-        # Not in API.md's list: the dashboard's "expiring in 30 days" panel needs the warranties themselves.
-        "expiring_warranties": expiring_warranties(household_id=household_id, today=today),
-        "returns_closing": returns_closing(household_id=household_id, today=today),  # also not in API.md's list
-    }

@@ -3,23 +3,26 @@ currencies, retailers, brands and product names a household has, not with its nu
 
 A MONTH row holds, per month × currency × status, how many purchases, how many of them are converted, the sum of
 their prices in cents and the exact SUM(price × rate); RETAILER, BRAND and PRODUCT rows the same per currency ×
-retailer, brand or product name (without the RETURNED purchases). Rows of no purchase (`purchases` 0) may exist:
-groups are kept only where the summed `purchases` is positive. The figures equal the row-by-row aggregates the
-analytics used before: sums of cents are exact integers, HOME sums are the exact product sums rounded half-even
-once, at the end.
+retailer, brand or product name (without the RETURNED purchases). MONTH rows also sum their purchases' warranty
+costs; WARRANTY rows count the household's warranties per status × start day × end day. Rows of no purchase
+(`purchases` 0) may exist: groups are kept only where the summed `purchases` is positive. The figures equal the
+row-by-row aggregates the analytics used before: sums of cents are exact integers, HOME sums are the exact product
+sums rounded half-even once, at the end.
 """
 
 import datetime
 from decimal import Decimal
 
 from django.db.models import BigIntegerField, F, Q, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, Lower
 
 from analytics.money import HOME, ZERO
+from analytics.periods import add_months, month_end, month_start
 from households.models import Household
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import ExactSum, ExactSumForOrder
+from warranties.choices import WarrantyStatus
 
 KEPT = ~Q(status=PurchaseStatus.RETURNED)  # what every money total and count covers (by_status: all)
 
@@ -35,6 +38,27 @@ def kind_rows(household_id, currency: str, kind: str):
     in none of them."""
     rows = PurchaseSummary.objects.filter(household_id=household_id, kind=kind)
     return rows if currency == HOME else rows.filter(currency_code=currency)
+
+
+def _group_cols(expression) -> list:
+    return [col for source in expression.get_source_expressions() for col in source.get_group_by_cols()]
+
+
+class GroupCoalesce(Coalesce):
+    """Coalesce that groups by what its parts group by. Django groups by a whole function of a subquery, so the database
+    evaluates it once per row before grouping: a catalog name looked up by a grouped key is then read once per
+    summary row, twice with its ORDER BY (bench/RESULTS.md: the distributions' name lookups). Grouped by the key, it
+    is evaluated once per group."""
+
+    def get_group_by_cols(self):
+        return _group_cols(self)
+
+
+class GroupLower(Lower):
+    """Lower that groups by what its part groups by (see GroupCoalesce)."""
+
+    def get_group_by_cols(self):
+        return _group_cols(self)
 
 
 def _int_sum(field, where: Q | None = None):
@@ -62,6 +86,45 @@ def unconverted(currency: str, where: Q | None = None) -> dict:
     if currency != HOME:
         return {}
     return {"unconverted_count": Cast(Sum(F("purchases") - F("converted"), filter=where), BigIntegerField())}
+
+
+def warranty_cost(currency: str, where: Q | None = None):
+    """The raw cost of the warranties of the MONTH rows' purchases (read it with `amount`): cents of the currency, or
+    HOME's exact sum of each cost × its purchase's rate (the purchases without a rate left out)."""
+    return ExactSum("warranty_home_exact", filter=where) if currency == HOME else _int_sum("warranty_cents", where)
+
+
+def warranty_rows(household_id):
+    """The household's WARRANTY rows: its warranties counted (`purchases`) per status × start (`month`) × end (`ends`,
+    purchases.summaries.FOREVER for none), of every purchase (RETURNED too)."""
+    return PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.WARRANTY)
+
+
+def warranty_count(where: Q | None = None):
+    """How many warranties the WARRANTY rows matching `where` count (0 for none)."""
+    return Coalesce(_int_sum("purchases", where), 0)
+
+
+def timeline_aggregates(months: int, today: datetime.date, soon_days: int) -> tuple[list, dict]:
+    """(the first days of the last `months` months, the warranty timeline's three conditional sums per month), with
+    L = each month's last day (today for the current month): see analytics.selectors.warranty_timeline."""
+    current = month_start(today)
+    firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
+    aggregates = {}
+    for index, first in enumerate(firsts):
+        last = today if first == current else month_end(first)
+        in_force = Q(month__lte=last, ends__gte=last)
+        soon_limit = last + datetime.timedelta(days=soon_days)
+        aggregates[f"active_{index}"] = warranty_count(in_force)
+        aggregates[f"expired_{index}"] = warranty_count(Q(ends__gte=first, ends__lte=last))
+        aggregates[f"soon_{index}"] = warranty_count(in_force & Q(ends__lte=soon_limit))
+    return firsts, aggregates
+
+
+def timeline_rows(household_id, firsts: list, today: datetime.date):
+    """The WARRANTY rows the timeline counts: not voided, ending from the first month on and starting by today."""
+    rows = warranty_rows(household_id).filter(ends__gte=firsts[0], month__lte=today)
+    return rows.exclude(status=WarrantyStatus.VOIDED)
 
 
 def rank_total(currency: str):
@@ -104,10 +167,18 @@ def spending_months(household_id, currency: str, first: datetime.date, last: dat
     return grouped(rows, currency, "month")
 
 
+EXTREMES = ("min_price", "max_price", "first_purchase_date", "last_purchase_date")
+
+
 def extremes(household_id, currency: str) -> dict:
     """min/max price and first/last purchase date of the purchases the summary counts (not RETURNED; HOME: the
     converted ones, by home price): one query of four index probes (purchase_summary_price_idx,
     purchase_summary_home_idx, the date indexes), not a scan: the totals come from the summaries."""
+    return extremes_answer(list(extremes_rows(household_id, currency)))
+
+
+def extremes_rows(household_id, currency: str):
+    """extremes' query: a values_list() of EXTREMES (one row, none without the household)."""
     rows = Purchase.objects.in_household(household_id).filter(KEPT)
     rows = rows if currency == HOME else rows.filter(currency_code=currency)
     price = "price"
@@ -117,14 +188,14 @@ def extremes(household_id, currency: str) -> dict:
     def first(*order):
         return Subquery(rows.order_by(*order).values(order[0].lstrip("-"))[:1])
 
-    found = (
-        Household.objects.filter(pk=household_id)
-        .values(
-            min_price=first(price),
-            max_price=first(f"-{price}"),
-            first_purchase_date=first("purchase_date"),
-            last_purchase_date=first("-purchase_date"),
-        )
-        .first()
+    found = Household.objects.filter(pk=household_id).annotate(
+        min_price=first(price),
+        max_price=first(f"-{price}"),
+        first_purchase_date=first("purchase_date"),
+        last_purchase_date=first("-purchase_date"),
     )
-    return found or dict.fromkeys(("min_price", "max_price", "first_purchase_date", "last_purchase_date"))
+    return found.values_list(*EXTREMES)
+
+
+def extremes_answer(rows: list[tuple]) -> dict:
+    return dict(zip(EXTREMES, rows[0], strict=True)) if rows else dict.fromkeys(EXTREMES)

@@ -51,14 +51,17 @@ class PurchaseAdmin(DataVersionAdminMixin, admin.ModelAdmin):
             conversion.manual_rate_set(obj, None)
         conversion.complete(obj)
         # The analytics summaries follow (#24): from the row as stored, locked in the change form's transaction.
-        stored = Purchase.objects.select_for_update().filter(pk=obj.pk).first() if change else None
+        # Its warranties are kept as they are here (the inline's are saved after: see the warranties admin).
+        stored = summaries.locked(obj.pk) if change else None
         super().save_model(request, obj, form, change)
-        summaries.apply(before=stored and summaries.values_of(stored), after=summaries.values_of(obj))
+        coverages = stored[0].coverages if stored else ()
+        summaries.apply(before=stored and stored[0], after=summaries.values_of(obj, coverages))
 
     def delete_model(self, request, obj):
-        before = summaries.values_of(obj)
+        stored = summaries.locked(obj.pk)  # with its warranties, which go with it (CASCADE)
         super().delete_model(request, obj)
-        summaries.apply(before=before)
+        if stored is not None:
+            summaries.apply(before=stored[0])
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():

@@ -1,5 +1,6 @@
 """Purchases: what a household bought, for how much, where and when, and who of its members added it."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -183,7 +184,12 @@ class PurchaseSummary(models.Model):
 
     - MONTH: per month × currency × status, over every purchase (RETURNED too, for `by_status`);
     - RETAILER, BRAND: per currency × retailer (brand), over the purchases not RETURNED;
-    - PRODUCT: per currency × product name (lowercased and trimmed by the database), over those not RETURNED.
+    - PRODUCT: per currency × product name (lowercased and trimmed by the database), over those not RETURNED;
+    - WARRANTY: the household's warranties (of every purchase, RETURNED too) per warranty status × start day
+      (`month`) × end day (`ends`, 9999-12-31 for none): `purchases` counts the warranties (every other measure 0).
+      Day granularity: the warranty analytics compare the days with today and today + 30.
+
+    MONTH rows also hold the cost of their purchases' warranties (`warranty_cents`, `warranty_home_exact`).
 
     A column a kind does not use holds a fixed placeholder (month 0001-01-01, the nil UUID, ""). Not one table per
     month × currency × retailer × brand × status: with hundreds of retailers and brands that cross product has about
@@ -194,19 +200,34 @@ class PurchaseSummary(models.Model):
     keys, not foreign keys (no purchase: the nil UUID), so the key is never NULL and a catalog entry can go once no
     purchase names it."""
 
-    MONTH, RETAILER, BRAND, PRODUCT = "m", "r", "b", "p"
+    MONTH, RETAILER, BRAND, PRODUCT, WARRANTY = "m", "r", "b", "p", "w"
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=1)
-    month = models.DateField(help_text="MONTH rows: the month's first day; others: 0001-01-01.")
+    month = models.DateField(
+        help_text="MONTH rows: the month's first day; WARRANTY rows: the warranty's start; others: 0001-01-01."
+    )
+    ends = models.DateField(
+        default=datetime.date(9999, 12, 31),
+        help_text="WARRANTY rows: the warranty's end (9999-12-31: none, LIFETIME); others: 9999-12-31.",
+    )
     currency_code = models.CharField(max_length=3)
     retailer_key = models.UUIDField(help_text="RETAILER rows: the retailer's id (the nil UUID: none); others: nil.")
     brand_key = models.UUIDField(help_text="BRAND rows: the brand's id (the nil UUID: none); others: nil.")
-    status = models.CharField(max_length=16, help_text="MONTH rows: the status; others: empty.")
+    status = models.CharField(
+        max_length=16, help_text="MONTH rows: the purchase status; WARRANTY rows: the warranty status; others: empty."
+    )
     name_key = models.TextField(help_text="PRODUCT rows: LOWER(TRIM(product_name)) as the database computes it.")
-    purchases = models.BigIntegerField(help_text="How many purchases.")
+    purchases = models.BigIntegerField(help_text="How many purchases (WARRANTY rows: how many warranties).")
     converted = models.BigIntegerField(help_text="How many of them have an exchange rate.")
     price_cents = models.BigIntegerField(help_text="The sum of their prices, in cents of the currency.")
     home_exact = ExactDecimalField(help_text="The exact sum of price × exchange_rate of the converted ones.")
+    warranty_cents = models.BigIntegerField(
+        default=0, help_text="MONTH rows: the sum of the costs of their warranties, in cents of the currency."
+    )
+    warranty_home_exact = ExactDecimalField(
+        default=Decimal(0),
+        help_text="MONTH rows: the exact sum of warranty cost × the purchase's exchange_rate (converted).",
+    )
 
     class Meta:
         constraints = [
@@ -217,6 +238,7 @@ class PurchaseSummary(models.Model):
                     "kind",
                     "currency_code",
                     "month",
+                    "ends",
                     "status",
                     "retailer_key",
                     "brand_key",
@@ -224,6 +246,10 @@ class PurchaseSummary(models.Model):
                 ],
                 name="purchase_summary_key",
             ),
+        ]
+        indexes = [
+            # The warranty timeline's filter: the WARRANTY rows ending from its first month on.
+            models.Index(fields=["household", "kind", "ends"], name="purchase_summary_ends_idx"),
         ]
 
 

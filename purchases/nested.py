@@ -39,12 +39,11 @@ def _stored(purchase: Purchase) -> list[Warranty]:
     return warranties
 
 
-def _write_warranty(purchase: Purchase, warranty, created_by) -> list[Warranty] | None:
+def _write_warranty(purchase: Purchase, warranty, created_by, stored: list[Warranty]) -> list[Warranty] | None:
     """The single `warranty`: the purchase's coverages after the write, or None when `warranty` is UNSET (nothing
-    read or written). Raises Conflict when the purchase has several warranties."""
+    written). `stored`: its coverages as read (_stored). Raises Conflict when the purchase has several warranties."""
     if warranty is UNSET:
         return None
-    stored = _stored(purchase)
     if len(stored) > 1:
         raise Conflict(SEVERAL_WARRANTIES)
     existing = stored[0] if stored else None
@@ -62,13 +61,13 @@ def _write_warranty(purchase: Purchase, warranty, created_by) -> list[Warranty] 
     return [existing]
 
 
-def _write_warranties(purchase: Purchase, warranties, created_by) -> list[Warranty] | None:
+def _write_warranties(purchase: Purchase, warranties, created_by, stored: list[Warranty]) -> list[Warranty] | None:
     """The list `warranties`, as a set (see the module docstring): the purchase's coverages after the write, or None
-    when `warranties` is UNSET. An item's id that is not one of the purchase's warranties is a ValidationError on
-    that item."""
+    when `warranties` is UNSET. `stored`: its coverages as read (_stored). An item's id that is not one of the
+    purchase's warranties is a ValidationError on that item."""
     if warranties is UNSET:
         return None
-    stored = {warranty.pk: warranty for warranty in _stored(purchase)}
+    stored = {warranty.pk: warranty for warranty in stored}
     kept = set()
     for index, item in enumerate(warranties):
         pk = item.get("id")
@@ -141,7 +140,8 @@ def purchase_create(
     coverages = _new_coverages(purchase, warranty, warranties, created_by)
     with transaction.atomic():
         purchase.save(force_insert=True)
-        summaries.apply(after=summaries.values_of(purchase))  # #24: the analytics summaries, one statement
+        # #24: the analytics summaries, the coverages' counts and costs included: one statement
+        summaries.apply(after=summaries.values_of(purchase, coverages))
         for coverage in coverages:
             coverage.save(force_insert=True)
         services.household_bump(purchase.household_id)
@@ -157,18 +157,27 @@ def purchase_update(
     warranty created here records `created_by` (the caller). The purchase's own `created_by` never changes.
 
     The purchase's fields are validated and converted first (reads only); then one transaction: the purchase's
-    UPDATE, when a warranty is written the purchase's coverages read and locked then written, and one data-version
-    bump per household. No savepoint. `purchase.written_coverages`: the coverages after the write, or None when they
-    were left alone."""
+    UPDATE, when a warranty is written the purchase's coverages read and locked then written, the summaries' one
+    statement, and one data-version bump per household. No savepoint. `purchase.written_coverages`: the coverages
+    after the write, or None when they were left alone."""
     before = summaries.values_of(purchase)  # #24: what the summaries hold of it, before the change
     read_at = purchase.updated_at
     previous_household_id = services.purchase_change(purchase, fields, home_currency=home_currency)
     with transaction.atomic():
         # Refused (409) when another write came after `purchase` was read: `before` would be stale.
         services.purchase_save_unchanged(purchase, read_at=read_at)
-        summaries.apply(before=before, after=summaries.values_of(purchase))  # one statement (none: nothing changed)
-        coverages = _write_warranty(purchase, warranty, created_by)
-        listed = _write_warranties(purchase, warranties, created_by)
+        coverages = listed = None
+        if warranty is UNSET and warranties is UNSET:
+            services.summaries_follow(purchase, before)  # one statement (none: nothing changed)
+        else:
+            # Its coverages read and locked first, then written; the summaries then follow the purchase and its
+            # coverages in ONE statement (#24). `before` takes the coverages as read: the writes change them in place.
+            stored = _stored(purchase)
+            before = before._replace(coverages=tuple(map(summaries.coverage_of, stored)))
+            coverages = _write_warranty(purchase, warranty, created_by, stored)
+            listed = _write_warranties(purchase, warranties, created_by, stored)
+            after = listed if listed is not None else coverages
+            summaries.apply(before=before, after=summaries.values_of(purchase, after))
         services.household_bump(purchase.household_id)
         if previous_household_id != purchase.household_id:
             services.household_bump(previous_household_id)

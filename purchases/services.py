@@ -127,8 +127,19 @@ def purchase_apply(purchase: Purchase, fields: dict, *, home_currency: str | Non
     before, read_at = summaries.values_of(purchase), purchase.updated_at
     previous_household_id = purchase_change(purchase, fields, home_currency=home_currency)
     purchase_save_unchanged(purchase, read_at=read_at)
-    summaries.apply(before=before, after=summaries.values_of(purchase))  # #24: the summaries, one statement
+    summaries_follow(purchase, before)
     return previous_household_id
+
+
+def summaries_follow(purchase: Purchase, before: summaries.Values) -> None:
+    """The summaries follow a purchase's UPDATE (#24), its warranties unchanged: one statement, plus one SELECT of its
+    warranties when what keys their cost (household, month, currency, status, rate) changed. The purchase row is
+    locked by the UPDATE, and every warranty write locks it first (summaries.locked), so that read is as stored."""
+    after = summaries.values_of(purchase)
+    if summaries.keys_coverages(before, after):
+        coverages = summaries.coverages_read(purchase.pk)
+        before, after = before._replace(coverages=coverages), after._replace(coverages=coverages)
+    summaries.apply(before=before, after=after)
 
 
 def household_bump(household_id) -> None:
@@ -163,10 +174,12 @@ def purchase_delete(*, purchase: Purchase) -> None:
     Atomic. Files of its attachments that nothing else references are removed after commit (never on rollback):
     each deleted attachment row schedules `attachments.services.attachment_file_release` via `on_commit`.
     """
-    before = summaries.values_of(purchase)
-    _, deleted = purchase.delete()
-    if deleted.get(Purchase._meta.label):  # not when a concurrent delete took it first
-        summaries.apply(before=before)
+    # The row as stored, locked, with its warranties (they go by CASCADE: the summaries lose them too). None: a
+    # concurrent delete took it first.
+    stored = summaries.locked(purchase.pk)
+    purchase.delete()
+    if stored is not None:
+        summaries.apply(before=stored[0])
     household_bump(purchase.household_id)
 
 

@@ -28,16 +28,37 @@ from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import EXACT, exact
 
 NIL = uuid.UUID(int=0)  # no retailer / brand
-NO_MONTH = datetime.date(1, 1, 1)  # the rows of every kind but MONTH
+NO_MONTH = datetime.date(1, 1, 1)  # the `month` of the RETAILER, BRAND and PRODUCT rows
+FOREVER = datetime.date(9999, 12, 31)  # the `ends` of a warranty without end (LIFETIME), and of every other kind's rows
 TABLE = PurchaseSummary._meta.db_table
-KEY = ("household_id", "kind", "month", "currency_code", "retailer_key", "brand_key", "status", "name_key")
-MEASURES = ("purchases", "converted", "price_cents", "home_exact")
+KEY = (
+    "household_id",
+    "kind",
+    "month",
+    "ends",
+    "currency_code",
+    "retailer_key",
+    "brand_key",
+    "status",
+    "name_key",
+)
+MEASURES = ("purchases", "converted", "price_cents", "home_exact", "warranty_cents", "warranty_home_exact")
+EXACT_MEASURES = ("home_exact", "warranty_home_exact")  # exact sums (spends.money_sql); the others are integers
 COLUMNS = KEY + MEASURES
-CONFLICT = "household_id, kind, currency_code, month, status, retailer_key, brand_key, name_key"
+CONFLICT = "household_id, kind, currency_code, month, ends, status, retailer_key, brand_key, name_key"
+
+
+class Coverage(NamedTuple):
+    """What the summaries hold of one of a purchase's warranties."""
+
+    start: datetime.date
+    end: datetime.date | None
+    status: str
+    cost: Decimal | None
 
 
 class Values(NamedTuple):
-    """What the summaries hold of one purchase."""
+    """What the summaries hold of one purchase (and of its warranties, `coverages`)."""
 
     household_id: uuid.UUID
     purchase_date: datetime.date
@@ -48,9 +69,27 @@ class Values(NamedTuple):
     product_name: str
     price: Decimal
     exchange_rate: Decimal | None
+    coverages: tuple[Coverage, ...] = ()
 
 
-def values_of(purchase: Purchase) -> Values:
+def coverage_of(warranty) -> Coverage:
+    """A warranty (warranties.models.Warranty, or anything with its fields) as the summaries hold it."""
+    cost = warranty.cost
+    return Coverage(
+        warranty.warranty_start, warranty.warranty_end, warranty.status, None if cost is None else Decimal(cost)
+    )
+
+
+def coverages_read(purchase_id) -> tuple[Coverage, ...]:
+    """The purchase's warranties as stored (one query; the reverse relation, so no import of the warranties app). The
+    caller holds the purchase row locked (an UPDATE of it or SELECT … FOR UPDATE): the warranty writes lock it too."""
+    rows = Purchase.warranties.rel.related_model.objects.filter(purchase_id=purchase_id).order_by()
+    return tuple(Coverage(*row) for row in rows.values_list("warranty_start", "warranty_end", "status", "cost"))
+
+
+def values_of(purchase: Purchase, coverages=()) -> Values:
+    """`purchase`'s values; `coverages`: its warranties (Coverage tuples or warranty objects). Leaving them out is right
+    only when before and after have the same ones and nothing they are keyed by changed (see `keys_coverages`)."""
     return Values(
         purchase.household_id,
         purchase.purchase_date,
@@ -61,32 +100,103 @@ def values_of(purchase: Purchase) -> Values:
         purchase.product_name,
         Decimal(purchase.price),
         None if purchase.exchange_rate is None else Decimal(purchase.exchange_rate),
+        tuple(item if isinstance(item, Coverage) else coverage_of(item) for item in coverages),
     )
+
+
+PURCHASE_FIELDS = (
+    "household_id",
+    "purchase_date",
+    "currency_code",
+    "retailer_id",
+    "brand_id",
+    "status",
+    "product_name",
+    "price",
+    "exchange_rate",
+)
+COVERAGE_FIELDS = ("warranty_start", "warranty_end", "status", "cost")
+
+
+def locked(purchase_id) -> tuple[Values, dict] | None:
+    """The purchase's values as stored, with its warranties (`coverages`), and {warranty id: Coverage}; None when it
+    is gone. One statement, which locks the purchase row (FOR UPDATE on PostgreSQL; SQLite's write transaction
+    serializes anyway): every write of a purchase's warranties takes this lock first, so the values it subtracts are
+    the ones stored and concurrent writes of one purchase take turns."""
+    rows = list(
+        Purchase.objects.filter(pk=purchase_id)
+        .select_for_update(of=("self",))
+        .order_by()
+        .values_list(*PURCHASE_FIELDS, "warranties__id", *(f"warranties__{name}" for name in COVERAGE_FIELDS))
+    )
+    if not rows:
+        return None
+    size = len(PURCHASE_FIELDS)
+    coverages = {row[size]: Coverage(*row[size + 1 :]) for row in rows if row[size] is not None}
+    purchase = Purchase(**dict(zip(PURCHASE_FIELDS, rows[0][:size], strict=True)))
+    return values_of(purchase, coverages.values()), coverages
+
+
+def follow(purchase_ids, write) -> None:
+    """Call `write()` (any change of these purchases' warranties, e.g. an admin form's) and make the summaries follow:
+    each purchase locked and read with its warranties before (`locked`) and read again after, one upsert each. For the
+    rare writes that do not know their difference themselves."""
+    ids = sorted({pk for pk in purchase_ids if pk is not None}, key=str)
+    with transaction.atomic():
+        before = {pk: locked(pk) for pk in ids}
+        write()
+        for pk, stored in before.items():
+            after = locked(pk)
+            apply(before=stored and stored[0], after=after and after[0])
+
+
+def keys_coverages(before: Values, after: Values) -> bool:
+    """Whether a purchase's change moves what its warranties add to the summaries (its household, month, currency,
+    status or rate): then both values need its coverages (`coverages_read`), else they add the same to both."""
+    return (
+        before.household_id != after.household_id
+        or before.purchase_date.replace(day=1) != after.purchase_date.replace(day=1)
+        or before.currency_code != after.currency_code
+        or before.status != after.status
+        or before.exchange_rate != after.exchange_rate
+    )
+
+
+def _warranty_measures(values: Values, sign: int) -> tuple[int, Decimal]:
+    """(cents, exact home sum) of the costs of `values`' warranties, times `sign`."""
+    costs = [coverage.cost for coverage in values.coverages if coverage.cost is not None]
+    cents = sum(int(cost.scaleb(2)) for cost in costs)
+    home = Decimal(0)
+    if values.exchange_rate is not None:
+        for cost in costs:
+            home = EXACT.add(home, EXACT.multiply(cost, values.exchange_rate))
+    return sign * cents, home if sign > 0 else -home
 
 
 def _rows(values: Values, sign: int) -> list[tuple]:
     converted = values.exchange_rate is not None
     home = EXACT.multiply(values.price, values.exchange_rate) if converted else Decimal(0)
     measures = (sign, sign * converted, sign * int(values.price.scaleb(2)), home if sign > 0 else -home)
+    others = (*measures, 0, Decimal(0))  # no warranty cost on the RETAILER, BRAND and PRODUCT rows
     household, currency = values.household_id, values.currency_code
     month = values.purchase_date.replace(day=1)
-    rows = [(household, PurchaseSummary.MONTH, month, currency, NIL, NIL, values.status, "", *measures)]
+    rows = [
+        (household, PurchaseSummary.MONTH, month, FOREVER, currency, NIL, NIL, values.status, "", *measures)
+        + _warranty_measures(values, sign)
+    ]
     if values.status != PurchaseStatus.RETURNED:
         rows += [
-            (
-                household,
-                PurchaseSummary.RETAILER,
-                NO_MONTH,
-                currency,
-                values.retailer_id or NIL,
-                NIL,
-                "",
-                "",
-                *measures,
-            ),
-            (household, PurchaseSummary.BRAND, NO_MONTH, currency, NIL, values.brand_id or NIL, "", "", *measures),
-            (household, PurchaseSummary.PRODUCT, NO_MONTH, currency, NIL, NIL, "", values.product_name, *measures),
+            (household, PurchaseSummary.RETAILER, NO_MONTH, FOREVER, currency, values.retailer_id or NIL, NIL)
+            + ("", "", *others),
+            (household, PurchaseSummary.BRAND, NO_MONTH, FOREVER, currency, NIL, values.brand_id or NIL)
+            + ("", "", *others),
+            (household, PurchaseSummary.PRODUCT, NO_MONTH, FOREVER, currency, NIL, NIL, "", values.product_name)
+            + others,
         ]
+    for coverage in values.coverages:
+        ends = coverage.end or FOREVER
+        key = (household, PurchaseSummary.WARRANTY, coverage.start, ends, "", NIL, NIL, coverage.status, "")
+        rows.append((*key, sign, 0, 0, Decimal(0), 0, Decimal(0)))
     return rows
 
 
@@ -97,28 +207,30 @@ def deltas(*, before: Values | None, after: Values | None) -> list[tuple]:
     for values, sign in ((before, -1), (after, 1)):
         for row in _rows(values, sign) if values is not None else ():
             key, measures = row[: len(KEY)], row[len(KEY) :]
-            total = merged.setdefault(key, [0, 0, 0, Decimal(0)])
+            total = merged.setdefault(key, [0, 0, 0, Decimal(0), 0, Decimal(0)])
             for index, measure in enumerate(measures):
-                total[index] += measure
+                total[index] = (
+                    EXACT.add(total[index], measure) if MEASURES[index] in EXACT_MEASURES else total[index] + measure
+                )
     return [key + tuple(measures) for key, measures in merged.items() if any(measures)]
 
 
 def _vendor() -> dict:
     if connection.vendor == "postgresql":
         return {
-            "casts": ("uuid", "text", "date", "text", "uuid", "uuid", "text", "text", "bigint", "bigint")
-            + ("bigint", "numeric"),
+            "casts": ("uuid", "text", "date", "date", "text", "uuid", "uuid", "text", "text")
+            + ("bigint", "bigint", "bigint", "numeric", "bigint", "numeric"),
             "exact_sum": "SUM({})",
             "exact_add": "{} + {}",
             "month": "CAST(date_trunc('month', p.purchase_date) AS date)",
-            "product_sum": "SUM(p.price * p.exchange_rate)",
+            "product_sum": "SUM({} * {})",
         }
     return {
         "casts": (None,) * len(COLUMNS),
         "exact_sum": "spends_exact_sum({})",
         "exact_add": "spends_exact_add({}, {})",
         "month": "date(p.purchase_date, 'start of month')",
-        "product_sum": "spends_product_sum(p.price, p.exchange_rate)",
+        "product_sum": "spends_product_sum({}, {})",
     }
 
 
@@ -127,27 +239,40 @@ def _prepared(row: tuple) -> list:
     return [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
 
 
+def _conflict_update(vendor: dict) -> str:
+    """ON CONFLICT … DO UPDATE: every measure adds the excluded row's."""
+    return f"ON CONFLICT ({CONFLICT}) DO UPDATE SET " + ", ".join(
+        f"{name} = " + vendor["exact_add"].format(f"{TABLE}.{name}", f"excluded.{name}")
+        if name in EXACT_MEASURES
+        else f"{name} = {TABLE}.{name} + excluded.{name}"
+        for name in MEASURES
+    )
+
+
 def _upsert_sql(count: int) -> str:
     vendor = _vendor()
     placeholder = "(" + ", ".join("%s" if cast is None else f"CAST(%s AS {cast})" for cast in vendor["casts"]) + ")"
     column = [f"v.column{index + 1}" for index in range(len(COLUMNS))]
-    keys = [*column[:7], f"LOWER(TRIM({column[7]}))"]
-    sums = [f"SUM({column[8]})", f"SUM({column[9]})", f"SUM({column[10]})", vendor["exact_sum"].format(column[11])]
-    updates = ", ".join(f"{name} = {TABLE}.{name} + excluded.{name}" for name in MEASURES[:3])
-    home_add = vendor["exact_add"].format(f"{TABLE}.home_exact", "excluded.home_exact")
+    name_at = KEY.index("name_key")
+    keys = [*column[:name_at], f"LOWER(TRIM({column[name_at]}))"]
+    sums = [
+        (vendor["exact_sum"] if name in EXACT_MEASURES else "SUM({})").format(column[len(KEY) + index])
+        for index, name in enumerate(MEASURES)
+    ]
+    groups = ", ".join(str(index + 1) for index in range(len(KEY)))
     return (
         f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) "  # noqa: S608 (our table and column names)
         f"SELECT {', '.join(keys + sums)} FROM (VALUES {', '.join([placeholder] * count)}) AS v "
         # ORDER BY: every transaction locks (or inserts) the rows it touches in one global order, so concurrent writes
         # of one household wait for each other instead of deadlocking (a hash aggregate's order is arbitrary).
-        "WHERE 1 = 1 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8 "
-        f"ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}, home_exact = {home_add}"
+        f"WHERE 1 = 1 GROUP BY {groups} ORDER BY {groups} {_conflict_update(vendor)}"
     )
 
 
 def apply(*, before: Values | None = None, after: Values | None = None) -> None:
     """Change the summaries from a purchase's `before` values (None: it is new) to its `after` values (None: it is
-    gone), inside the caller's transaction: one statement, or none when nothing they hold changed."""
+    gone), inside the caller's transaction: one statement, or none when nothing they hold changed. Its warranties
+    (`coverages`) are in the same statement."""
     rows = deltas(before=before, after=after)
     if not rows:
         return
@@ -164,51 +289,82 @@ def _household_ids(household_ids) -> list:
     return [field.get_db_prep_save(pk, connection) for pk in household_ids] or [None]
 
 
+def _where(alias: str, household_ids, purchase_ids) -> tuple[str, list]:
+    """The WHERE (ending in AND) that picks the purchases `alias` of `household_ids` or `purchase_ids` (both None:
+    every purchase), and its parameters."""
+    if household_ids is not None:
+        params = _household_ids(household_ids)
+        return f"WHERE {alias}.household_id IN ({', '.join(['%s'] * len(params))}) AND", params
+    if purchase_ids is not None:
+        pk = Purchase._meta.pk
+        params = [pk.get_db_prep_save(value, connection) for value in purchase_ids] or [None]
+        return f"WHERE {alias}.id IN ({', '.join(['%s'] * len(params))}) AND", params
+    return "WHERE", []
+
+
 def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=False) -> tuple[str, list]:
     """The SELECT that computes the summary rows (columns in COLUMNS' order) from the purchases of `household_ids`
-    (None: every household), or of the purchases `purchase_ids`. One pass per kind, grouped by the database.
-    `conversions_only`: the measures a conversion adds (no purchases, no cents: the converted count and sum)."""
+    (None: every household), or of the purchases `purchase_ids`, and their warranties. One pass per kind, grouped by
+    the database. `conversions_only`: the measures a conversion adds (no purchases, no cents, no warranty rows: the
+    converted count and the exact sums)."""
     vendor = _vendor()
     nil = PurchaseSummary._meta.get_field("retailer_key").get_db_prep_save(NIL, connection)
     no_month = PurchaseSummary._meta.get_field("month").get_db_prep_save(NO_MONTH, connection)
-    where, params = "WHERE", []
-    if household_ids is not None:
-        params = _household_ids(household_ids)
-        where = f"WHERE p.household_id IN ({', '.join(['%s'] * len(params))}) AND"
-    elif purchase_ids is not None:
-        pk = Purchase._meta.pk
-        params = [pk.get_db_prep_save(value, connection) for value in purchase_ids] or [None]
-        where = f"WHERE p.id IN ({', '.join(['%s'] * len(params))}) AND"
+    forever = PurchaseSummary._meta.get_field("ends").get_db_prep_save(FOREVER, connection)
+    where, params = _where("p", household_ids, purchase_ids)
     counts = "0, COUNT(p.exchange_rate), 0" if conversions_only else "COUNT(*), COUNT(p.exchange_rate), "
     if not conversions_only:
         counts += "SUM(CAST(ROUND(p.price * 100) AS BIGINT))"
-    measures = f"{counts}, COALESCE({vendor['product_sum']}, 0)"
+    measures = f"{counts}, COALESCE({vendor['product_sum'].format('p.price', 'p.exchange_rate')}, 0)"
+    cents = "0" if conversions_only else "COALESCE(SUM(wc.cents), 0)"
+    month_measures = f"{measures}, {cents}, COALESCE({vendor['exact_sum'].format('wc.home')}, 0)"
+    measures += ", 0, 0"
     kept = f"p.status <> '{PurchaseStatus.RETURNED}'"
     table = Purchase._meta.db_table
-    # One GROUP BY per kind: (month, currency, status) over every purchase; (currency, retailer), (currency, brand)
-    # and (currency, product name) over those not RETURNED. Our table and column names only; values are parameters.
+    warranties = Purchase.warranties.rel.related_model._meta.db_table
+    # Each purchase's warranty cost (cents, and the exact sum of cost × its rate), one row per purchase with any.
+    cost_where, cost_params = _where("q", household_ids, purchase_ids)
+    costs = (
+        f"(SELECT w.purchase_id, SUM(CAST(ROUND(w.cost * 100) AS BIGINT)) AS cents, "  # noqa: S608
+        f"{vendor['product_sum'].format('w.cost', 'q.exchange_rate')} AS home FROM {warranties} w "
+        f"JOIN {table} q ON q.id = w.purchase_id {cost_where} w.cost IS NOT NULL GROUP BY w.purchase_id) wc"
+    )
+    # One GROUP BY per kind: (month, currency, status) over every purchase, with their warranties' cost;
+    # (currency, retailer), (currency, brand) and (currency, product name) over those not RETURNED; the warranties by
+    # (status, start, end). Our table and column names only; values are parameters.
     parts = [
         (
-            f"SELECT p.household_id, '{PurchaseSummary.MONTH}', {vendor['month']}, p.currency_code, %s, %s, "  # noqa: S608
-            f"p.status, '', {measures} FROM {table} p {where} 1 = 1 GROUP BY 1, 3, 4, 7",
-            [nil, nil],
+            f"SELECT p.household_id, '{PurchaseSummary.MONTH}', {vendor['month']}, %s, p.currency_code, %s, %s, "  # noqa: S608
+            f"p.status, '', {month_measures} FROM {table} p LEFT JOIN {costs} ON wc.purchase_id = p.id "
+            f"{where} 1 = 1 GROUP BY 1, 3, 5, 8",
+            [forever, nil, nil, *cost_params],
         ),
         (
-            f"SELECT p.household_id, '{PurchaseSummary.RETAILER}', %s, p.currency_code, COALESCE(p.retailer_id, %s), "  # noqa: S608
-            f"%s, '', '', {measures} FROM {table} p {where} {kept} GROUP BY 1, 4, 5",
-            [no_month, nil, nil],
+            f"SELECT p.household_id, '{PurchaseSummary.RETAILER}', %s, %s, p.currency_code, "  # noqa: S608
+            f"COALESCE(p.retailer_id, %s), %s, '', '', {measures} FROM {table} p {where} {kept} GROUP BY 1, 5, 6",
+            [no_month, forever, nil, nil],
         ),
         (
-            f"SELECT p.household_id, '{PurchaseSummary.BRAND}', %s, p.currency_code, %s, COALESCE(p.brand_id, %s), "  # noqa: S608
-            f"'', '', {measures} FROM {table} p {where} {kept} GROUP BY 1, 4, 6",
-            [no_month, nil, nil],
+            f"SELECT p.household_id, '{PurchaseSummary.BRAND}', %s, %s, p.currency_code, %s, "  # noqa: S608
+            f"COALESCE(p.brand_id, %s), '', '', {measures} FROM {table} p {where} {kept} GROUP BY 1, 5, 7",
+            [no_month, forever, nil, nil],
         ),
         (
-            f"SELECT p.household_id, '{PurchaseSummary.PRODUCT}', %s, p.currency_code, %s, %s, '', "  # noqa: S608
-            f"LOWER(TRIM(p.product_name)), {measures} FROM {table} p {where} {kept} GROUP BY 1, 4, 8",
-            [no_month, nil, nil],
+            f"SELECT p.household_id, '{PurchaseSummary.PRODUCT}', %s, %s, p.currency_code, %s, %s, '', "  # noqa: S608
+            f"LOWER(TRIM(p.product_name)), {measures} FROM {table} p {where} {kept} GROUP BY 1, 5, 9",
+            [no_month, forever, nil, nil],
         ),
     ]
+    if not conversions_only:
+        parts.append(
+            (
+                f"SELECT p.household_id, '{PurchaseSummary.WARRANTY}', w.warranty_start, "  # noqa: S608
+                f"COALESCE(w.warranty_end, %s), '', %s, %s, w.status, '', COUNT(*), 0, 0, 0, 0, 0 "
+                f"FROM {warranties} w JOIN {table} p ON p.id = w.purchase_id {where} 1 = 1 "
+                f"GROUP BY 1, 3, 4, 8",
+                [forever, nil, nil],
+            )
+        )
     sql = " UNION ALL ".join(part for part, _ in parts)
     return sql, [value for _, values in parts for value in (*values, *params)]
 
@@ -250,13 +406,10 @@ def conversions_add(purchase_ids) -> None:
     if not purchase_ids:
         return
     select, params = summary_select(purchase_ids=purchase_ids, conversions_only=True)
-    vendor = _vendor()
-    updates = ", ".join(f"{name} = {TABLE}.{name} + excluded.{name}" for name in MEASURES[:3])
-    home_add = vendor["exact_add"].format(f"{TABLE}.home_exact", "excluded.home_exact")
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM ({select}) AS u WHERE 1 = 1 "  # noqa: S608
-            f"ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}, home_exact = {home_add}",
+            f"{_conflict_update(_vendor())}",
             params,
         )
 
@@ -278,7 +431,7 @@ def _normalised(rows) -> dict[tuple, tuple]:
                 value = datetime.date.fromisoformat(value)
             elif isinstance(field, models.BigIntegerField) and value is not None:
                 value = int(value)
-            elif field.name == "home_exact":
+            elif field.name in EXACT_MEASURES:
                 value = exact(value) if value is not None else Decimal(0)
             values.append(value)
         key, measures = tuple(values[: len(KEY)]), tuple(values[len(KEY) :])
@@ -288,7 +441,7 @@ def _normalised(rows) -> dict[tuple, tuple]:
 
 
 def summaries_stored(household_id) -> dict[tuple, tuple]:
-    """The household's summaries as kept, {key: (purchases, converted, price_cents, home_exact)}."""
+    """The household's summaries as kept, {key: measures in MEASURES' order}."""
     rows = PurchaseSummary.objects.filter(household_id=household_id).values_list(*COLUMNS)
     return _normalised(rows)
 
@@ -302,7 +455,9 @@ def summaries_expected(household_id) -> dict[tuple, tuple]:
 
 
 def _describe(key: tuple, names: dict) -> str:
-    _, kind, month, currency, retailer, brand, status, name_key = key
+    _, kind, month, ends, currency, retailer, brand, status, name_key = key
+    if kind == PurchaseSummary.WARRANTY:
+        return f"warranties {status} from {month} to {'(no end)' if ends == FOREVER else ends}"
     if kind == PurchaseSummary.MONTH:
         return f"{month:%Y-%m}, {currency}, {status}"
     if kind == PurchaseSummary.PRODUCT:
@@ -312,12 +467,17 @@ def _describe(key: tuple, names: dict) -> str:
     return f"{what} {names.get(entry, str(entry)) if entry != NIL else '(none)'} in {currency}"
 
 
-def _measures_text(measures: tuple | None, currency: str) -> str:
+def _measures_text(measures: tuple | None, kind: str, currency: str) -> str:
     if measures is None:
         return "nothing"
-    purchases, converted, cents, home = measures
+    purchases, converted, cents, home, warranty_cents, warranty_home = measures
+    if kind == PurchaseSummary.WARRANTY:
+        return f"{purchases} warranty(ies)"
     price = Decimal(cents).scaleb(-2)
-    return f"{purchases} purchase(s) for {price} {currency}, {converted} converted, exact home sum {home}"
+    text = f"{purchases} purchase(s) for {price} {currency}, {converted} converted, exact home sum {home}"
+    if kind == PurchaseSummary.MONTH:
+        text += f", warranties costing {Decimal(warranty_cents).scaleb(-2)} {currency} (exact home sum {warranty_home})"
+    return text
 
 
 def summaries_differences(household_id) -> list[str]:
@@ -329,11 +489,11 @@ def summaries_differences(household_id) -> list[str]:
     keys = sorted((key for key in stored.keys() | expected.keys() if stored.get(key) != expected.get(key)), key=str)
     if not keys:
         return []
-    ids = {key[4] for key in keys} | {key[5] for key in keys}
+    ids = {key[5] for key in keys} | {key[6] for key in keys}
     names = dict(Retailer.objects.filter(pk__in=ids).values_list("pk", "name"))
     names.update(Brand.objects.filter(pk__in=ids).values_list("pk", "name"))
     return [
-        f"{_describe(key, names)}: the summaries say {_measures_text(stored.get(key), key[3])}; "
-        f"the purchases say {_measures_text(expected.get(key), key[3])}"
+        f"{_describe(key, names)}: the summaries say {_measures_text(stored.get(key), key[1], key[4])}; "
+        f"the purchases say {_measures_text(expected.get(key), key[1], key[4])}"
         for key in keys
     ]

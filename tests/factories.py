@@ -124,6 +124,16 @@ class WarrantyFactory(_BumpingFactory):
     def _scope(created) -> str:
         return data_versions.household_scope(created.purchase.household_id)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Its part of the purchase summaries too (#24), as warranties.services.warranty_create."""
+        created = []
+        purchase = kwargs["purchase"]
+        summaries.follow(
+            {purchase.pk}, lambda: created.append(super(WarrantyFactory, cls)._create(model_class, *args, **kwargs))
+        )
+        return created[0]
+
     purchase = factory.SubFactory(PurchaseFactory)
     warranty_start = factory.LazyAttribute(lambda w: w.purchase.purchase_date)
     warranty_end = factory.LazyAttribute(lambda w: w.warranty_start + datetime.timedelta(days=365))

@@ -3,9 +3,11 @@
 (`spends.admin_mixins.admin_extend`), as attachments and transfer do."""
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 import purchases.admin  # noqa: F401  (registers the purchase admin this module extends)
+from purchases import summaries
 from purchases.models import Purchase
 from spends import clock, data_versions
 from spends.admin_mixins import DataVersionAdminMixin, admin_extend
@@ -47,6 +49,22 @@ class WarrantyAdmin(DataVersionAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("purchase")  # its title names the product
         return qs if request.user.is_superuser else qs.in_household(request_scope(request).household_id)
+
+    def save_model(self, request, obj, form, change):
+        # The analytics summaries follow (#24): the purchase it was of and the one it is of now.
+        was = Warranty.objects.filter(pk=obj.pk).values_list("purchase_id", flat=True).first() if change else None
+        summaries.follow(
+            {was, obj.purchase_id}, lambda: super(WarrantyAdmin, self).save_model(request, obj, form, change)
+        )
+
+    def delete_model(self, request, obj):
+        summaries.follow({obj.purchase_id}, lambda: super(WarrantyAdmin, self).delete_model(request, obj))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            households = set(queryset.order_by().values_list("purchase__household_id", flat=True).distinct())
+            super().delete_queryset(request, queryset)
+            summaries.recompute(households)
 
     def save_formset(self, request, form, formset, change):
         """Claims go through their services (the warranty's end moves with them; a data-version bump each), in the
@@ -114,6 +132,14 @@ class WarrantyInline(admin.TabularInline):
 
 class PurchaseWarrantyAdmin(admin.ModelAdmin):
     """The warranty parts of the purchase admin; the rest is purchases.admin.PurchaseAdmin."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Warranty:
+            return super().save_formset(request, form, formset, change)
+        # The inline's warranties: the analytics summaries follow (#24).
+        return summaries.follow(
+            {form.instance.pk}, lambda: super(PurchaseWarrantyAdmin, self).save_formset(request, form, formset, change)
+        )
 
     def get_inlines(self, request, obj):
         return [WarrantyInline, *super().get_inlines(request, obj)]  # first, above the attachments

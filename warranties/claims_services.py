@@ -11,7 +11,9 @@ alone. A LIFETIME warranty without an end is never touched (nothing is later tha
 
 from django.db import transaction
 
+from purchases import summaries
 from spends import data_versions
+from warranties import services
 from warranties.choices import ClaimStatus
 from warranties.models import Claim, Warranty
 
@@ -52,13 +54,24 @@ def _clean(claim: Claim) -> None:
 
 def _locked_warranty(warranty_id) -> Warranty:
     # Locked so that two claims of one warranty change its end one after the other (SQLite: IMMEDIATE transactions).
-    return Warranty.objects.select_for_update().select_related("purchase").get(pk=warranty_id)
+    # Its purchase first (summaries.locked, as every warranty write): a moved end moves its summary row (#24), from
+    # the values stored; `summaries_stored` keeps them.
+    purchase_id = Warranty.objects.filter(pk=warranty_id).values_list("purchase_id", flat=True).first()
+    stored = summaries.locked(purchase_id) if purchase_id is not None else None
+    warranty = Warranty.objects.select_for_update().select_related("purchase").get(pk=warranty_id)
+    warranty.summaries_stored = stored
+    return warranty
+
+
+def _end_save(warranty: Warranty) -> None:
+    warranty.save(update_fields=["warranty_end", "updated_at"])
+    services.summaries_follow(warranty.summaries_stored, warranty.pk, after=warranty)
 
 
 def _finish(claim: Claim, warranty: Warranty, *, end_changed: bool) -> Claim:
     claim.save()
     if end_changed:
-        warranty.save(update_fields=["warranty_end", "updated_at"])
+        _end_save(warranty)
     data_versions.bump(data_versions.household_scope(warranty.purchase.household_id))
     return claim
 
@@ -109,5 +122,5 @@ def claim_delete(*, claim: Claim) -> None:
     end_changed = _withdraw(stored, warranty, applied_end=stored.extends_warranty_to)
     stored.delete()
     if end_changed:
-        warranty.save(update_fields=["warranty_end", "updated_at"])
+        _end_save(warranty)
     data_versions.bump(data_versions.household_scope(warranty.purchase.household_id))

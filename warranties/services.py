@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from purchases import summaries
 from spends import data_versions
 from warranties.models import Warranty
 
@@ -50,10 +51,27 @@ def warranty_change(warranty: Warranty, *, field_prefix=None, **fields) -> Warra
     return warranty_validate(warranty, field_prefix=field_prefix)
 
 
-def _save(warranty: Warranty) -> Warranty:
-    warranty.save()
+def _save(warranty: Warranty, *, adding: bool) -> Warranty:
+    """Save `warranty` and its part of the purchase summaries (#24), its purchase locked first (summaries.locked) so
+    the write takes turns with the purchase's writes and subtracts the values stored."""
+    stored = summaries.locked(warranty.purchase_id)
+    warranty.save(force_insert=adding)
+    summaries_follow(stored, warranty.pk, after=warranty)
     data_versions.bump(data_versions.household_scope(_household_id(warranty)))
     return warranty
+
+
+def summaries_follow(stored, pk, *, after: Warranty | None) -> None:
+    """The summaries from the stored warranty `pk` (none: new) to `after` (None: deleted); the purchase's other
+    warranties add the same before and after."""
+    if stored is None:  # its purchase is gone (a concurrent delete): the summaries lost it with the purchase
+        return
+    values, coverages = stored
+    before = (coverages[pk],) if pk in coverages else ()
+    summaries.apply(
+        before=values._replace(coverages=before),
+        after=values._replace(coverages=() if after is None else (summaries.coverage_of(after),)),
+    )
 
 
 def _household_id(warranty: Warranty):
@@ -66,17 +84,21 @@ def _household_id(warranty: Warranty):
 def warranty_create(*, purchase, created_by, field_prefix=None, **fields) -> Warranty:
     """Add a coverage to the purchase (a purchase may have any number since #21), added by `created_by` (a user, or
     None); its household is the purchase's. Raises ValidationError (nested under `field_prefix`: a name or a path)."""
-    return _save(warranty_build(purchase=purchase, created_by=created_by, field_prefix=field_prefix, **fields))
+    warranty = warranty_build(purchase=purchase, created_by=created_by, field_prefix=field_prefix, **fields)
+    return _save(warranty, adding=True)
 
 
 @transaction.atomic
 def warranty_update(*, warranty: Warranty, field_prefix=None, **fields) -> Warranty:
     """Update the given fields (a partial update when only some are given)."""
-    return _save(warranty_change(warranty, field_prefix=field_prefix, **fields))
+    return _save(warranty_change(warranty, field_prefix=field_prefix, **fields), adding=False)
 
 
 @transaction.atomic
 def warranty_delete(*, warranty: Warranty) -> None:
     household_id = _household_id(warranty)
+    stored = summaries.locked(warranty.purchase_id)
+    pk = warranty.pk
     warranty.delete()
+    summaries_follow(stored, pk, after=None)
     data_versions.bump(data_versions.household_scope(household_id))

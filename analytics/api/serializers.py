@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from rest_framework import serializers
 
+from analytics.api import lean
 from analytics.selectors import GROUP_BY_CHOICES, HOME
 from purchases.api.serializers import PurchaseSerializer
 from spends import clock
@@ -255,3 +256,14 @@ class DashboardSerializer(serializers.Serializer):
         help_text="Addition to API.md: open return windows (not RETURNED) whose return_by is within 30 days (today "
         "included), soonest first, at most 10.",
     )
+
+    def to_representation(self, instance):
+        # Issue #24: the answer of analytics.dashboard.dashboard(), its recent lists already rendered as objects
+        # (purchases.representation), rendered by analytics.api.lean to what DRF's walk over these fields gives. The
+        # fields stay: they are the schema.
+        return _render_dashboard(instance)
+
+
+_render_dashboard = lean.renderer(
+    DashboardSerializer, passed=("recent_purchases", "recent_warranties", "expiring_warranties")
+)

@@ -10,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from analytics import selectors
+from analytics import dashboard, selectors
 from analytics.cache import cached_answer
 from purchases.api.serializers import PurchaseSerializer
 from spends import clock
@@ -204,7 +204,7 @@ class AnalyticsViewSet(ScopedViewMixin, viewsets.ViewSet):
     )
     dashboard = _endpoint(
         "dashboard",
-        selectors.dashboard,
+        dashboard.dashboard,
         DashboardQuerySerializer,
         DashboardSerializer,
         homed=True,

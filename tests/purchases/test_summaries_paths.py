@@ -183,22 +183,25 @@ def test_verify_summaries_reports_fixes_and_exits_1(owner, capsys):
 
 
 def test_the_dashboard_reads_a_constant_number_of_queries_whatever_the_history(owner, django_assert_num_queries):
-    from analytics import selectors
+    from analytics.dashboard import dashboard
 
     household_id = household_of(owner)
     PurchaseFactory(owner=owner)
     with CaptureQueriesContext(connection) as few:
-        selectors.dashboard(household_id=household_id, currency="USD", today=datetime.date(2025, 2, 1))
+        dashboard(household_id=household_id, currency="USD", today=datetime.date(2025, 2, 1))
     for index in range(40):
         PurchaseFactory(owner=owner, product_name=f"P{index % 7}", price=f"{index}.10", currency_code="USD")
     with django_assert_num_queries(len(few)):
-        selectors.dashboard(household_id=household_id, currency="USD", today=datetime.date(2025, 2, 1))
+        dashboard(household_id=household_id, currency="USD", today=datetime.date(2025, 2, 1))
     # The money figures read no purchase rows: only the extremes, coverages, spellings and lists do.
     summary_reads = [q["sql"] for q in few.captured_queries if "purchases_purchasesummary" in q["sql"]]
-    assert len(summary_reads) == 6  # spending, summary totals, currencies, retailers, brands, top products
-    # spending 1, summary 4 (totals, extremes, coverages' cost, currencies), timeline 1, warranty summary 1,
-    # retailers 1, brands 1, top products 2 (groups, spellings), returns closing 1 (the other lists are lazy here).
-    assert len(few) == 12
+    # The currencies, the spending months with the summary's totals and the coverages' cost (one query), retailers,
+    # brands, top products, and the warranty timeline and summary (WARRANTY rows).
+    assert len(summary_reads) == 7
+    # currencies 1, spending and summary totals with the coverages' cost 1, the summary's extremes 1, timeline 1,
+    # warranty summary 1, retailers 1, brands 1, top products 2 (groups, spellings), returns closing 1, recent
+    # purchases 2 (rows, coverages), recent warranties 1, expiring warranties 1.
+    assert len(few) == 14
 
 
 def test_another_members_token_sees_the_same_summaries(owner, owner_client):

@@ -1,0 +1,225 @@
+"""The dashboard (API.md § Analytics): every analytics answer at its default parameters, in one request.
+
+Issue #24: a cold dashboard (the first request after any write) is mostly fixed cost, not SQL: building and compiling
+a dozen ORM queries, model instances for the recent lists and DRF's field walk over several hundred rows. So here:
+
+- the household's currencies are read once (they decide the default currency and are the summary's `currencies`);
+- the spending months and the summary's totals and `by_status` are one query over the MONTH summaries (conditional
+  aggregation; `spending_months_and_totals`), the same figures `spending_by_month` and `spending_summary` read apart;
+- the recent lists are plain rows rendered by purchases.representation, the one representation module (objects equal
+  to PurchaseSerializer's and WarrantyReadSerializer's: tests/analytics compares them with the single endpoints).
+
+The single endpoints (/api/analytics/spending, /summary, /recent-purchases, ...) keep their own selectors; the
+dashboard's parts equal their answers (tests/analytics/test_dashboard_parts.py).
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db.models import Q
+
+from analytics import selectors, summarised
+from analytics.money import HOME
+from purchases import selectors as purchase_selectors
+from purchases.api import reads
+from purchases.representation import WARRANTY_ROW_LOOKUPS, warranty_row_object
+from spends import clock
+from spends.prepared import PreparedRead, _adapter, _Plan
+
+RECENT = 10  # the recent lists' length (the single endpoints' default `limit`)
+
+
+def _months_and_totals(currency: str, today: datetime.date, months: int) -> dict:
+    """The summary's aggregates (selectors.summary_aggregates) and, per month of the window, those
+    summarised.spending_months groups by month, each as its own conditional aggregate (not yet resolved: cheap)."""
+    first, last = selectors.month_window(today, months)
+    aggregates = selectors.summary_aggregates(currency, today)
+    for index, start in enumerate(selectors.period_starts(first, last, "month")):
+        where = summarised.KEPT & Q(month=start)
+        aggregates[f"month_{index}_total"] = summarised.total(currency, where)
+        aggregates[f"month_{index}_count"] = summarised.count(currency, where)
+        for name, aggregate in summarised.unconverted(currency, where).items():
+            aggregates[f"month_{index}_{name}"] = aggregate
+    return aggregates
+
+
+def _months_and_totals_query(household_id, currency: str, today: datetime.date, months: int):
+    """One row (none without summaries) of _months_and_totals, grouped by the one `kind` its rows have so that it is
+    a values_list() (spends.prepared)."""
+    aggregates = _months_and_totals(currency, today, months)
+    rows = summarised.month_rows(household_id, currency).values("kind").annotate(**aggregates)
+    return rows.values_list(*aggregates)
+
+
+# Compiled once per thread, currency and day (spends.prepared): the household is the one bound parameter.
+_MONTHS_AND_TOTALS = PreparedRead(
+    lambda key, household_id: _months_and_totals_query(household_id, *key), slots=("household_id",), keep=16
+)
+
+
+def spending_months_and_totals(*, household_id, currency: str, today: datetime.date, months: int = 12):
+    """(spending_by_month's answer, spending_summary's `totals`) from one query over the MONTH summaries."""
+    first, last = selectors.month_window(today, months)
+    names = list(_months_and_totals(currency, today, months))
+    found = _MONTHS_AND_TOTALS.rows((currency, today, months), household_id=household_id)
+    row = dict(zip(names, found[0], strict=True)) if found else dict.fromkeys(names)
+    months_found = {
+        start: {
+            "total_amount": summarised.amount(currency, row[f"month_{index}_total"]),
+            "item_count": summarised.counted(row[f"month_{index}_count"]),
+            "unconverted_count": summarised.counted(row.get(f"month_{index}_unconverted_count")),
+        }
+        for index, start in enumerate(selectors.period_starts(first, last, "month"))
+    }
+    return selectors.month_series(months_found, currency, first, last), row
+
+
+def _prepared(build, keep: int = 8) -> PreparedRead:
+    """A read compiled once per thread and key (spends.prepared), the household its one bound parameter."""
+    return PreparedRead(lambda key, household_id: build(household_id, *key), slots=("household_id",), keep=keep)
+
+
+class _Repeated(PreparedRead):
+    """A PreparedRead whose slots may be bound more than once (the household in each subquery of
+    summarised.extremes) and may be text (the name keys of selectors.newest_spelling_rows): slots named `k…` get a
+    text sentinel, the others a UUID one; each must be bound at least once (ValueError otherwise)."""
+
+    def _compile(self, key, slots: tuple[str, ...]) -> _Plan:
+        sentinels = {name: f"\x1f{uuid.uuid4().hex}" if name.startswith("k") else uuid.uuid4() for name in slots}
+        queryset = self.build(key, **sentinels)
+        compiler = queryset.query.get_compiler(using=self.using)
+        sql, params = compiler.as_sql()
+        bound = []
+        for name, sentinel in sentinels.items():
+            found = [(name, index, adapt) for index, param in enumerate(params) if (adapt := _adapt(sentinel, param))]
+            if not found:
+                raise ValueError(f"{name}: not bound in the compiled query")
+            bound.extend(found)
+        return _Plan(sql, tuple(params), tuple(bound), compiler)
+
+
+def _adapt(sentinel, param):
+    if isinstance(sentinel, str):
+        return _as_is if param == sentinel else None
+    return _adapter(sentinel, param)
+
+
+def _as_is(value):
+    return value
+
+
+_EXTREMES = _Repeated(
+    lambda key, household_id: summarised.extremes_rows(household_id, *key), slots=("household_id",), keep=8
+)
+_NAME_SLOTS = tuple(f"k{index}" for index in range(100))
+_SPELLINGS = _Repeated(
+    lambda key, household_id, **names: selectors.newest_spelling_rows(household_id, key[0], list(names.values())),
+    slots=(),
+    keep=16,
+)
+
+
+def _spell(household_id, currency: str):
+    """top_products' `spell`: the newest spellings of the name keys given, through _SPELLINGS."""
+
+    def spell(name_keys: list[str]) -> list[tuple]:
+        if not name_keys:
+            return []
+        slots = ("household_id", *_NAME_SLOTS[: len(name_keys)])
+        ids = {"household_id": household_id, **dict(zip(slots[1:], name_keys, strict=True))}
+        return _SPELLINGS.rows_of((currency, len(name_keys)), ids, slots)
+
+    return spell
+
+
+_CURRENCIES = _prepared(selectors.currency_rows)
+_DISTRIBUTION = _prepared(selectors.distribution_rows, keep=16)
+_TOP_PRODUCTS = _prepared(selectors.top_product_rows, keep=16)
+_RETURNS_CLOSING = _prepared(lambda household_id, today: selectors.returns_closing_rows(household_id, today)[:RECENT])
+_RECENT_PURCHASES = _prepared(
+    lambda household_id, today: reads.rows(purchase_selectors.purchase_list(household_id=household_id, today=today))[
+        :RECENT
+    ]
+)
+_WARRANTY_COLUMNS = ("purchase_id", "purchase__product_name", *WARRANTY_ROW_LOOKUPS)
+_RECENT_WARRANTIES = _prepared(
+    lambda household_id, today: selectors.recent_warranties(
+        household_id=household_id, today=today, limit=RECENT
+    ).values_list(*_WARRANTY_COLUMNS)
+)
+_EXPIRING_WARRANTIES = _prepared(
+    lambda household_id, today: selectors.expiring_warranties(
+        household_id=household_id, today=today, limit=RECENT
+    ).values_list(*_WARRANTY_COLUMNS)
+)
+
+
+def _timeline_query(household_id, today: datetime.date, months: int):
+    """The warranty timeline's one row, grouped by the one `kind` its rows have (a values_list(): spends.prepared)."""
+    firsts, aggregates = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)
+    rows = summarised.timeline_rows(household_id, firsts, today).values("kind").annotate(**aggregates)
+    return rows.values_list(*aggregates)
+
+
+_TIMELINE = _prepared(_timeline_query)
+
+
+def timeline_row(*, household_id, today: datetime.date, months: int = 12) -> dict:
+    """selectors.warranty_timeline's `row` through _TIMELINE. Without rows a grouped query has no group: every sum is
+    then 0, as the aggregate's COALESCEd sums (summarised.warranty_count) give."""
+    names = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)[1]
+    found = _TIMELINE.rows((today, months), household_id=household_id)
+    return dict(zip(names, found[0], strict=True)) if found else dict.fromkeys(names, 0)
+
+
+def _warranty_objects(rows: list[tuple]) -> list[dict]:
+    """Warranty objects (WarrantyReadSerializer's) of rows of _WARRANTY_COLUMNS."""
+    return [warranty_row_object(purchase_id, name, values) for purchase_id, name, *values in rows]
+
+
+def dashboard(
+    *, household_id, currency: str | None = None, home_currency: str = "", today: datetime.date | None = None
+) -> dict:
+    """Everything the dashboard shows, each part at its default parameters; the recent lists as rendered objects.
+    A fixed number of queries whatever the history (tests/analytics: DASHBOARD_QUERIES)."""
+    today = today or clock.today()
+    currencies = [code for (code,) in _CURRENCIES.rows((), household_id=household_id)]
+    currency = currency or (HOME if len(currencies) > 1 else settings.DEFAULT_CURRENCY)
+    spending, totals = spending_months_and_totals(household_id=household_id, currency=currency, today=today)
+    by_day = (today,)
+    return {
+        "spending": spending,
+        "summary": selectors.spending_summary(
+            household_id=household_id,
+            currency=currency,
+            home_currency=home_currency,
+            today=today,
+            totals=totals,
+            currencies=currencies,
+            extremes=summarised.extremes_answer(_EXTREMES.rows((currency,), household_id=household_id)),
+        ),
+        "warranty_timeline": selectors.warranty_timeline(
+            household_id=household_id, today=today, row=timeline_row(household_id=household_id, today=today)
+        ),
+        "warranty_summary": selectors.warranty_summary(household_id=household_id, today=today),
+        **{
+            f"{relation}s": selectors.distribution_answer(
+                _DISTRIBUTION.rows((currency, relation), household_id=household_id), currency, relation
+            )
+            for relation in ("retailer", "brand")
+        },
+        "top_products": selectors.top_products(
+            household_id=household_id,
+            currency=currency,
+            rows=_TOP_PRODUCTS.rows((currency, RECENT), household_id=household_id),
+            spell=_spell(household_id, currency),
+        ),
+        "recent_purchases": reads.render(_RECENT_PURCHASES.rows(by_day, household_id=household_id)),
+        "recent_warranties": _warranty_objects(_RECENT_WARRANTIES.rows(by_day, household_id=household_id)),
+        # Not in API.md's list: the dashboard's "expiring in 30 days" panel needs the warranties themselves.
+        "expiring_warranties": _warranty_objects(_EXPIRING_WARRANTIES.rows(by_day, household_id=household_id)),
+        "returns_closing": selectors.returns_closing_answer(  # also not in API.md's list
+            _RETURNS_CLOSING.rows(by_day, household_id=household_id), today
+        ),
+    }
