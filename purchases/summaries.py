@@ -1,7 +1,8 @@
 """The purchase summaries (models.PurchaseSummary), kept in the transaction of every write that changes purchases.
 
 - A single purchase's write (create, update, delete) calls `apply(before=…, after=…)` with its values before and
-  after (`values_of`): ONE statement, an INSERT … SELECT … FROM (VALUES …) GROUP BY … ON CONFLICT DO UPDATE that adds
+  after (`values_of`, with its warranties when they or what keys their cost change: purchases.warranty_summaries):
+  ONE statement, an INSERT … SELECT … FROM (VALUES …) GROUP BY … ON CONFLICT DO UPDATE that adds
   the differences (no SELECT first; the GROUP BY merges keys the database sees as one, e.g. two spellings of a name).
   Nothing is sent when nothing the summaries hold changed (e.g. only the notes).
 - A bulk write (import, home-currency change, new rates, moving records, restore, demo and bench data) calls
@@ -23,6 +24,7 @@ from typing import NamedTuple
 from django.db import connection, models, transaction
 
 from catalog.models import Brand, Retailer
+from purchases import warranty_summaries
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import EXACT, exact
@@ -31,6 +33,8 @@ NIL = uuid.UUID(int=0)  # no retailer / brand
 NO_MONTH = datetime.date(1, 1, 1)  # the `month` of the RETAILER, BRAND and PRODUCT rows
 FOREVER = datetime.date(9999, 12, 31)  # the `ends` of a warranty without end (LIFETIME), and of every other kind's rows
 TABLE = PurchaseSummary._meta.db_table
+# What the writers use of the warranties' part (purchases.warranty_summaries).
+coverage_of, coverages_read = warranty_summaries.coverage_of, warranty_summaries.coverages_read
 KEY = (
     "household_id",
     "kind",
@@ -48,15 +52,6 @@ COLUMNS = KEY + MEASURES
 CONFLICT = "household_id, kind, currency_code, month, ends, status, retailer_key, brand_key, name_key"
 
 
-class Coverage(NamedTuple):
-    """What the summaries hold of one of a purchase's warranties."""
-
-    start: datetime.date
-    end: datetime.date | None
-    status: str
-    cost: Decimal | None
-
-
 class Values(NamedTuple):
     """What the summaries hold of one purchase (and of its warranties, `coverages`)."""
 
@@ -69,22 +64,7 @@ class Values(NamedTuple):
     product_name: str
     price: Decimal
     exchange_rate: Decimal | None
-    coverages: tuple[Coverage, ...] = ()
-
-
-def coverage_of(warranty) -> Coverage:
-    """A warranty (warranties.models.Warranty, or anything with its fields) as the summaries hold it."""
-    cost = warranty.cost
-    return Coverage(
-        warranty.warranty_start, warranty.warranty_end, warranty.status, None if cost is None else Decimal(cost)
-    )
-
-
-def coverages_read(purchase_id) -> tuple[Coverage, ...]:
-    """The purchase's warranties as stored (one query; the reverse relation, so no import of the warranties app). The
-    caller holds the purchase row locked (an UPDATE of it or SELECT … FOR UPDATE): the warranty writes lock it too."""
-    rows = Purchase.warranties.rel.related_model.objects.filter(purchase_id=purchase_id).order_by()
-    return tuple(Coverage(*row) for row in rows.values_list("warranty_start", "warranty_end", "status", "cost"))
+    coverages: tuple[warranty_summaries.Coverage, ...] = ()
 
 
 def values_of(purchase: Purchase, coverages=()) -> Values:
@@ -100,7 +80,7 @@ def values_of(purchase: Purchase, coverages=()) -> Values:
         purchase.product_name,
         Decimal(purchase.price),
         None if purchase.exchange_rate is None else Decimal(purchase.exchange_rate),
-        tuple(item if isinstance(item, Coverage) else coverage_of(item) for item in coverages),
+        tuple(map(warranty_summaries.coverage_of, coverages)),
     )
 
 
@@ -132,7 +112,7 @@ def locked(purchase_id) -> tuple[Values, dict] | None:
     if not rows:
         return None
     size = len(PURCHASE_FIELDS)
-    coverages = {row[size]: Coverage(*row[size + 1 :]) for row in rows if row[size] is not None}
+    coverages = {row[size]: warranty_summaries.Coverage(*row[size + 1 :]) for row in rows if row[size] is not None}
     purchase = Purchase(**dict(zip(PURCHASE_FIELDS, rows[0][:size], strict=True)))
     return values_of(purchase, coverages.values()), coverages
 
@@ -162,17 +142,6 @@ def keys_coverages(before: Values, after: Values) -> bool:
     )
 
 
-def _warranty_measures(values: Values, sign: int) -> tuple[int, Decimal]:
-    """(cents, exact home sum) of the costs of `values`' warranties, times `sign`."""
-    costs = [coverage.cost for coverage in values.coverages if coverage.cost is not None]
-    cents = sum(int(cost.scaleb(2)) for cost in costs)
-    home = Decimal(0)
-    if values.exchange_rate is not None:
-        for cost in costs:
-            home = EXACT.add(home, EXACT.multiply(cost, values.exchange_rate))
-    return sign * cents, home if sign > 0 else -home
-
-
 def _rows(values: Values, sign: int) -> list[tuple]:
     converted = values.exchange_rate is not None
     home = EXACT.multiply(values.price, values.exchange_rate) if converted else Decimal(0)
@@ -182,7 +151,7 @@ def _rows(values: Values, sign: int) -> list[tuple]:
     month = values.purchase_date.replace(day=1)
     rows = [
         (household, PurchaseSummary.MONTH, month, FOREVER, currency, NIL, NIL, values.status, "", *measures)
-        + _warranty_measures(values, sign)
+        + warranty_summaries.cost_measures(values.coverages, values.exchange_rate, sign)
     ]
     if values.status != PurchaseStatus.RETURNED:
         rows += [
@@ -321,14 +290,8 @@ def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=Fa
     measures += ", 0, 0"
     kept = f"p.status <> '{PurchaseStatus.RETURNED}'"
     table = Purchase._meta.db_table
-    warranties = Purchase.warranties.rel.related_model._meta.db_table
-    # Each purchase's warranty cost (cents, and the exact sum of cost × its rate), one row per purchase with any.
     cost_where, cost_params = _where("q", household_ids, purchase_ids)
-    costs = (
-        f"(SELECT w.purchase_id, SUM(CAST(ROUND(w.cost * 100) AS BIGINT)) AS cents, "  # noqa: S608
-        f"{vendor['product_sum'].format('w.cost', 'q.exchange_rate')} AS home FROM {warranties} w "
-        f"JOIN {table} q ON q.id = w.purchase_id {cost_where} w.cost IS NOT NULL GROUP BY w.purchase_id) wc"
-    )
+    costs = warranty_summaries.costs_join(vendor["product_sum"], cost_where)
     # One GROUP BY per kind: (month, currency, status) over every purchase, with their warranties' cost;
     # (currency, retailer), (currency, brand) and (currency, product name) over those not RETURNED; the warranties by
     # (status, start, end). Our table and column names only; values are parameters.
@@ -356,15 +319,7 @@ def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=Fa
         ),
     ]
     if not conversions_only:
-        parts.append(
-            (
-                f"SELECT p.household_id, '{PurchaseSummary.WARRANTY}', w.warranty_start, "  # noqa: S608
-                f"COALESCE(w.warranty_end, %s), '', %s, %s, w.status, '', COUNT(*), 0, 0, 0, 0, 0 "
-                f"FROM {warranties} w JOIN {table} p ON p.id = w.purchase_id {where} 1 = 1 "
-                f"GROUP BY 1, 3, 4, 8",
-                [forever, nil, nil],
-            )
-        )
+        parts.append((warranty_summaries.counts_select(where), [forever, nil, nil]))
     sql = " UNION ALL ".join(part for part, _ in parts)
     return sql, [value for _, values in parts for value in (*values, *params)]
 

@@ -190,3 +190,27 @@ def test_they_stay_equal_through_every_write(household, owner):
     services.purchase_delete(purchase=eur)
     assert_same_answers(household_id)
     assert not summaries.summaries_differences(household_id)
+
+
+def test_verify_summaries_compares_the_warranty_rows_and_costs(owner, capsys):
+    from django.core.management import call_command
+
+    household_id = household_of(owner)
+    purchase = PurchaseFactory(owner=owner, product_name="Radio", price="20.00", purchase_date=D(2025, 1, 15))
+    warranty = _warranty(purchase, D(2025, 1, 15), D(2026, 1, 15), cost=Decimal("3.00"))
+    call_command("verify_summaries")
+    assert "equal their purchases" in capsys.readouterr().out
+    # Behind the services' back: another end and another cost.
+    Warranty.objects.filter(pk=warranty.pk).update(warranty_end=None, warranty_type=WarrantyType.LIFETIME, cost="4.50")
+    with pytest.raises(SystemExit) as stopped:
+        call_command("verify_summaries")
+    assert stopped.value.code == 1
+    out = capsys.readouterr().out
+    assert "warranties ACTIVE from 2025-01-15 to 2026-01-15: the summaries say 1 warranty(ies)" in out
+    assert "warranties ACTIVE from 2025-01-15 to (no end): the summaries say nothing" in out
+    assert "warranties costing 3.00 USD" in out and "warranties costing 4.50 USD" in out
+    with pytest.raises(SystemExit):
+        call_command("verify_summaries", "--fix")
+    call_command("verify_summaries")
+    assert "equal their purchases" in capsys.readouterr().out
+    assert not summaries.summaries_differences(household_id)
