@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('households', '0004_home_currency'),
-        ('purchases', '0011_summaries'),
+        ('purchases', '0012_filtered_list_indexes'),
         ('warranties', '0004_several_per_purchase'),
     ]
 
