@@ -102,7 +102,7 @@ class _Repeated(PreparedRead):
 def _adapt(sentinel, param):
     if isinstance(sentinel, str):
         return _as_is if param == sentinel else None
-    return _adapter(sentinel, param)
+    return _adapter(sentinel, param, "uuid")
 
 
 def _as_is(value):
