@@ -356,18 +356,13 @@ _TOP_COLUMNS = ("name_key", "count", "total_spent", "unconverted_count")
 def top_product_rows(household_id, currency: str, limit: int):
     """top_products' first query: the top groups, a values_list() of _TOP_COLUMNS (no unconverted_count for a
     currency code)."""
+    # One row per name (summarised.product_rows), read in an index's order (purchase_summary_top_idx,
+    # purchase_summary_top_home_idx) and stopped at `limit`: no aggregate over every name. The totals are never NULL.
     return (
-        summarised.kind_rows(household_id, currency, PurchaseSummary.PRODUCT)
-        .values("name_key")
-        .annotate(
-            count=summarised.count(currency),
-            total_spent=summarised.total(currency),
-            rank_total=summarised.rank_total(currency),
-            present=summarised.present(),
-            **summarised.unconverted(currency),
-        )
-        .filter(present__gt=0)
-        .order_by("-count", F("rank_total").desc(nulls_last=True), "name_key")
+        summarised.product_rows(household_id, currency)
+        .filter(purchases__gt=0)
+        .annotate(**summarised.row_measures(currency))
+        .order_by("-count", "-rank_total", "name_key")
         .values_list(*_TOP_COLUMNS[: 4 if currency == HOME else 3])[:limit]
     )
 

@@ -21,7 +21,7 @@ from analytics.periods import add_months, month_end, month_start
 from households.models import Household
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
-from spends.money_sql import ExactSum, ExactSumForOrder
+from spends.money_sql import ExactForOrder, ExactSum, ExactSumForOrder
 from warranties.choices import WarrantyStatus
 
 KEPT = ~Q(status=PurchaseStatus.RETURNED)  # what every money total and count covers (by_status: all)
@@ -31,6 +31,29 @@ def month_rows(household_id, currency: str):
     """The household's MONTH rows in `currency` (HOME: every currency)."""
     rows = PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.MONTH)
     return rows if currency == HOME else rows.filter(currency_code=currency)
+
+
+def product_rows(household_id, currency: str):
+    """One row per product name: the PRODUCT rows of `currency`, or for HOME the NAME rows (every currency's
+    purchases of a name), RETURNED purchases in none. Their measures are the group's: no GROUP BY needed."""
+    if currency == HOME:
+        return PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.NAME)
+    return PurchaseSummary.objects.filter(
+        household_id=household_id, kind=PurchaseSummary.PRODUCT, currency_code=currency
+    )
+
+
+def row_measures(currency: str) -> dict:
+    """count, total_spent, rank_total (for ORDER BY) and, for HOME, unconverted_count of one product_rows row: what
+    count(), total(), rank_total() and unconverted() give for a group of one row."""
+    if currency == HOME:
+        return {
+            "count": F("converted"),
+            "total_spent": F("home_exact"),
+            "rank_total": ExactForOrder("home_exact"),
+            "unconverted_count": F("purchases") - F("converted"),
+        }
+    return {"count": F("purchases"), "total_spent": F("price_cents"), "rank_total": F("price_cents")}
 
 
 def kind_rows(household_id, currency: str, kind: str):

@@ -185,6 +185,8 @@ class PurchaseSummary(models.Model):
     - MONTH: per month × currency × status, over every purchase (RETURNED too, for `by_status`);
     - RETAILER, BRAND: per currency × retailer (brand), over the purchases not RETURNED;
     - PRODUCT: per currency × product name (lowercased and trimmed by the database), over those not RETURNED;
+    - NAME: the same per product name over every currency (`currency_code` ""), for the top products in HOME: one
+      row per name, so the top ten are an index scan, not an aggregate of every name × currency;
     - WARRANTY: the household's warranties (of every purchase, RETURNED too) per warranty status × start day
       (`month`) × end day (`ends`, 9999-12-31 for none): `purchases` counts the warranties (every other measure 0).
       Day granularity: the warranty analytics compare the days with today and today + 30.
@@ -200,7 +202,7 @@ class PurchaseSummary(models.Model):
     keys, not foreign keys (no purchase: the nil UUID), so the key is never NULL and a catalog entry can go once no
     purchase names it."""
 
-    MONTH, RETAILER, BRAND, PRODUCT, WARRANTY = "m", "r", "b", "p", "w"
+    MONTH, RETAILER, BRAND, PRODUCT, WARRANTY, NAME = "m", "r", "b", "p", "w", "n"
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=1)
     month = models.DateField(
@@ -216,7 +218,9 @@ class PurchaseSummary(models.Model):
     status = models.CharField(
         max_length=16, help_text="MONTH rows: the purchase status; WARRANTY rows: the warranty status; others: empty."
     )
-    name_key = models.TextField(help_text="PRODUCT rows: LOWER(TRIM(product_name)) as the database computes it.")
+    name_key = models.TextField(
+        help_text="PRODUCT and NAME rows: LOWER(TRIM(product_name)) as the database computes it."
+    )
     purchases = models.BigIntegerField(help_text="How many purchases (WARRANTY rows: how many warranties).")
     converted = models.BigIntegerField(help_text="How many of them have an exchange rate.")
     price_cents = models.BigIntegerField(help_text="The sum of their prices, in cents of the currency.")
@@ -250,6 +254,19 @@ class PurchaseSummary(models.Model):
         indexes = [
             # The warranty timeline's filter: the WARRANTY rows ending from its first month on.
             models.Index(fields=["household", "kind", "ends"], name="purchase_summary_ends_idx"),
+            # The top products (analytics.selectors.top_product_rows): one row per name, read in the answer's order
+            # and stopped after ten. A currency's by count then total in cents; HOME's by converted count then
+            # exact home total. Partial: the other kinds' upserts do not maintain them.
+            models.Index(
+                fields=["household", "currency_code", "-purchases", "-price_cents", "name_key"],
+                condition=models.Q(kind="p"),
+                name="purchase_summary_top_idx",
+            ),
+            models.Index(
+                fields=["household", "-converted", "-home_exact", "name_key"],
+                condition=models.Q(kind="n"),
+                name="purchase_summary_top_home_idx",
+            ),
         ]
 
 

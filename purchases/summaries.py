@@ -161,6 +161,7 @@ def _rows(values: Values, sign: int) -> list[tuple]:
             + ("", "", *others),
             (household, PurchaseSummary.PRODUCT, NO_MONTH, FOREVER, currency, NIL, NIL, "", values.product_name)
             + others,
+            (household, PurchaseSummary.NAME, NO_MONTH, FOREVER, "", NIL, NIL, "", values.product_name) + others,
         ]
     for coverage in values.coverages:
         ends = coverage.end or FOREVER
@@ -293,8 +294,8 @@ def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=Fa
     cost_where, cost_params = _where("q", household_ids, purchase_ids)
     costs = warranty_summaries.costs_join(vendor["product_sum"], cost_where)
     # One GROUP BY per kind: (month, currency, status) over every purchase, with their warranties' cost;
-    # (currency, retailer), (currency, brand) and (currency, product name) over those not RETURNED; the warranties by
-    # (status, start, end). Our table and column names only; values are parameters.
+    # (currency, retailer), (currency, brand), (currency, product name) and (product name) over those not RETURNED;
+    # the warranties by (status, start, end). Our table and column names only; values are parameters.
     parts = [
         (
             f"SELECT p.household_id, '{PurchaseSummary.MONTH}', {vendor['month']}, %s, p.currency_code, %s, %s, "  # noqa: S608
@@ -315,6 +316,11 @@ def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=Fa
         (
             f"SELECT p.household_id, '{PurchaseSummary.PRODUCT}', %s, %s, p.currency_code, %s, %s, '', "  # noqa: S608
             f"LOWER(TRIM(p.product_name)), {measures} FROM {table} p {where} {kept} GROUP BY 1, 5, 9",
+            [no_month, forever, nil, nil],
+        ),
+        (
+            f"SELECT p.household_id, '{PurchaseSummary.NAME}', %s, %s, '', %s, %s, '', "  # noqa: S608
+            f"LOWER(TRIM(p.product_name)), {measures} FROM {table} p {where} {kept} GROUP BY 1, 9",
             [no_month, forever, nil, nil],
         ),
     ]
@@ -417,6 +423,8 @@ def _describe(key: tuple, names: dict) -> str:
         return f"{month:%Y-%m}, {currency}, {status}"
     if kind == PurchaseSummary.PRODUCT:
         return f"product {name_key!r} in {currency}"
+    if kind == PurchaseSummary.NAME:
+        return f"product {name_key!r} in every currency"
     entry = retailer if kind == PurchaseSummary.RETAILER else brand
     what = "retailer" if kind == PurchaseSummary.RETAILER else "brand"
     return f"{what} {names.get(entry, str(entry)) if entry != NIL else '(none)'} in {currency}"
@@ -428,6 +436,8 @@ def _measures_text(measures: tuple | None, kind: str, currency: str) -> str:
     purchases, converted, cents, home, warranty_cents, warranty_home = measures
     if kind == PurchaseSummary.WARRANTY:
         return f"{purchases} warranty(ies)"
+    if kind == PurchaseSummary.NAME:  # prices in several currencies: no one sum of them
+        return f"{purchases} purchase(s), {converted} converted, exact home sum {home}"
     price = Decimal(cents).scaleb(-2)
     text = f"{purchases} purchase(s) for {price} {currency}, {converted} converted, exact home sum {home}"
     if kind == PurchaseSummary.MONTH:

@@ -150,6 +150,17 @@ class ExactSum(models.Aggregate):
         return super().as_sql(compiler, connection, function="spends_exact_sum", **extra_context)
 
 
+class ExactForOrder(models.Func):
+    """An ExactDecimalField's value usable in ORDER BY: the column itself on PostgreSQL (an index on it serves the
+    order); on SQLite a float of its text (for ordering only, never an answer's figure)."""
+
+    template = "%(expressions)s"
+    output_field = models.FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS REAL)", **extra_context)
+
+
 class ExactSumForOrder(models.Aggregate):
     """SUM of an ExactDecimalField usable in ORDER BY: exact on PostgreSQL; on SQLite a float of the text values (for
     ordering only, as SQLite's SUM of price × rate always was; never an answer's figure)."""
