@@ -156,9 +156,10 @@ _EXPIRING_WARRANTIES = _prepared(
 
 
 def _timeline_query(household_id, today: datetime.date, months: int):
-    """The warranty timeline's one row, grouped by the one `kind` its rows have (a values_list(): spends.prepared)."""
+    """The warranty timeline's one row, grouped by the one household its rows have (a values_list():
+    spends.prepared)."""
     firsts, aggregates = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)
-    rows = summarised.timeline_rows(household_id, firsts, today).values("kind").annotate(**aggregates)
+    rows = summarised.timeline_rows(household_id, firsts, today).values("household").annotate(**aggregates)
     return rows.values_list(*aggregates)
 
 

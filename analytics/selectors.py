@@ -250,9 +250,9 @@ def warranty_timeline(
     With L = the month's last day (today for the current month), over warranties that are not voided:
     `active` started on or before L and ends on or after L or has no end (LIFETIME); `expired` ends inside the
     month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query over the
-    WARRANTY summaries (#24: counts per status × start × end; no end is 9999-12-31, after every L): three
-    conditional sums per month, over the rows that end from the first month on and start by today (every count
-    needs both).
+    warranty summaries (#24: counts per status × start day, × end day, and the short ones × both; no end is
+    9999-12-31, after every L): three conditional sums and differences per month (summarised.timeline_aggregates),
+    over a few thousand rows (summarised.timeline_rows).
     """
     today = today or clock.today()
     firsts, aggregates = summarised.timeline_aggregates(months, today, EXPIRING_SOON_DAYS)
@@ -271,13 +271,13 @@ def warranty_timeline(
 
 def warranty_summary(*, household_id, today: datetime.date | None = None) -> dict:
     """Counts of the household's warranties by effective status today: `{"total", "active", "expired", "voided",
-    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query over the WARRANTY summaries
-    (#24; no end is 9999-12-31)."""
+    "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query over the END summaries (#24:
+    counts per status × end day; no end is 9999-12-31)."""
     today = today or clock.today()
     in_force = Q(status=WarrantyStatus.ACTIVE)
     soon = in_force & Q(ends__gte=today, ends__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
     count = summarised.warranty_count
-    return summarised.warranty_rows(household_id).aggregate(
+    return summarised.warranty_rows(household_id, PurchaseSummary.END).aggregate(
         total=count(),
         active=count(in_force & Q(ends__gte=today)),
         expired=count(in_force & Q(ends__lt=today)),

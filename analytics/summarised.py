@@ -4,10 +4,10 @@ currencies, retailers, brands and product names a household has, not with its nu
 A MONTH row holds, per month × currency × status, how many purchases, how many of them are converted, the sum of
 their prices in cents and the exact SUM(price × rate); RETAILER, BRAND and PRODUCT rows the same per currency ×
 retailer, brand or product name (without the RETURNED purchases). MONTH rows also sum their purchases' warranty
-costs; WARRANTY rows count the household's warranties per status × start day × end day. Rows of no purchase
-(`purchases` 0) may exist: groups are kept only where the summed `purchases` is positive. The figures equal the
-row-by-row aggregates the analytics used before: sums of cents are exact integers, HOME sums are the exact product
-sums rounded half-even once, at the end.
+costs; START, END and SHORT rows count the household's warranties per status × start day, × end day, and the short
+ones × both (timeline_aggregates). Rows of no purchase (`purchases` 0) may exist: groups are kept only where the
+summed `purchases` is positive. The figures equal the row-by-row aggregates the analytics used before: sums of cents
+are exact integers, HOME sums are the exact product sums rounded half-even once, at the end.
 """
 
 import datetime
@@ -19,6 +19,7 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from analytics.money import HOME, ZERO
 from analytics.periods import add_months, month_end, month_start
 from households.models import Household
+from purchases import warranty_summaries
 from purchases.choices import PurchaseStatus
 from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import ExactForOrder, ExactSum, ExactSumForOrder
@@ -117,37 +118,54 @@ def warranty_cost(currency: str, where: Q | None = None):
     return ExactSum("warranty_home_exact", filter=where) if currency == HOME else _int_sum("warranty_cents", where)
 
 
-def warranty_rows(household_id):
-    """The household's WARRANTY rows: its warranties counted (`purchases`) per status × start (`month`) × end (`ends`,
-    purchases.summaries.FOREVER for none), of every purchase (RETURNED too)."""
-    return PurchaseSummary.objects.filter(household_id=household_id, kind=PurchaseSummary.WARRANTY)
+def warranty_rows(household_id, *kinds: str):
+    """The household's warranty rows of `kinds` (START, END, SHORT): its warranties counted (`purchases`) per status ×
+    start day (`month`), × end day (`ends`, purchases.summaries.FOREVER for none), and the short ones (lasting
+    purchases.warranty_summaries.SHORT_DAYS or less) × both, of every purchase (RETURNED too)."""
+    return PurchaseSummary.objects.filter(household_id=household_id, kind__in=kinds)
 
 
 def warranty_count(where: Q | None = None):
-    """How many warranties the WARRANTY rows matching `where` count (0 for none)."""
+    """How many warranties the warranty rows matching `where` count (0 for none)."""
     return Coalesce(_int_sum("purchases", where), 0)
 
 
+START, END, SHORT = Q(kind=PurchaseSummary.START), Q(kind=PurchaseSummary.END), Q(kind=PurchaseSummary.SHORT)
+
+
 def timeline_aggregates(months: int, today: datetime.date, soon_days: int) -> tuple[list, dict]:
-    """(the first days of the last `months` months, the warranty timeline's three conditional sums per month), with
-    L = each month's last day (today for the current month): see analytics.selectors.warranty_timeline."""
+    """(the first days of the last `months` months, the warranty timeline's three counts per month), with L = each
+    month's last day (today for the current month), over the rows `timeline_rows` reads. As ends are never before
+    starts (a database constraint):
+    - active (started by L, ending from L on or never) = #{ends ≥ L, none too} − #{starts > L} (END − START rows);
+    - expired (ending inside the month, by L) = #{first ≤ ends ≤ L} (END rows);
+    - expiring soon (active, ending L..L + soon_days) = #{L ≤ ends ≤ L + soon_days} − #{starts > L, ends ≤ L +
+      soon_days}: those last under soon_days, so all are SHORT rows (END − SHORT rows)."""
+    if soon_days > warranty_summaries.SHORT_DAYS:
+        raise ValueError(f"expiring soon within {soon_days} days needs SHORT rows of that many days")
     current = month_start(today)
     firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
     aggregates = {}
     for index, first in enumerate(firsts):
         last = today if first == current else month_end(first)
-        in_force = Q(month__lte=last, ends__gte=last)
         soon_limit = last + datetime.timedelta(days=soon_days)
-        aggregates[f"active_{index}"] = warranty_count(in_force)
-        aggregates[f"expired_{index}"] = warranty_count(Q(ends__gte=first, ends__lte=last))
-        aggregates[f"soon_{index}"] = warranty_count(in_force & Q(ends__lte=soon_limit))
+        aggregates[f"active_{index}"] = warranty_count(END & Q(ends__gte=last)) - warranty_count(
+            START & Q(month__gt=last)
+        )
+        aggregates[f"expired_{index}"] = warranty_count(END & Q(ends__gte=first, ends__lte=last))
+        soon = Q(ends__lte=soon_limit)
+        aggregates[f"soon_{index}"] = warranty_count(END & Q(ends__gte=last) & soon) - warranty_count(
+            SHORT & Q(month__gt=last) & soon
+        )
     return firsts, aggregates
 
 
 def timeline_rows(household_id, firsts: list, today: datetime.date):
-    """The WARRANTY rows the timeline counts: not voided, ending from the first month on and starting by today."""
-    rows = warranty_rows(household_id).filter(ends__gte=firsts[0], month__lte=today)
-    return rows.exclude(status=WarrantyStatus.VOIDED)
+    """The rows the timeline counts (timeline_aggregates), ACTIVE (not voided) only: END rows ending from the first
+    month on, START and SHORT rows starting after its first day (every L is later). A few thousand rows: the days
+    from the first month to the last end, not the household's history."""
+    rows = PurchaseSummary.objects.filter(household_id=household_id, status=WarrantyStatus.ACTIVE)
+    return rows.filter((END & Q(ends__gte=firsts[0])) | ((START | SHORT) & Q(month__gt=firsts[0])))
 
 
 def rank_total(currency: str):

@@ -179,7 +179,7 @@ class Purchase(models.Model):
 
 class PurchaseSummary(models.Model):
     """Per-household totals of the purchases, kept in the write's transaction (purchases.summaries), which the
-    analytics answers read instead of the rows. Four kinds of row in one table, so a write changes them all with one
+    analytics answers read instead of the rows. Several kinds of row in one table, so a write changes them all with one
     statement:
 
     - MONTH: per month × currency × status, over every purchase (RETURNED too, for `by_status`);
@@ -187,9 +187,11 @@ class PurchaseSummary(models.Model):
     - PRODUCT: per currency × product name (lowercased and trimmed by the database), over those not RETURNED;
     - NAME: the same per product name over every currency (`currency_code` ""), for the top products in HOME: one
       row per name, so the top ten are an index scan, not an aggregate of every name × currency;
-    - WARRANTY: the household's warranties (of every purchase, RETURNED too) per warranty status × start day
-      (`month`) × end day (`ends`, 9999-12-31 for none): `purchases` counts the warranties (every other measure 0).
-      Day granularity: the warranty analytics compare the days with today and today + 30.
+    - START, END, SHORT: the household's warranties (of every purchase, RETURNED too) counted (`purchases`, every
+      other measure 0) per warranty status × start day (`month`; START), × end day (`ends`, 9999-12-31 for none; END),
+      and × start day × end day for the short ones only (end − start ≤ 30 days; SHORT). One-dimensional, so their
+      number grows with the days, not days × durations; the warranty analytics' counts are sums and differences of
+      them (analytics.summarised.timeline_aggregates). Day granularity: they compare the days with today and L + 30.
 
     MONTH rows also hold the cost of their purchases' warranties (`warranty_cents`, `warranty_home_exact`).
 
@@ -202,26 +204,37 @@ class PurchaseSummary(models.Model):
     keys, not foreign keys (no purchase: the nil UUID), so the key is never NULL and a catalog entry can go once no
     purchase names it."""
 
-    MONTH, RETAILER, BRAND, PRODUCT, WARRANTY, NAME = "m", "r", "b", "p", "w", "n"
+    MONTH, RETAILER, BRAND, PRODUCT, NAME, START, END, SHORT = "m", "r", "b", "p", "n", "s", "e", "t"
+    KINDS = [
+        (MONTH, "month × currency × status"),
+        (RETAILER, "currency × retailer"),
+        (BRAND, "currency × brand"),
+        (PRODUCT, "currency × product name"),
+        (NAME, "product name over every currency"),
+        (START, "warranties: status × start day"),
+        (END, "warranties: status × end day"),
+        (SHORT, "warranties of 30 days or less: status × start day × end day"),
+    ]
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+", db_index=False)
-    kind = models.CharField(max_length=1)
+    kind = models.CharField(max_length=1, choices=KINDS)
     month = models.DateField(
-        help_text="MONTH rows: the month's first day; WARRANTY rows: the warranty's start; others: 0001-01-01."
+        help_text="MONTH rows: the month's first day; START and SHORT rows: the warranties' start; others: 0001-01-01."
     )
     ends = models.DateField(
         default=datetime.date(9999, 12, 31),
-        help_text="WARRANTY rows: the warranty's end (9999-12-31: none, LIFETIME); others: 9999-12-31.",
+        help_text="END and SHORT rows: the warranties' end (END: 9999-12-31 for none, LIFETIME); others: 9999-12-31.",
     )
     currency_code = models.CharField(max_length=3)
     retailer_key = models.UUIDField(help_text="RETAILER rows: the retailer's id (the nil UUID: none); others: nil.")
     brand_key = models.UUIDField(help_text="BRAND rows: the brand's id (the nil UUID: none); others: nil.")
     status = models.CharField(
-        max_length=16, help_text="MONTH rows: the purchase status; WARRANTY rows: the warranty status; others: empty."
+        max_length=16,
+        help_text="MONTH rows: the purchase status; START, END, SHORT rows: the warranty status; others: empty.",
     )
     name_key = models.TextField(
         help_text="PRODUCT and NAME rows: LOWER(TRIM(product_name)) as the database computes it."
     )
-    purchases = models.BigIntegerField(help_text="How many purchases (WARRANTY rows: how many warranties).")
+    purchases = models.BigIntegerField(help_text="How many purchases (START, END, SHORT rows: how many warranties).")
     converted = models.BigIntegerField(help_text="How many of them have an exchange rate.")
     price_cents = models.BigIntegerField(help_text="The sum of their prices, in cents of the currency.")
     home_exact = ExactDecimalField(help_text="The exact sum of price × exchange_rate of the converted ones.")
@@ -252,8 +265,10 @@ class PurchaseSummary(models.Model):
             ),
         ]
         indexes = [
-            # The warranty timeline's filter: the WARRANTY rows ending from its first month on.
-            models.Index(fields=["household", "kind", "ends"], name="purchase_summary_ends_idx"),
+            # The warranty timeline's and summary's ranges: the END rows of a status by end day, the START and SHORT
+            # rows by start day.
+            models.Index(fields=["household", "kind", "status", "ends"], name="purchase_summary_end_idx"),
+            models.Index(fields=["household", "kind", "status", "month"], name="purchase_summary_start_idx"),
             # The top products (analytics.selectors.top_product_rows): one row per name, read in the answer's order
             # and stopped after ten. A currency's by count then total in cents; HOME's by converted count then
             # exact home total. Partial: the other kinds' upserts do not maintain them.

@@ -30,8 +30,9 @@ from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import EXACT, exact
 
 NIL = uuid.UUID(int=0)  # no retailer / brand
-NO_MONTH = datetime.date(1, 1, 1)  # the `month` of the RETAILER, BRAND and PRODUCT rows
-FOREVER = datetime.date(9999, 12, 31)  # the `ends` of a warranty without end (LIFETIME), and of every other kind's rows
+NO_MONTH = datetime.date(1, 1, 1)  # the `month` of the RETAILER, BRAND, PRODUCT, NAME and END rows
+# The `ends` of a warranty without end (LIFETIME) on its END row, and of every row but the END and SHORT ones.
+FOREVER = datetime.date(9999, 12, 31)
 TABLE = PurchaseSummary._meta.db_table
 # What the writers use of the warranties' part (purchases.warranty_summaries).
 coverage_of, coverages_read = warranty_summaries.coverage_of, warranty_summaries.coverages_read
@@ -164,9 +165,9 @@ def _rows(values: Values, sign: int) -> list[tuple]:
             (household, PurchaseSummary.NAME, NO_MONTH, FOREVER, "", NIL, NIL, "", values.product_name) + others,
         ]
     for coverage in values.coverages:
-        ends = coverage.end or FOREVER
-        key = (household, PurchaseSummary.WARRANTY, coverage.start, ends, "", NIL, NIL, coverage.status, "")
-        rows.append((*key, sign, 0, 0, Decimal(0), 0, Decimal(0)))
+        for kind, start, ends in warranty_summaries.count_keys(coverage, NO_MONTH, FOREVER):
+            key = (household, kind, start, ends, "", NIL, NIL, coverage.status, "")
+            rows.append((*key, sign, 0, 0, Decimal(0), 0, Decimal(0)))
     return rows
 
 
@@ -325,7 +326,7 @@ def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=Fa
         ),
     ]
     if not conversions_only:
-        parts.append((warranty_summaries.counts_select(where), [forever, nil, nil]))
+        parts.append((warranty_summaries.counts_select(where), [no_month, forever, forever, nil, nil]))
     sql = " UNION ALL ".join(part for part, _ in parts)
     return sql, [value for _, values in parts for value in (*values, *params)]
 
@@ -415,10 +416,17 @@ def summaries_expected(household_id) -> dict[tuple, tuple]:
         return _normalised(cursor.fetchall())
 
 
+WARRANTY_KINDS = (PurchaseSummary.START, PurchaseSummary.END, PurchaseSummary.SHORT)
+
+
 def _describe(key: tuple, names: dict) -> str:
     _, kind, month, ends, currency, retailer, brand, status, name_key = key
-    if kind == PurchaseSummary.WARRANTY:
-        return f"warranties {status} from {month} to {'(no end)' if ends == FOREVER else ends}"
+    if kind == PurchaseSummary.START:
+        return f"warranties {status} starting {month}"
+    if kind == PurchaseSummary.END:
+        return f"warranties {status} without end" if ends == FOREVER else f"warranties {status} ending {ends}"
+    if kind == PurchaseSummary.SHORT:
+        return f"warranties {status} from {month} to {ends} (short)"
     if kind == PurchaseSummary.MONTH:
         return f"{month:%Y-%m}, {currency}, {status}"
     if kind == PurchaseSummary.PRODUCT:
@@ -434,7 +442,7 @@ def _measures_text(measures: tuple | None, kind: str, currency: str) -> str:
     if measures is None:
         return "nothing"
     purchases, converted, cents, home, warranty_cents, warranty_home = measures
-    if kind == PurchaseSummary.WARRANTY:
+    if kind in WARRANTY_KINDS:
         return f"{purchases} warranty(ies)"
     if kind == PurchaseSummary.NAME:  # prices in several currencies: no one sum of them
         return f"{purchases} purchase(s), {converted} converted, exact home sum {home}"

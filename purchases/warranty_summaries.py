@@ -2,8 +2,11 @@
 warranties (`Coverage`), their cost on its MONTH row, and the SQL that recomputes both from the rows. The warranties
 app sits above this one: its model is reached through the purchase's reverse relation `warranties`, never imported.
 
-- WARRANTY rows: per household × warranty status × start day (`month`) × end day (`ends`, FOREVER for none), the
-  number of warranties (`purchases`), over every purchase (RETURNED too: the warranty analytics count them all).
+- START, END and SHORT rows: the number of warranties (`purchases`) per household × warranty status × start day
+  (`month`; START), × end day (`ends`, FOREVER for none; END), and × start day × end day of those lasting SHORT_DAYS
+  or less (SHORT), over every purchase (RETURNED too: the warranty analytics count them all). A warranty is on one
+  START and one END row (and one SHORT row when short): a few thousand rows for hundreds of thousands of warranties,
+  where per start × end there were tens of thousands (one per start day and duration).
 - MONTH rows' `warranty_cents` and `warranty_home_exact`: the sum of their purchases' warranty costs, in cents, and
   the exact SUM(cost × the purchase's rate) of the converted ones (unknown costs add nothing).
 """
@@ -12,8 +15,15 @@ import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db import connection
+
 from purchases.models import Purchase, PurchaseSummary
 from spends.money_sql import EXACT
+
+# A SHORT warranty lasts at most this many days (end − start). The warranty timeline's "expiring soon" within N days
+# after a day L subtracts the warranties starting after L and ending by L + N: they last under N days, so N must not
+# exceed this (analytics.summarised checks).
+SHORT_DAYS = 30
 
 
 class Coverage(NamedTuple):
@@ -47,6 +57,15 @@ def _warranties():
     return Purchase.warranties.rel.related_model
 
 
+def count_keys(coverage: Coverage, no_month: datetime.date, forever: datetime.date) -> list[tuple]:
+    """The (kind, `month`, `ends`) of the rows that count `coverage`: START, END and, when it is short, SHORT."""
+    ends = coverage.end or forever
+    keys = [(PurchaseSummary.START, coverage.start, forever), (PurchaseSummary.END, no_month, ends)]
+    if coverage.end is not None and coverage.end - coverage.start <= datetime.timedelta(days=SHORT_DAYS):
+        keys.append((PurchaseSummary.SHORT, coverage.start, coverage.end))
+    return keys
+
+
 def cost_measures(coverages, rate: Decimal | None, sign: int) -> tuple[int, Decimal]:
     """(cents, exact home sum at `rate`: 0 without one) of the costs of `coverages`, times `sign`."""
     costs = [coverage.cost for coverage in coverages if coverage.cost is not None]
@@ -71,11 +90,19 @@ def costs_join(product_sum: str, where: str) -> str:
 
 
 def counts_select(where: str) -> str:
-    """The WARRANTY rows of the purchases `p` that `where` (ending in AND) picks, in purchases.summaries.COLUMNS'
-    order; its three parameters: FOREVER, the nil UUID twice (prepared), then `where`'s."""
+    """The START, END and SHORT rows of the purchases `p` that `where` (ending in AND) picks, in
+    purchases.summaries.COLUMNS' order (one pass: each warranty crossed with the three kinds, SHORT kept for the short
+    ones only); its parameters: NO_MONTH, FOREVER twice, the nil UUID twice (prepared), then `where`'s."""
     table, warranties = Purchase._meta.db_table, _warranties()._meta.db_table
+    start, end, short = PurchaseSummary.START, PurchaseSummary.END, PurchaseSummary.SHORT
+    if connection.vendor == "postgresql":
+        short_end = f"w.warranty_start + {SHORT_DAYS}"
+    else:
+        short_end = f"date(w.warranty_start, '+{SHORT_DAYS} days')"
     return (
-        f"SELECT p.household_id, '{PurchaseSummary.WARRANTY}', w.warranty_start, "  # noqa: S608
-        f"COALESCE(w.warranty_end, %s), '', %s, %s, w.status, '', COUNT(*), 0, 0, 0, 0, 0 "
-        f"FROM {warranties} w JOIN {table} p ON p.id = w.purchase_id {where} 1 = 1 GROUP BY 1, 3, 4, 8"
+        f"SELECT p.household_id, k.kind, CASE WHEN k.kind = '{end}' THEN %s ELSE w.warranty_start END, "  # noqa: S608
+        f"CASE WHEN k.kind = '{start}' THEN %s ELSE COALESCE(w.warranty_end, %s) END, '', %s, %s, w.status, '', "
+        f"COUNT(*), 0, 0, 0, 0, 0 FROM {warranties} w JOIN {table} p ON p.id = w.purchase_id "
+        f"CROSS JOIN (SELECT '{start}' AS kind UNION ALL SELECT '{end}' UNION ALL SELECT '{short}') k "
+        f"{where} (k.kind <> '{short}' OR w.warranty_end <= {short_end}) GROUP BY 1, 2, 3, 4, 8"
     )

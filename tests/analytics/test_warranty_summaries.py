@@ -1,5 +1,5 @@
 """#24: the warranty analytics (warranty_timeline, warranty_summary, spending_summary's warranty_cost_total) read the
-purchase summaries (WARRANTY rows, the MONTH rows' warranty cost) and answer exactly what the row-by-row queries they
+purchase summaries (warranty rows, the MONTH rows' warranty cost) and answer exactly what the row-by-row queries they
 replaced answered. Those queries are kept here, as the oracle: lifetime warranties, voided ones, starts after today
 in the current month, ends on month boundaries, HOME with unconverted purchases, RETURNED purchases, costs or none,
 written through every write path (services, nested writes, claims moving an end, deletes)."""
@@ -128,6 +128,37 @@ def test_the_answers_equal_the_row_by_row_ones(household):
     assert selectors.warranty_summary(household_id=household_id, today=D(2025, 3, 15))["total"] == 11
 
 
+def test_short_warranties_starting_after_a_month_end(owner):
+    """`expiring_soon` at a month's end L leaves out the warranties that start after L and end by L + 30 (the SHORT
+    rows, end − start ≤ 30 days, are subtracted): at and around the boundaries of 30 and 31 days, voided ones, a start
+    on L itself, and in the current month (after today)."""
+    household_id = household_of(owner)
+    purchase = PurchaseFactory(owner=owner, purchase_date=D(2024, 12, 1))
+    _warranty(purchase, D(2025, 2, 1), D(2025, 2, 20))  # after January's end, ends by January 31 + 30
+    _warranty(purchase, D(2025, 2, 10), D(2025, 3, 2))  # ends on January 31 + 30 exactly
+    _warranty(purchase, D(2025, 2, 1), D(2025, 3, 3))  # 30 days: ends the day after
+    _warranty(purchase, D(2025, 2, 1), D(2025, 3, 4))  # 31 days: not short
+    _warranty(purchase, D(2025, 3, 1), D(2025, 3, 30))  # after February's end, ends by February 28 + 30
+    _warranty(purchase, D(2025, 3, 1), D(2025, 3, 31))  # 30 days, ends after February 28 + 30
+    _warranty(purchase, D(2024, 12, 31), D(2025, 1, 30))  # starts on December's end L: counted at L
+    _warranty(purchase, D(2025, 1, 1), D(2025, 1, 1))  # one day
+    _warranty(purchase, D(2025, 2, 3), D(2025, 2, 10), status=WarrantyStatus.VOIDED)
+    _warranty(purchase, D(2025, 3, 20), D(2025, 4, 14))  # after today (March 15), ends by today + 30
+    short = _warranty(purchase, D(2025, 3, 16), D(2025, 4, 1))
+    assert_same_answers(household_id)
+    kinds = [key[1] for key in summaries.summaries_stored(household_id)]
+    assert kinds.count(summaries.PurchaseSummary.SHORT) == 10  # every one but the 31-day one
+    january = selectors.warranty_timeline(household_id=household_id, today=D(2025, 3, 15))[-3]
+    assert january == timeline_rows(household_id, D(2025, 3, 15))[-3] and january["expiring_soon"] == 0
+    # Written through the services: short to long and back, a start moved before the month's end, a delete.
+    warranty_services.warranty_update(warranty=short, warranty_end=D(2025, 6, 1))
+    assert_same_answers(household_id)
+    warranty_services.warranty_update(warranty=short, warranty_start=D(2025, 2, 27), warranty_end=D(2025, 3, 1))
+    assert_same_answers(household_id)
+    warranty_services.warranty_delete(warranty=short)
+    assert_same_answers(household_id)
+
+
 def test_they_stay_equal_through_every_write(household, owner):
     household_id, purchases = household
     usd, eur, vnd = purchases["usd"], purchases["eur"], purchases["vnd"]
@@ -206,8 +237,8 @@ def test_verify_summaries_compares_the_warranty_rows_and_costs(owner, capsys):
         call_command("verify_summaries")
     assert stopped.value.code == 1
     out = capsys.readouterr().out
-    assert "warranties ACTIVE from 2025-01-15 to 2026-01-15: the summaries say 1 warranty(ies)" in out
-    assert "warranties ACTIVE from 2025-01-15 to (no end): the summaries say nothing" in out
+    assert "warranties ACTIVE ending 2026-01-15: the summaries say 1 warranty(ies)" in out
+    assert "warranties ACTIVE without end: the summaries say nothing" in out
     assert "warranties costing 3.00 USD" in out and "warranties costing 4.50 USD" in out
     with pytest.raises(SystemExit):
         call_command("verify_summaries", "--fix")

@@ -196,7 +196,7 @@ def test_the_dashboard_reads_a_constant_number_of_queries_whatever_the_history(o
     # The money figures read no purchase rows: only the extremes, coverages, spellings and lists do.
     summary_reads = [q["sql"] for q in few.captured_queries if "purchases_purchasesummary" in q["sql"]]
     # The currencies, the spending months with the summary's totals and the coverages' cost (one query), retailers,
-    # brands, top products, and the warranty timeline and summary (WARRANTY rows).
+    # brands, top products, and the warranty timeline and summary (START, END, SHORT rows).
     assert len(summary_reads) == 7
     # currencies 1, spending and summary totals with the coverages' cost 1, the summary's extremes 1, timeline 1,
     # warranty summary 1, retailers 1, brands 1, top products 2 (groups, spellings), returns closing 1, recent
