@@ -326,7 +326,7 @@ def summary_select(household_ids=None, *, purchase_ids=None, conversions_only=Fa
         ),
     ]
     if not conversions_only:
-        parts.append((warranty_summaries.counts_select(where), [no_month, forever, forever, nil, nil]))
+        parts.append((warranty_summaries.counts_select(where), [no_month, forever, nil, nil, forever]))
     sql = " UNION ALL ".join(part for part, _ in parts)
     return sql, [value for _, values in parts for value in (*values, *params)]
 

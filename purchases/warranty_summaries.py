@@ -5,8 +5,8 @@ app sits above this one: its model is reached through the purchase's reverse rel
 - START, END and SHORT rows: the number of warranties (`purchases`) per household × warranty status × start day
   (`month`; START), × end day (`ends`, FOREVER for none; END), and × start day × end day of those lasting SHORT_DAYS
   or less (SHORT), over every purchase (RETURNED too: the warranty analytics count them all). A warranty is on one
-  START and one END row (and one SHORT row when short): a few thousand rows for hundreds of thousands of warranties,
-  where per start × end there were tens of thousands (one per start day and duration).
+  START and one END row (and one SHORT row when short): their number grows with the days (e.g. 16,600 rows for
+  600,000 warranties over 10 years), not days × durations (36,600 rows per status × start × end before).
 - MONTH rows' `warranty_cents` and `warranty_home_exact`: the sum of their purchases' warranty costs, in cents, and
   the exact SUM(cost × the purchase's rate) of the converted ones (unknown costs add nothing).
 """
@@ -91,18 +91,24 @@ def costs_join(product_sum: str, where: str) -> str:
 
 def counts_select(where: str) -> str:
     """The START, END and SHORT rows of the purchases `p` that `where` (ending in AND) picks, in
-    purchases.summaries.COLUMNS' order (one pass: each warranty crossed with the three kinds, SHORT kept for the short
-    ones only); its parameters: NO_MONTH, FOREVER twice, the nil UUID twice (prepared), then `where`'s."""
+    purchases.summaries.COLUMNS' order: the warranties counted per household × status × start × end first (one pass
+    over them), those groups then crossed with the three kinds (SHORT kept for the short ones only) and summed again
+    (crossing every warranty instead took 5 times as long at 600,000). Its parameters: NO_MONTH, FOREVER, the nil
+    UUID twice, FOREVER (prepared), then `where`'s."""
     table, warranties = Purchase._meta.db_table, _warranties()._meta.db_table
     start, end, short = PurchaseSummary.START, PurchaseSummary.END, PurchaseSummary.SHORT
     if connection.vendor == "postgresql":
-        short_end = f"w.warranty_start + {SHORT_DAYS}"
+        short_end = f"g.warranty_start + {SHORT_DAYS}"
     else:
-        short_end = f"date(w.warranty_start, '+{SHORT_DAYS} days')"
+        short_end = f"date(g.warranty_start, '+{SHORT_DAYS} days')"
+    grouped = (
+        f"SELECT p.household_id, w.status, w.warranty_start, COALESCE(w.warranty_end, %s) AS warranty_end, "  # noqa: S608
+        f"COUNT(*) AS n FROM {warranties} w JOIN {table} p ON p.id = w.purchase_id {where} 1 = 1 GROUP BY 1, 2, 3, 4"
+    )
     return (
-        f"SELECT p.household_id, k.kind, CASE WHEN k.kind = '{end}' THEN %s ELSE w.warranty_start END, "  # noqa: S608
-        f"CASE WHEN k.kind = '{start}' THEN %s ELSE COALESCE(w.warranty_end, %s) END, '', %s, %s, w.status, '', "
-        f"COUNT(*), 0, 0, 0, 0, 0 FROM {warranties} w JOIN {table} p ON p.id = w.purchase_id "
+        f"SELECT g.household_id, k.kind, CASE WHEN k.kind = '{end}' THEN %s ELSE g.warranty_start END, "  # noqa: S608
+        f"CASE WHEN k.kind = '{start}' THEN %s ELSE g.warranty_end END, '', %s, %s, g.status, '', "
+        f"CAST(SUM(g.n) AS BIGINT), 0, 0, 0, 0, 0 FROM ({grouped}) g "
         f"CROSS JOIN (SELECT '{start}' AS kind UNION ALL SELECT '{end}' UNION ALL SELECT '{short}') k "
-        f"{where} (k.kind <> '{short}' OR w.warranty_end <= {short_end}) GROUP BY 1, 2, 3, 4, 8"
+        f"WHERE k.kind <> '{short}' OR g.warranty_end <= {short_end} GROUP BY 1, 2, 3, 4, 8"
     )
