@@ -497,8 +497,9 @@ def main(argv=None) -> None:
 
     with transaction.atomic():  # the analytics summaries (#24) of the rows loaded behind Django's back
         summaries.recompute()
-    with connection.cursor() as cursor:  # their statistics, as autovacuum would gather after so many inserts
-        cursor.execute(f"ANALYZE {summaries.TABLE}")
+    with connection.cursor() as cursor:  # what autovacuum does after so many deletes and inserts (autocommit here)
+        vacuum = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+        cursor.execute(f"{vacuum} {summaries.TABLE}")
     print(f"summaries recomputed and analysed in {time.monotonic() - summarised:.1f}s")
     print(f"done: {total:,} purchases for {len(user_ids)} users in {time.monotonic() - started:.1f}s ({url})")
 
