@@ -156,22 +156,19 @@ _EXPIRING_WARRANTIES = _prepared(
 
 
 def _timeline_query(household_id, today: datetime.date, months: int):
-    """The warranty timeline's one row, grouped by the one household its rows have (a values_list():
-    spends.prepared)."""
-    firsts, aggregates = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)
-    rows = summarised.timeline_rows(household_id, firsts, today).values("household").annotate(**aggregates)
-    return rows.values_list(*aggregates)
+    """The warranty timeline's day groups (summarised.timeline_histogram), a values_list(): spends.prepared."""
+    firsts = summarised.timeline_firsts(months, today)
+    return summarised.timeline_histogram(household_id, firsts, today, selectors.EXPIRING_SOON_DAYS)
 
 
 _TIMELINE = _prepared(_timeline_query)
 
 
 def timeline_row(*, household_id, today: datetime.date, months: int = 12) -> dict:
-    """selectors.warranty_timeline's `row` through _TIMELINE. Without rows a grouped query has no group: every sum is
-    then 0, as the aggregate's COALESCEd sums (summarised.warranty_count) give."""
-    names = summarised.timeline_aggregates(months, today, selectors.EXPIRING_SOON_DAYS)[1]
-    found = _TIMELINE.rows((today, months), household_id=household_id)
-    return dict(zip(names, found[0], strict=True)) if found else dict.fromkeys(names, 0)
+    """selectors.warranty_timeline's `row` from _TIMELINE's day groups (summarised.timeline_counts)."""
+    rows = _TIMELINE.rows((today, months), household_id=household_id)
+    firsts = summarised.timeline_firsts(months, today)
+    return summarised.timeline_counts(rows, firsts, today, selectors.EXPIRING_SOON_DAYS)
 
 
 def _warranty_objects(rows: list[tuple]) -> list[dict]:

@@ -251,13 +251,14 @@ def warranty_timeline(
     `active` started on or before L and ends on or after L or has no end (LIFETIME); `expired` ends inside the
     month, on or before L; `expiring_soon` is active and ends within 30 days after L (L..L+30). One query over the
     warranty summaries (#24: counts per status × start day, × end day, and the short ones × both; no end is
-    9999-12-31, after every L): three conditional sums and differences per month (summarised.timeline_aggregates),
-    over a few thousand rows (summarised.timeline_rows).
+    9999-12-31, after every L): a few hundred day groups of them (summarised.timeline_histogram) added up per month
+    (summarised.timeline_counts).
     """
     today = today or clock.today()
-    firsts, aggregates = summarised.timeline_aggregates(months, today, EXPIRING_SOON_DAYS)
+    firsts = summarised.timeline_firsts(months, today)
     if row is None:
-        row = summarised.timeline_rows(household_id, firsts, today).aggregate(**aggregates)
+        rows = summarised.timeline_histogram(household_id, firsts, today, EXPIRING_SOON_DAYS)
+        row = summarised.timeline_counts(rows, firsts, today, EXPIRING_SOON_DAYS)
     return [
         {
             "month": period_key(first, "month"),

@@ -5,16 +5,17 @@ A MONTH row holds, per month × currency × status, how many purchases, how many
 their prices in cents and the exact SUM(price × rate); RETAILER, BRAND and PRODUCT rows the same per currency ×
 retailer, brand or product name (without the RETURNED purchases). MONTH rows also sum their purchases' warranty
 costs; START, END and SHORT rows count the household's warranties per status × start day, × end day, and the short
-ones × both (timeline_aggregates). Rows of no purchase (`purchases` 0) may exist: groups are kept only where the
+ones × both (timeline_counts). Rows of no purchase (`purchases` 0) may exist: groups are kept only where the
 summed `purchases` is positive. The figures equal the row-by-row aggregates the analytics used before: sums of cents
 are exact integers, HOME sums are the exact product sums rounded half-even once, at the end.
 """
 
 import datetime
+from bisect import bisect_left, bisect_right
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, F, Q, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models import BigIntegerField, DateField, F, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Least, Lower
 
 from analytics.money import HOME, ZERO
 from analytics.periods import add_months, month_end, month_start
@@ -133,39 +134,81 @@ def warranty_count(where: Q | None = None):
 START, END, SHORT = Q(kind=PurchaseSummary.START), Q(kind=PurchaseSummary.END), Q(kind=PurchaseSummary.SHORT)
 
 
-def timeline_aggregates(months: int, today: datetime.date, soon_days: int) -> tuple[list, dict]:
-    """(the first days of the last `months` months, the warranty timeline's three counts per month), with L = each
-    month's last day (today for the current month), over the rows `timeline_rows` reads. As ends are never before
-    starts (a database constraint):
+def timeline_firsts(months: int, today: datetime.date) -> list[datetime.date]:
+    """The first days of the last `months` months, oldest first, the current month last."""
+    current = month_start(today)
+    return [add_months(current, -i) for i in range(months - 1, -1, -1)]
+
+
+def timeline_rows(household_id, firsts: list, today: datetime.date):
+    """The rows the timeline counts (timeline_counts), ACTIVE (not voided) only: END rows ending from the first
+    month on, START and SHORT rows starting after its first day (every L is later). A few thousand rows: the days
+    from the first month to the last end, not the household's history."""
+    rows = PurchaseSummary.objects.filter(household_id=household_id, status=WarrantyStatus.ACTIVE)
+    return rows.filter((END & Q(ends__gte=firsts[0])) | ((START | SHORT) & Q(month__gt=firsts[0])))
+
+
+def timeline_histogram(household_id, firsts: list, today: datetime.date, soon_days: int):
+    """timeline_rows summed per (kind, start day, end day) as a values_list() of (kind, start, end, count), with
+    every start after today put on today + 1 and every end after today + soon_days on the day after: each L is at
+    most today, so those compare alike with every L and L + soon_days. A few hundred groups (the days of the
+    window and the next soon_days), which timeline_counts adds up in Python: summing them in SQL took one conditional
+    sum per month and figure (60) over every row, 13 ms at 1M (bench/RESULTS.md)."""
+    late_start = Value(today + datetime.timedelta(days=1), output_field=DateField())
+    late_end = Value(today + datetime.timedelta(days=soon_days + 1), output_field=DateField())
+    return (
+        timeline_rows(household_id, firsts, today)
+        .annotate(day_from=Least("month", late_start), day_to=Least("ends", late_end))
+        .values("kind", "day_from", "day_to")
+        .annotate(count=Sum("purchases"))
+        .order_by()
+        .values_list("kind", "day_from", "day_to", "count")
+    )
+
+
+def timeline_counts(rows, firsts: list, today: datetime.date, soon_days: int) -> dict:
+    """{"active_i", "expired_i", "soon_i"} per month i of `firsts` from timeline_histogram's rows, with L = each
+    month's last day (today for the current month). As ends are never before starts (a database constraint):
     - active (started by L, ending from L on or never) = #{ends ≥ L, none too} − #{starts > L} (END − START rows);
     - expired (ending inside the month, by L) = #{first ≤ ends ≤ L} (END rows);
     - expiring soon (active, ending L..L + soon_days) = #{L ≤ ends ≤ L + soon_days} − #{starts > L, ends ≤ L +
       soon_days}: those last under soon_days, so all are SHORT rows (END − SHORT rows)."""
     if soon_days > warranty_summaries.SHORT_DAYS:
         raise ValueError(f"expiring soon within {soon_days} days needs SHORT rows of that many days")
+    ends, starts, shorts = {}, {}, []
+    for kind, day_from, day_to, count in rows:
+        if kind == PurchaseSummary.END:
+            ends[day_to] = ends.get(day_to, 0) + int(count)
+        elif kind == PurchaseSummary.START:
+            starts[day_from] = starts.get(day_from, 0) + int(count)
+        else:
+            shorts.append((day_from, day_to, int(count)))
+    end_days, end_sums = _running(ends)
+    start_days, start_sums = _running(starts)
+
+    def ends_between(low, high) -> int:  # END counts with low ≤ day ≤ high
+        return end_sums[bisect_right(end_days, high)] - end_sums[bisect_left(end_days, low)]
+
+    counts = {}
     current = month_start(today)
-    firsts = [add_months(current, -i) for i in range(months - 1, -1, -1)]
-    aggregates = {}
     for index, first in enumerate(firsts):
         last = today if first == current else month_end(first)
         soon_limit = last + datetime.timedelta(days=soon_days)
-        aggregates[f"active_{index}"] = warranty_count(END & Q(ends__gte=last)) - warranty_count(
-            START & Q(month__gt=last)
-        )
-        aggregates[f"expired_{index}"] = warranty_count(END & Q(ends__gte=first, ends__lte=last))
-        soon = Q(ends__lte=soon_limit)
-        aggregates[f"soon_{index}"] = warranty_count(END & Q(ends__gte=last) & soon) - warranty_count(
-            SHORT & Q(month__gt=last) & soon
-        )
-    return firsts, aggregates
+        started_later = start_sums[-1] - start_sums[bisect_right(start_days, last)]
+        counts[f"active_{index}"] = ends_between(last, datetime.date.max) - started_later
+        counts[f"expired_{index}"] = ends_between(first, last)
+        short_later = sum(count for start, end, count in shorts if start > last and end <= soon_limit)
+        counts[f"soon_{index}"] = ends_between(last, soon_limit) - short_later
+    return counts
 
 
-def timeline_rows(household_id, firsts: list, today: datetime.date):
-    """The rows the timeline counts (timeline_aggregates), ACTIVE (not voided) only: END rows ending from the first
-    month on, START and SHORT rows starting after its first day (every L is later). A few thousand rows: the days
-    from the first month to the last end, not the household's history."""
-    rows = PurchaseSummary.objects.filter(household_id=household_id, status=WarrantyStatus.ACTIVE)
-    return rows.filter((END & Q(ends__gte=firsts[0])) | ((START | SHORT) & Q(month__gt=firsts[0])))
+def _running(counts: dict) -> tuple[list, list]:
+    """(the sorted days, the running totals: totals[i] = the counts of the days before days[i])."""
+    days = sorted(counts)
+    totals = [0]
+    for day in days:
+        totals.append(totals[-1] + counts[day])
+    return days, totals
 
 
 def rank_total(currency: str):

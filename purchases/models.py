@@ -191,7 +191,7 @@ class PurchaseSummary(models.Model):
       other measure 0) per warranty status × start day (`month`; START), × end day (`ends`, 9999-12-31 for none; END),
       and × start day × end day for the short ones only (end − start ≤ 30 days; SHORT). One-dimensional, so their
       number grows with the days, not days × durations; the warranty analytics' counts are sums and differences of
-      them (analytics.summarised.timeline_aggregates). Day granularity: they compare the days with today and L + 30.
+      them (analytics.summarised.timeline_counts). Day granularity: they compare the days with today and L + 30.
 
     MONTH rows also hold the cost of their purchases' warranties (`warranty_cents`, `warranty_home_exact`).
 
