@@ -14,7 +14,6 @@ dashboard's parts equal their answers (tests/analytics/test_dashboard_parts.py).
 """
 
 import datetime
-import uuid
 
 from django.conf import settings
 from django.db.models import Q
@@ -25,7 +24,7 @@ from purchases import selectors as purchase_selectors
 from purchases.api import reads
 from purchases.representation import WARRANTY_ROW_LOOKUPS, warranty_row_object
 from spends import clock
-from spends.prepared import PreparedRead, _adapter, _Plan
+from spends.prepared import PreparedRead
 
 RECENT = 10  # the recent lists' length (the single endpoints' default `limit`)
 
@@ -80,43 +79,18 @@ def _prepared(build, keep: int = 8) -> PreparedRead:
     return PreparedRead(lambda key, household_id: build(household_id, *key), slots=("household_id",), keep=keep)
 
 
-class _Repeated(PreparedRead):
-    """A PreparedRead whose slots may be bound more than once (the household in each subquery of
-    summarised.extremes) and may be text (the name keys of selectors.newest_spelling_rows): slots named `k…` get a
-    text sentinel, the others a UUID one; each must be bound at least once (ValueError otherwise)."""
-
-    def _compile(self, key, slots: tuple[str, ...]) -> _Plan:
-        sentinels = {name: f"\x1f{uuid.uuid4().hex}" if name.startswith("k") else uuid.uuid4() for name in slots}
-        queryset = self.build(key, **sentinels)
-        compiler = queryset.query.get_compiler(using=self.using)
-        sql, params = compiler.as_sql()
-        bound = []
-        for name, sentinel in sentinels.items():
-            found = [(name, index, adapt) for index, param in enumerate(params) if (adapt := _adapt(sentinel, param))]
-            if not found:
-                raise ValueError(f"{name}: not bound in the compiled query")
-            bound.extend(found)
-        return _Plan(sql, tuple(params), tuple(bound), compiler)
-
-
-def _adapt(sentinel, param):
-    if isinstance(sentinel, str):
-        return _as_is if param == sentinel else None
-    return _adapter(sentinel, param, "uuid")
-
-
-def _as_is(value):
-    return value
-
-
-_EXTREMES = _Repeated(
-    lambda key, household_id: summarised.extremes_rows(household_id, *key), slots=("household_id",), keep=8
+_EXTREMES = PreparedRead(
+    lambda key, household_id: summarised.extremes_rows(household_id, *key),
+    slots=("household_id",),
+    keep=8,
+    repeated=True,
 )
 _NAME_SLOTS = tuple(f"k{index}" for index in range(100))
-_SPELLINGS = _Repeated(
+_SPELLINGS = PreparedRead(
     lambda key, household_id, **names: selectors.newest_spelling_rows(household_id, key[0], list(names.values())),
     slots=(),
     keep=16,
+    repeated=True,
 )
 
 
@@ -126,8 +100,9 @@ def _spell(household_id, currency: str):
     def spell(name_keys: list[str]) -> list[tuple]:
         if not name_keys:
             return []
-        slots = ("household_id", *_NAME_SLOTS[: len(name_keys)])
-        ids = {"household_id": household_id, **dict(zip(slots[1:], name_keys, strict=True))}
+        names = _NAME_SLOTS[: len(name_keys)]
+        slots = {"household_id": "uuid", **dict.fromkeys(names, "text")}
+        ids = {"household_id": household_id, **dict(zip(names, name_keys, strict=True))}
         return _SPELLINGS.rows_of((currency, len(name_keys)), ids, slots)
 
     return spell

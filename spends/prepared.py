@@ -76,15 +76,23 @@ class PreparedRead:
     each of which must appear exactly once among the parameters (ValueError otherwise: a condition that did not
     compile to one bound parameter is never dropped or guessed). Each run copies those parameters and puts the
     given values where the sentinels were. UUIDs may be given as their text; every value is validated for its kind
-    (a bad one is a ValueError)."""
+    (a bad one is a ValueError). `repeated`: a slot may be bound more than once (the household in each subquery),
+    at least once."""
 
     def __init__(
-        self, build: Callable, *, slots: tuple[str, ...] | Mapping[str, str], using: str = "default", keep: int = 4
+        self,
+        build: Callable,
+        *,
+        slots: tuple[str, ...] | Mapping[str, str],
+        using: str = "default",
+        keep: int = 4,
+        repeated: bool = False,
     ):
         self.build = build
         self.slots = slots
         self.using = using
-        self.keep = keep  # plans kept per thread (keys beyond it start the cache afresh)
+        self.keep = keep
+        self.repeated = repeated  # plans kept per thread (keys beyond it start the cache afresh)
         self._local = threading.local()  # per thread: a compiler holds the connection it was compiled for
 
     def _compile(self, key, slots: tuple[str, ...] | Mapping[str, str]) -> _Plan:
@@ -103,9 +111,9 @@ class PreparedRead:
                 for index, param in enumerate(params)
                 if (adapt := _adapter(sentinel, param, kinds[name]))
             ]
-            if len(found) != 1:
+            if not found or (len(found) > 1 and not self.repeated):
                 raise ValueError(f"{name}: bound {len(found)} times in the compiled query, not once")
-            bound.append((name, *found[0]))
+            bound.extend((name, *each) for each in found)
         return _Plan(sql, tuple(params), tuple(bound), compiler)
 
     def plan(self, key, slots: tuple[str, ...] | Mapping[str, str] | None = None) -> _Plan:

@@ -232,5 +232,22 @@ def test_a_prepared_read_binds_text_and_date_values_and_raw_sql(owner):
     assert counted.rows_of("k", {"household_id": household, "code": "JPY"}) == [(0,)]
 
 
+def test_a_repeated_slot_is_bound_wherever_it_stands_and_refused_without_repeated(owner):
+    """spends.prepared: `repeated=True` lets one slot stand in several places (the household in each subquery, as the
+    dashboard's extremes read); without it, a slot bound twice is refused rather than half-bound."""
+    PurchaseFactory(owner=owner, product_name="Kettle", currency_code="EUR")
+
+    def build(key, household_id):
+        inner = Purchase.objects.filter(household_id=household_id).values("pk")
+        return Purchase.objects.filter(household_id=household_id, pk__in=inner).values_list("product_name")
+
+    household = household_of(owner)
+    read = PreparedRead(build, slots=("household_id",), repeated=True)
+    assert read.rows_of("k", {"household_id": household}) == [("Kettle",)]
+    assert read.rows_of("k", {"household_id": uuid.uuid4()}) == []
+    with pytest.raises(ValueError, match="bound 2 times"):
+        PreparedRead(build, slots=("household_id",)).rows_of("k", {"household_id": household})
+
+
 def test_the_reader_offers_the_prepared_page():
     assert PurchaseViewSet.reader is reads and callable(reads.page)
