@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 
 def summaries_fill(apps, schema_editor):
-    # The summaries of the purchases already there are computed by 0013_warranty_summaries: today's recomputation
+    # The summaries of the purchases already there are computed by 0015_warranty_start_end_summaries: today's recomputation
     # (purchases.summaries) writes columns this migration does not create yet.
     return
 
