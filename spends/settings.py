@@ -109,6 +109,7 @@ DATABASES = {
         conn_max_age=env.int("CONN_MAX_AGE", default=0),
         pool=env.bool("DATABASE_POOL", default=False),
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        prepared_statements=env.bool("DATABASE_PREPARED_STATEMENTS", default=True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -90,6 +90,15 @@ def test_postgres_pool_replaces_persistent_connections():
     assert cfg["CONN_HEALTH_CHECKS"] is True
 
 
+def test_postgres_prepared_statements_bind_on_the_server():
+    cfg = config.database_config("postgres://u:p@db:5432/spends", prepared_statements=True)
+    assert cfg["OPTIONS"]["server_side_binding"] is True
+    assert cfg["OPTIONS"]["prepare_threshold"] == config.PREPARE_THRESHOLD
+    assert "server_side_binding" not in config.database_config("postgres://u:p@db:5432/spends").get("OPTIONS", {})
+    sqlite = config.database_config("sqlite:///:memory:", prepared_statements=True)
+    assert "server_side_binding" not in sqlite["OPTIONS"]
+
+
 def test_pool_is_ignored_for_sqlite(tmp_path):
     cfg = config.database_config(f"sqlite:///{tmp_path / 'db.sqlite3'}", pool=True)
     assert "pool" not in cfg["OPTIONS"]
