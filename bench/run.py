@@ -339,9 +339,10 @@ def run_engine(args, engine: str) -> dict:
                 )
                 print(f"{name:38s} skipped: the cold request failed", flush=True)
                 continue
-            if not cold:
-                for i in range(args.warmup):
-                    request(args.port, make_path(i), token)
+            for i in range(args.warmup):  # cold ones too: a server that has been up has run these statements
+                if cold:
+                    bump()
+                request(args.port, make_path(i), token)
             samples, status, failed = [], None, None
             for i in range(reps):
                 if cold:
@@ -719,7 +720,13 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3 on 2 cores)")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per endpoint")
     parser.add_argument("--cold-requests", type=int, default=9, help="timed cold (cache bumped) requests")
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        help="untimed requests before each endpoint's (default: enough for every worker's database connection to "
+        "have prepared the endpoint's statements, as in a server that has been up a while: "
+        "spends.config.PREPARE_THRESHOLD × workers)",
+    )
     parser.add_argument("--floor-reps", type=int, default=20)
     parser.add_argument("--endpoint-seconds", type=float, default=60, help="time cap per endpoint")
     parser.add_argument("--throughput-requests", type=int, default=2000)
@@ -734,6 +741,10 @@ def main(argv=None) -> None:
     parser.add_argument("--statement-timeout", type=int, default=30, help="seconds; bounds a pathological query")
     parser.add_argument("--engine", choices=["postgres", "sqlite"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.warmup is None:
+        from spends.config import PREPARE_THRESHOLD
+
+        args.warmup = PREPARE_THRESHOLD * args.workers
 
     if args.engine:  # a child run: one engine, one Django set-up
         print(json.dumps(run_engine(args, args.engine)["info"], default=str))
