@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 
 from django.db import connections, router, transaction
-from django.db.models import F, Value
+from django.db.models import BigIntegerField, F, Value
 from django.db.models.functions import Greatest
 
 from spends.models import DataVersion
@@ -30,7 +30,9 @@ def household_scope(household_id) -> str:
 
 
 def _next_version():
-    return Greatest(F("version") + 1, Value(time.time_ns()))
+    # BigIntegerField: a plain Value(int) is an IntegerField, which Django sends as a 32-bit integer when PostgreSQL
+    # binds the parameters (DATABASE_PREPARED_STATEMENTS): the clock's nanoseconds would lose their high bits.
+    return Greatest(F("version") + 1, Value(time.time_ns(), output_field=BigIntegerField()))
 
 
 def _upsert_sql(connection) -> str:

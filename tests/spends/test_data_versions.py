@@ -39,3 +39,14 @@ def test_a_bump_in_a_rolled_back_transaction_leaves_nothing():
         raise RuntimeError
     assert data_versions.read(["test:rolled-back"]) == (0,)
     assert not DataVersion.objects.filter(scope="test:rolled-back").exists()
+
+
+def test_renew_all_gives_every_scope_a_version_from_the_clock_in_nanoseconds():
+    # A restore's renewal: each version becomes at least the clock, in full 64 bits. (With PostgreSQL binding
+    # parameters on the server, a plain Value(int) was sent as a 32-bit integer and the clock's nanoseconds were cut
+    # to their low 32 bits: the renewed versions went back, and answers cached under the old ones were served.)
+    DataVersion.objects.create(scope="test:old", version=5)
+    before = time.time_ns()
+    data_versions.renew_all()
+    old, installation = data_versions.read(["test:old", data_versions.INSTALLATION])
+    assert old >= before and installation >= before
