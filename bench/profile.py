@@ -61,6 +61,20 @@ def _explain(connection, sqls: list[str]) -> list[tuple[float, float, str]]:
     return found
 
 
+def _prepared_plans(connection) -> None:
+    """The statements prepared on this connection: how often PostgreSQL planned each for its values (custom) and how
+    often it reused one plan (generic). PostgreSQL 14+."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements ORDER BY custom_plans DESC"
+        )
+        rows = cursor.fetchall()
+    print(f"Prepared statements on this connection ({len(rows)}): generic plans, custom plans")
+    for generic, custom, sql in rows:
+        print(f"  {generic:6d} {custom:6d}  {' '.join(sql.split())[:100]}")
+    print()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="e.g. /api/analytics/dashboard")
@@ -129,6 +143,7 @@ def main(argv=None) -> None:
                 print(f"  {planning:8.3f} {execution:9.3f}  {sql}")
             total_planning, total_execution = sum(row[0] for row in explained), sum(row[1] for row in explained)
             print(f"  {total_planning:8.3f} {total_execution:9.3f}  (sum)\n")
+            _prepared_plans(connection)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
