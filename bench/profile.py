@@ -61,6 +61,19 @@ def _explain(connection, sqls: list[str]) -> list[tuple[float, float, str]]:
     return found
 
 
+def _placeholders(path: str, household_id) -> str:
+    """`{id}` in the path becomes one of the household's purchases, `{retailer}` the retailer bench.run filters by."""
+    from purchases.models import Purchase
+
+    mine = Purchase.objects.filter(household_id=household_id)
+    if "{id}" in path:
+        path = path.replace("{id}", str(mine.order_by("id").values_list("id", flat=True).first()))
+    if "{retailer}" in path:
+        retailer = mine.filter(retailer__isnull=False).order_by("retailer_id").values_list("retailer_id", flat=True)
+        path = path.replace("{retailer}", str(retailer.first()))
+    return path
+
+
 def _prepared_plans(connection) -> None:
     """The statements prepared on this connection: how often PostgreSQL planned each for its values (custom) and how
     often it reused one plan (generic). PostgreSQL 14+."""
@@ -77,7 +90,9 @@ def _prepared_plans(connection) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", help="e.g. /api/analytics/dashboard")
+    parser.add_argument(
+        "path", help="e.g. /api/analytics/dashboard; {id} is one of the purchases, {retailer} bench.run's retailer"
+    )
     parser.add_argument("--database-url", default=DEFAULT_PG_URL)
     parser.add_argument("--cold", action="store_true", help="bump the household's data version before each request")
     parser.add_argument("--post", metavar="JSON", help="POST this body (201 expected) instead of a GET")
@@ -101,7 +116,9 @@ def main(argv=None) -> None:
     user = get_user_model().objects.get(username=MAIN_USER)
     ApiToken.objects.filter(user=user, name="bench-profile").delete()
     client = Client(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, name='bench-profile')[1]}")
-    scope = data_versions.household_scope(user.membership.household_id)
+    household_id = user.membership.household_id
+    scope = data_versions.household_scope(household_id)
+    args.path = _placeholders(args.path, household_id)
     created = []
 
     def one():
