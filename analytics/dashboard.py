@@ -25,9 +25,10 @@ from purchases import selectors as purchase_selectors
 from purchases.api import reads
 from purchases.representation import WARRANTY_ROW_LOOKUPS, warranty_row_object
 from spends import clock
-from spends.prepared import PreparedRead
+from spends.prepared import PreparedRead, rows_together
 
 RECENT = 10  # the recent lists' length (the single endpoints' default `limit`)
+SPENDING_MONTHS = TIMELINE_MONTHS = 12  # the spending and warranty timeline endpoints' default `months`
 
 
 def _months_and_totals(currency: str, today: datetime.date, months: int) -> dict:
@@ -64,11 +65,15 @@ def _column_names(currency: str, today: datetime.date, months: int) -> tuple[str
     return tuple(_months_and_totals(currency, today, months))
 
 
-def spending_months_and_totals(*, household_id, currency: str, today: datetime.date, months: int = 12):
-    """(spending_by_month's answer, spending_summary's `totals`) from one query over the MONTH summaries."""
+def spending_months_and_totals(
+    *, household_id, currency: str, today: datetime.date, months: int = 12, found: list[tuple] | None = None
+):
+    """(spending_by_month's answer, spending_summary's `totals`) from one query over the MONTH summaries (`found`:
+    its rows, already read)."""
     first, last = selectors.month_window(today, months)
     names = _column_names(currency, today, months)
-    found = _MONTHS_AND_TOTALS.rows((currency, today, months), household_id=household_id)
+    if found is None:
+        found = _MONTHS_AND_TOTALS.rows((currency, today, months), household_id=household_id)
     row = dict(zip(names, found[0], strict=True)) if found else dict.fromkeys(names)
     months_found = {
         start: {
@@ -147,9 +152,11 @@ _TIMELINE = _prepared(_timeline_query)
 _WARRANTY_SUMMARY = _prepared(selectors.warranty_summary_rows)
 
 
-def timeline_row(*, household_id, today: datetime.date, months: int = 12) -> dict:
-    """selectors.warranty_timeline's `row` from _TIMELINE's day groups (summarised.timeline_counts)."""
-    rows = _TIMELINE.rows((today, months), household_id=household_id)
+def timeline_row(*, household_id, today: datetime.date, months: int = 12, rows: list[tuple] | None = None) -> dict:
+    """selectors.warranty_timeline's `row` from _TIMELINE's day groups (summarised.timeline_counts; `rows`: those
+    groups, already read)."""
+    if rows is None:
+        rows = _TIMELINE.rows((today, months), household_id=household_id)
     firsts = summarised.timeline_firsts(months, today)
     return summarised.timeline_counts(rows, firsts, today, selectors.EXPIRING_SOON_DAYS)
 
@@ -159,16 +166,55 @@ def _warranty_objects(rows: list[tuple]) -> list[dict]:
     return [warranty_row_object(purchase_id, name, values) for purchase_id, name, *values in rows]
 
 
+def _read_all(household_id, currency: str | None, today: datetime.date) -> tuple[str, list[str], dict]:
+    """(currency, the household's currencies, {part: rows}) of every prepared read of the dashboard, in two round
+    trips (spends.prepared.rows_together): what does not depend on the currency with the household's currencies
+    (which decide the default currency), then what does; in one when the currency is asked for."""
+    ids, by_day = {"household_id": household_id}, (today,)
+    first = {
+        "currencies": (_CURRENCIES, (), ids),
+        "timeline": (_TIMELINE, (today, TIMELINE_MONTHS), ids),
+        "warranty_counts": (_WARRANTY_SUMMARY, by_day, ids),
+        "recent": (_RECENT_PURCHASES, by_day, ids),
+        "recent_warranties": (_RECENT_WARRANTIES, by_day, ids),
+        "expiring": (_EXPIRING_WARRANTIES, by_day, ids),
+        "returns": (_RETURNS_CLOSING, by_day, ids),
+    }
+
+    def by_currency(code: str) -> dict:
+        return {
+            "months_and_totals": (_MONTHS_AND_TOTALS, (code, today, SPENDING_MONTHS), ids),
+            "extremes": (_EXTREMES, (code,), ids),
+            "retailers": (_DISTRIBUTION, (code, "retailer"), ids),
+            "brands": (_DISTRIBUTION, (code, "brand"), ids),
+            "top": (_TOP_PRODUCTS, (code, RECENT), ids),
+        }
+
+    reads = {**first, **(by_currency(currency) if currency else {})}
+    found = dict(zip(reads, rows_together(list(reads.values())), strict=True))
+    currencies = [code for (code,) in found["currencies"]]
+    if not currency:
+        currency = HOME if len(currencies) > 1 else settings.DEFAULT_CURRENCY
+        later = by_currency(currency)
+        found.update(zip(later, rows_together(list(later.values())), strict=True))
+    return currency, currencies, found
+
+
 def dashboard(
     *, household_id, currency: str | None = None, home_currency: str = "", today: datetime.date | None = None
 ) -> dict:
     """Everything the dashboard shows, each part at its default parameters; the recent lists as rendered objects.
-    A fixed number of queries whatever the history (tests/analytics: DASHBOARD_QUERIES)."""
+    A fixed number of queries whatever the history (tests/analytics: DASHBOARD_QUERIES), in three round trips
+    (_read_all's two, then the top products' spellings)."""
     today = today or clock.today()
-    currencies = [code for (code,) in _CURRENCIES.rows((), household_id=household_id)]
-    currency = currency or (HOME if len(currencies) > 1 else settings.DEFAULT_CURRENCY)
-    spending, totals = spending_months_and_totals(household_id=household_id, currency=currency, today=today)
-    by_day = (today,)
+    currency, currencies, found = _read_all(household_id, currency, today)
+    spending, totals = spending_months_and_totals(
+        household_id=household_id,
+        currency=currency,
+        today=today,
+        months=SPENDING_MONTHS,
+        found=found["months_and_totals"],
+    )
     return {
         "spending": spending,
         "summary": selectors.spending_summary(
@@ -178,31 +224,24 @@ def dashboard(
             today=today,
             totals=totals,
             currencies=currencies,
-            extremes=summarised.extremes_answer(_EXTREMES.rows((currency,), household_id=household_id)),
+            extremes=summarised.extremes_answer(found["extremes"]),
         ),
         "warranty_timeline": selectors.warranty_timeline(
-            household_id=household_id, today=today, row=timeline_row(household_id=household_id, today=today)
+            household_id=household_id,
+            today=today,
+            row=timeline_row(household_id=household_id, today=today, months=TIMELINE_MONTHS, rows=found["timeline"]),
         ),
         "warranty_summary": selectors.warranty_summary(
-            household_id=household_id, today=today, rows=_WARRANTY_SUMMARY.rows(by_day, household_id=household_id)
+            household_id=household_id, today=today, rows=found["warranty_counts"]
         ),
-        **{
-            f"{relation}s": selectors.distribution_answer(
-                _DISTRIBUTION.rows((currency, relation), household_id=household_id), currency, relation
-            )
-            for relation in ("retailer", "brand")
-        },
+        "retailers": selectors.distribution_answer(found["retailers"], currency, "retailer"),
+        "brands": selectors.distribution_answer(found["brands"], currency, "brand"),
         "top_products": selectors.top_products(
-            household_id=household_id,
-            currency=currency,
-            rows=_TOP_PRODUCTS.rows((currency, RECENT), household_id=household_id),
-            spell=_spell(household_id, currency),
+            household_id=household_id, currency=currency, rows=found["top"], spell=_spell(household_id, currency)
         ),
-        "recent_purchases": reads.render(_RECENT_PURCHASES.rows(by_day, household_id=household_id)),
-        "recent_warranties": _warranty_objects(_RECENT_WARRANTIES.rows(by_day, household_id=household_id)),
+        "recent_purchases": reads.render(found["recent"]),
+        "recent_warranties": _warranty_objects(found["recent_warranties"]),
         # Not in API.md's list: the dashboard's "expiring in 30 days" panel needs the warranties themselves.
-        "expiring_warranties": _warranty_objects(_EXPIRING_WARRANTIES.rows(by_day, household_id=household_id)),
-        "returns_closing": selectors.returns_closing_answer(  # also not in API.md's list
-            _RETURNS_CLOSING.rows(by_day, household_id=household_id), today
-        ),
+        "expiring_warranties": _warranty_objects(found["expiring"]),
+        "returns_closing": selectors.returns_closing_answer(found["returns"], today),  # also not in API.md's list
     }

@@ -24,6 +24,15 @@ class _Plan:
     slots: tuple[tuple[str, int, Callable], ...]  # (name, index in params, adapt)
     compiler: object  # the query's compiler: converts raw rows as values_list() would; None for raw SQL
 
+    def finish(self, raw: list[tuple]) -> list[tuple]:
+        """The rows of the values_list() (or of the raw SQL) from what the cursor fetched."""
+        compiler = self.compiler
+        if compiler is None:
+            return raw
+        if compiler.has_extra_select:  # ORDER BY columns that are not selected
+            raw = [row[: compiler.col_count] for row in raw]
+        return list(compiler.results_iter(results=[raw], tuple_expected=True))
+
 
 def _as_uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -182,16 +191,43 @@ class PreparedRead:
     ) -> list[tuple]:
         """`rows(key, **ids)`; `slots` (names of `ids`, or names and kinds) for a reader whose slots depend on the
         key; `tail`: SQL and parameters appended to the compiled query (a page's LIMIT and OFFSET)."""
+        plan, sql, params = self.statement(key, ids, slots, tail=tail)
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return plan.finish(cursor.fetchall())
+
+    def statement(self, key, ids: dict, slots=None, *, tail: tuple[str, list] = ("", [])) -> tuple[_Plan, str, list]:
+        """(plan, SQL, parameters) of `rows_of(key, ids, slots, tail=tail)`: its rows are `plan.finish(fetched)`."""
         plan = self.plan(key, slots)
         params = list(plan.params)
         for name, index, adapt in plan.slots:
             params[index] = adapt(ids[name])
-        compiler = plan.compiler
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(plan.sql + tail[0], params + tail[1])
-            raw = cursor.fetchall()
-        if compiler is None:
-            return raw
-        if compiler.has_extra_select:  # ORDER BY columns that are not selected
-            raw = [row[: compiler.col_count] for row in raw]
-        return list(compiler.results_iter(results=[raw], tuple_expected=True))
+        return plan, plan.sql + tail[0], params + tail[1]
+
+
+def rows_together(reads: list[tuple[PreparedRead, object, dict]], using: str = "default") -> list[list[tuple]]:
+    """`[read.rows(key, **ids) for read, key, ids in reads]`, sent to the database at once where it can take them so
+    (PostgreSQL binding on the server: psycopg's pipeline mode, one round trip instead of one per read); elsewhere one
+    after another. Reads only: an error of any of them is raised (Django's) once all were sent."""
+    statements = [read.statement(key, ids) for read, key, ids in reads]
+    connection = connections[using]
+    if len(statements) < 2 or not _binds_on_server(connection):
+        found = []
+        for plan, sql, params in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                found.append(plan.finish(cursor.fetchall()))
+        return found
+    cursors = [connection.cursor() for _ in statements]  # opens the connection: connection.connection is set
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (_plan, sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        with connection.wrap_database_errors:
+            return [
+                plan.finish(cursor.fetchall())
+                for cursor, (plan, _sql, _params) in zip(cursors, statements, strict=True)
+            ]
+    finally:
+        for cursor in cursors:
+            cursor.close()
