@@ -327,14 +327,20 @@ def distribution_rows(household_id, currency: str, relation: str):
             entry_id=Case(When(**{key: NIL}, then=Value(None)), default=F(key)),
             entry_name=summarised.GroupCoalesce(name, Value(UNKNOWN_NAME)),  # a lookup per group, not per row
         )
-        .order_by("-count", summarised.GroupLower("entry_name"), "entry_id")
+        .order_by()  # distribution_answer sorts: in SQL, the ORDER BY looked each name up a second time
         .values_list(*_DISTRIBUTION_COLUMNS[: 5 if currency == HOME else 4])
     )
 
 
+def _distribution_order(row: dict) -> tuple:
+    # Most purchases first, then by name ignoring case, then by id ("Unknown", no id, last): the same order on both
+    # engines (SQLite's lower() folds ASCII only, and PostgreSQL's ORDER BY follows the database's collation).
+    return (-summarised.counted(row["count"]), row["entry_name"].lower(), row["entry_id"] is None, str(row["entry_id"]))
+
+
 def distribution_answer(rows: list[tuple], currency: str, relation: str) -> list[dict]:
-    """The answer of distribution_rows' rows."""
-    rows = [dict(zip(_DISTRIBUTION_COLUMNS, row, strict=False)) for row in rows]
+    """The answer of distribution_rows' rows (in any order)."""
+    rows = sorted((dict(zip(_DISTRIBUTION_COLUMNS, row, strict=False)) for row in rows), key=_distribution_order)
     # The shares need the grand total of a list with one row per retailer/brand: no extra query for it.
     shares = percentages([summarised.counted(row["count"]) for row in rows])
     return [

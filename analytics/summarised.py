@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from decimal import Decimal
 
 from django.db.models import BigIntegerField, DateField, F, Q, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Least, Lower
+from django.db.models.functions import Cast, Coalesce, Least
 
 from analytics.money import HOME, ZERO
 from analytics.periods import add_months, month_end, month_start
@@ -72,15 +72,8 @@ def _group_cols(expression) -> list:
 class GroupCoalesce(Coalesce):
     """Coalesce that groups by what its parts group by. Django groups by a whole function of a subquery, so the database
     evaluates it once per row before grouping: a catalog name looked up by a grouped key is then read once per
-    summary row, twice with its ORDER BY (bench/RESULTS.md: the distributions' name lookups). Grouped by the key, it
-    is evaluated once per group."""
-
-    def get_group_by_cols(self):
-        return _group_cols(self)
-
-
-class GroupLower(Lower):
-    """Lower that groups by what its part groups by (see GroupCoalesce)."""
+    summary row (bench/RESULTS.md: the distributions' name lookups). Grouped by the key, it is evaluated once per
+    group."""
 
     def get_group_by_cols(self):
         return _group_cols(self)
