@@ -335,7 +335,8 @@ def distribution_rows(household_id, currency: str, relation: str):
 def _distribution_order(row: dict) -> tuple:
     # Most purchases first, then by name ignoring case, then by id ("Unknown", no id, last): the same order on both
     # engines (SQLite's lower() folds ASCII only, and PostgreSQL's ORDER BY follows the database's collation).
-    return (-summarised.counted(row["count"]), row["entry_name"].lower(), row["entry_id"] is None, str(row["entry_id"]))
+    entry_id = row["entry_id"]
+    return (-summarised.counted(row["count"]), row["entry_name"].lower(), entry_id is None, entry_id or NIL)
 
 
 def distribution_answer(rows: list[tuple], currency: str, relation: str) -> list[dict]:
