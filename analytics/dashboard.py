@@ -149,7 +149,9 @@ def _timeline_query(household_id, today: datetime.date, months: int):
 
 
 _TIMELINE = _prepared(_timeline_query)
-_WARRANTY_SUMMARY = _prepared(selectors.warranty_summary_rows)
+_WARRANTY_SUMMARY = _prepared(
+    lambda household_id, today: summarised.warranty_summary_rows(household_id, today, selectors.EXPIRING_SOON_DAYS)
+)
 
 
 def timeline_row(*, household_id, today: datetime.date, months: int = 12, rows: list[tuple] | None = None) -> dict:

@@ -32,7 +32,6 @@ from purchases.models import Purchase, PurchaseSummary
 from purchases.selectors import purchase_list
 from purchases.summaries import NIL
 from spends import clock
-from warranties.choices import WarrantyStatus
 from warranties.selectors import warranty_expiring, warranty_list
 
 EXPIRING_SOON_DAYS = 30
@@ -270,36 +269,16 @@ def warranty_timeline(
     ]
 
 
-_WARRANTY_SUMMARY_COLUMNS = ("total", "active", "expired", "voided", "expiring_soon")
-
-
-def warranty_summary_rows(household_id, today: datetime.date):
-    """warranty_summary's query: one row of _WARRANTY_SUMMARY_COLUMNS, a values_list() over one constant group (no
-    GROUP BY is sent: the END rows' covering index is read alone) so that the dashboard's is compiled once
-    (spends.prepared)."""
-    in_force = Q(status=WarrantyStatus.ACTIVE)
-    soon = in_force & Q(ends__gte=today, ends__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS))
-    count = summarised.warranty_count
-    counts = {
-        "total": count(),
-        "active": count(in_force & Q(ends__gte=today)),
-        "expired": count(in_force & Q(ends__lt=today)),
-        "voided": count(Q(status=WarrantyStatus.VOIDED)),
-        "expiring_soon": count(soon),
-    }
-    rows = summarised.warranty_rows(household_id, PurchaseSummary.END).annotate(one=Value(1)).values("one")
-    return rows.annotate(**counts).values_list(*_WARRANTY_SUMMARY_COLUMNS)
-
-
 def warranty_summary(*, household_id, today: datetime.date | None = None, rows: list[tuple] | None = None) -> dict:
     """Counts of the household's warranties by effective status today: `{"total", "active", "expired", "voided",
     "expiring_soon"}` (expiring_soon: ACTIVE and ending today..today+30). One query over the END summaries (#24:
-    counts per status × end day; no end is 9999-12-31), or `rows` already read of warranty_summary_rows."""
+    counts per status × end day; no end is 9999-12-31), or `rows` already read of summarised.warranty_summary_rows."""
     today = today or clock.today()
     if rows is None:
-        rows = list(warranty_summary_rows(household_id, today))
-    found = rows[0] if rows else (0,) * len(_WARRANTY_SUMMARY_COLUMNS)
-    return {name: summarised.counted(value) for name, value in zip(_WARRANTY_SUMMARY_COLUMNS, found, strict=True)}
+        rows = list(summarised.warranty_summary_rows(household_id, today, EXPIRING_SOON_DAYS))
+    columns = summarised.WARRANTY_SUMMARY_COLUMNS
+    found = rows[0] if rows else (0,) * len(columns)
+    return {name: summarised.counted(value) for name, value in zip(columns, found, strict=True)}
 
 
 # --- distributions --------------------------------------------------------------------------------------------

@@ -127,6 +127,27 @@ def warranty_count(where: Q | None = None):
 START, END, SHORT = Q(kind=PurchaseSummary.START), Q(kind=PurchaseSummary.END), Q(kind=PurchaseSummary.SHORT)
 
 
+WARRANTY_SUMMARY_COLUMNS = ("total", "active", "expired", "voided", "expiring_soon")
+
+
+def warranty_summary_rows(household_id, today: datetime.date, soon_days: int):
+    """selectors.warranty_summary's query: one row of WARRANTY_SUMMARY_COLUMNS, a values_list() over one constant
+    group (no GROUP BY is sent: the END rows' covering index is read alone) so that the dashboard's is compiled once
+    (spends.prepared)."""
+    in_force = Q(status=WarrantyStatus.ACTIVE)
+    counts = {
+        "total": warranty_count(),
+        "active": warranty_count(in_force & Q(ends__gte=today)),
+        "expired": warranty_count(in_force & Q(ends__lt=today)),
+        "voided": warranty_count(Q(status=WarrantyStatus.VOIDED)),
+        "expiring_soon": warranty_count(
+            in_force & Q(ends__gte=today, ends__lte=today + datetime.timedelta(days=soon_days))
+        ),
+    }
+    rows = warranty_rows(household_id, PurchaseSummary.END).annotate(one=Value(1)).values("one")
+    return rows.annotate(**counts).values_list(*WARRANTY_SUMMARY_COLUMNS)
+
+
 def timeline_firsts(months: int, today: datetime.date) -> list[datetime.date]:
     """The first days of the last `months` months, oldest first, the current month last."""
     current = month_start(today)
