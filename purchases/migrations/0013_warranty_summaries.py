@@ -12,6 +12,14 @@ def summaries_fill(apps, schema_editor):
     return
 
 
+def summaries_back(apps, schema_editor):
+    # Back to 0012: its summaries held purchases only (MONTH, RETAILER, BRAND and PRODUCT rows). The warranty and
+    # name rows added since differ only in columns that are about to go (`ends`), so they would collide with the
+    # older unique key: they go first. Migrating forward again recomputes them (0015).
+    summary = apps.get_model("purchases", "PurchaseSummary")
+    summary.objects.exclude(kind__in=["m", "r", "b", "p"]).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -63,5 +71,5 @@ class Migration(migrations.Migration):
             model_name='purchasesummary',
             constraint=models.UniqueConstraint(fields=('household', 'kind', 'currency_code', 'month', 'ends', 'status', 'retailer_key', 'brand_key', 'name_key'), name='purchase_summary_key'),
         ),
-        migrations.RunPython(summaries_fill, migrations.RunPython.noop),
+        migrations.RunPython(summaries_fill, summaries_back),
     ]
