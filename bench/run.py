@@ -725,7 +725,7 @@ def main(argv=None) -> None:
         type=int,
         help="untimed requests before each endpoint's (default: enough for every worker's database connection to "
         "have prepared the endpoint's statements, as in a server that has been up a while: "
-        "spends.config.PREPARE_THRESHOLD × workers)",
+        "4 × spends.config.PREPARE_THRESHOLD × workers, as requests do not land evenly on the workers)",
     )
     parser.add_argument("--floor-reps", type=int, default=20)
     parser.add_argument("--endpoint-seconds", type=float, default=60, help="time cap per endpoint")
@@ -744,7 +744,7 @@ def main(argv=None) -> None:
     if args.warmup is None:
         from spends.config import PREPARE_THRESHOLD
 
-        args.warmup = PREPARE_THRESHOLD * args.workers
+        args.warmup = 4 * PREPARE_THRESHOLD * args.workers
 
     if args.engine:  # a child run: one engine, one Django set-up
         print(json.dumps(run_engine(args, args.engine)["info"], default=str))
