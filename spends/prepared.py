@@ -191,10 +191,7 @@ class PreparedRead:
     ) -> list[tuple]:
         """`rows(key, **ids)`; `slots` (names of `ids`, or names and kinds) for a reader whose slots depend on the
         key; `tail`: SQL and parameters appended to the compiled query (a page's LIMIT and OFFSET)."""
-        plan, sql, params = self.statement(key, ids, slots, tail=tail)
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params)
-            return plan.finish(cursor.fetchall())
+        return _fetch(connections[self.using], *self.statement(key, ids, slots, tail=tail))
 
     def statement(self, key, ids: dict, slots=None, *, tail: tuple[str, list] = ("", [])) -> tuple[_Plan, str, list]:
         """(plan, SQL, parameters) of `rows_of(key, ids, slots, tail=tail)`: its rows are `plan.finish(fetched)`."""
@@ -205,6 +202,12 @@ class PreparedRead:
         return plan, plan.sql + tail[0], params + tail[1]
 
 
+def _fetch(connection, plan: _Plan, sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return plan.finish(cursor.fetchall())
+
+
 def rows_together(reads: list[tuple[PreparedRead, object, dict]], using: str = "default") -> list[list[tuple]]:
     """`[read.rows(key, **ids) for read, key, ids in reads]`, sent to the database at once where it can take them so
     (PostgreSQL binding on the server: psycopg's pipeline mode, one round trip instead of one per read); elsewhere one
@@ -212,12 +215,7 @@ def rows_together(reads: list[tuple[PreparedRead, object, dict]], using: str = "
     statements = [read.statement(key, ids) for read, key, ids in reads]
     connection = connections[using]
     if len(statements) < 2 or not _binds_on_server(connection):
-        found = []
-        for plan, sql, params in statements:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                found.append(plan.finish(cursor.fetchall()))
-        return found
+        return [_fetch(connection, *statement) for statement in statements]
     cursors = [connection.cursor() for _ in statements]  # opens the connection: connection.connection is set
     try:
         with connection.wrap_database_errors, connection.connection.pipeline():
